@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * config.h: aarp-resolved's configuration ([Resolve] in resolved.conf).
+ *
+ * Parsing is strict: an unknown key or a bad value is an error naming the
+ * key and its line, so a typo never silently leaves a default in force.
+ */
+#pragma once
+
+#include <glib.h>
+#include <netinet/in.h>
+#include <stdint.h>
+
+typedef enum {
+        PROBE_ADDRESSES_ALL,          /* every global IPv6 address */
+        PROBE_ADDRESSES_ANYCAST_ONLY, /* AnycastPrefixes= + RFC 2526 + Subnet-Router */
+} ProbeAddresses;
+
+typedef enum {
+        PROBE_SOCKET_AUTO,
+        PROBE_SOCKET_RAW,
+        PROBE_SOCKET_PING,
+} ProbeSocketKind;
+
+typedef struct {
+        struct in6_addr prefix;
+        unsigned prefixlen; /* 0..128 */
+} Prefix;
+
+typedef struct {
+        uint32_t probe_timeout_msec;
+        uint32_t probe_retries;
+        uint32_t anycast_ttl_sec;
+        uint32_t unicast_ttl_sec;
+        uint32_t no_reply_ttl_sec;
+        uint32_t cache_size;
+        uint32_t probes_in_flight;
+        ProbeAddresses probe_addresses;
+        ProbeSocketKind probe_socket;
+        GArray *anycast_prefixes; /* of Prefix */
+        GLogLevelFlags log_level; /* most verbose level logged */
+} Config;
+
+/* A Config holding the documented defaults. Free with config_free(). */
+Config *config_new_default(void);
+void config_free(Config *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Config, config_free)
+
+/* Parse the INI text @data (from @path, used in messages). Returns a new
+ * Config, or NULL with @error set (G_KEY_FILE_ERROR) naming the key and line. */
+Config *config_parse(const char *data, gsize length, const char *path, GError **error);
+
+/* Load @path.  A missing file gives the defaults (as systemd does); an
+ * unreadable or invalid one is an error. */
+Config *config_load(const char *path, GError **error);
+
+/* Parse a time span ("500ms", "2s", "1min", bare seconds, fractions
+ * allowed) into milliseconds.  FALSE if malformed or above @max_msec. */
+gboolean config_parse_timespan(const char *s, uint64_t max_msec, uint64_t *ret_msec);
+
+/* Parse "2001:db8::/64" into @ret. FALSE if malformed. */
+gboolean config_parse_prefix(const char *s, Prefix *ret);

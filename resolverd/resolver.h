@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * resolver.h: address resolution as the rest of the daemon sees it.
+ *
+ * The Resolver ties together classification (addr.h), the cache (cache.h)
+ * and the prober (probe.h): given a candidate address it answers from the
+ * cache, or decides the address is never probed, or starts (or joins) a
+ * probe and answers when it ends.  bus.c and names.c are its callers.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <netinet/in.h>
+#include <stdint.h>
+
+#include "config.h"
+
+typedef struct Resolver Resolver;
+
+typedef struct {
+        struct in6_addr unicast; /* the address to talk to */
+        uint64_t flags;          /* AARP_FLAG_* output bits of aarp-def.h */
+        uint32_t ttl_sec;        /* remaining validity */
+        uint64_t rtt_usec;       /* probe round trip, 0 if none */
+} AddressAnswer;
+
+/* Called exactly once per resolver_resolve_address() call: with @answer set
+ * and @error NULL on success, or @answer NULL and @error set.  It may be
+ * called before resolver_resolve_address() returns (cache hits, addresses
+ * that are never probed, argument errors); @answer and @error belong to the
+ * caller of the callback and are valid only during the call. */
+typedef void (*ResolverAddressCallback)(const AddressAnswer *answer, const GError *error,
+                                        gpointer user_data);
+
+/* Create the resolver for @config (borrowed; must outlive the resolver or be
+ * replaced with resolver_set_config()).  Opens the probe socket.  Returns
+ * NULL and sets @error if no probe socket could be opened. */
+Resolver *resolver_new(const Config *config, GError **error);
+void resolver_free(Resolver *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Resolver, resolver_free)
+
+/* Apply a reloaded configuration (SIGHUP): new TTLs apply to new entries;
+ * the cache is flushed since the probe set may have changed. */
+void resolver_set_config(Resolver *r, const Config *config);
+
+/* Resolve the IPv6 address @address on @ifindex (0 = any; link-local
+ * addresses need one).  @flags: AARP_FLAG_NO_CACHE or 0.  Arguments must
+ * already be valid (bus.c validates client input); v4-mapped addresses are
+ * returned unchanged with NOT_PROBED.  Concurrent calls for one (address,
+ * ifindex) share a single probe. */
+void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *address,
+                              uint64_t flags, ResolverAddressCallback callback,
+                              gpointer user_data);
+
+/* Drop every cached answer (FlushCaches, route changes). Probes in flight
+ * finish, but their results are not cached. */
+void resolver_flush(Resolver *r);
+
+typedef struct {
+        uint32_t cache_size;
+        uint64_t cache_hits;
+        uint64_t cache_misses;
+        uint64_t probes_sent;
+        uint64_t probe_replies;
+        uint64_t probe_timeouts;
+        uint64_t anycast_found;
+        uint64_t replies_rejected;
+        uint64_t cache_invalidations;
+} ResolverStats;
+
+void resolver_get_stats(const Resolver *r, ResolverStats *ret_stats);
+void resolver_reset_stats(Resolver *r);
+/* Counts a netlink-driven invalidation and flushes. */
+void resolver_invalidate(Resolver *r);
