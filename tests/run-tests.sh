@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# tests/run-tests.sh: the whole test suite (the README's test command).
+# Installs what is missing, builds with warnings as errors, runs the unit and
+# integration suites, and fails if any test was skipped: a skipped test is a
+# test that did not run.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+bash "$top/tests/setup.sh"
+builddir=${AARP_BUILDDIR:-$top/build}
+
+if [ "$(id -u)" -ne 0 ]; then
+        echo "run-tests: the integration suite builds network namespaces and needs root" >&2
+        exit 1
+fi
+
+rc=0
+meson test -C "$builddir" --no-rebuild --print-errorlogs --num-processes 1 \
+        --suite unit --suite integration "$@" || rc=$?
+# meson prints "Skipped: N" in its summary; a skip is a failure here.
+skipped=$(grep -c '"result": "SKIP"' "$builddir/meson-logs/testlog.json" || true)
+if [ "$skipped" -gt 0 ]; then
+        echo "run-tests: $skipped test(s) skipped; that counts as a failure" >&2
+        rc=1
+fi
+exit $rc

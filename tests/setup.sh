@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# tests/setup.sh: install what aarp needs on Debian 12 (as root) and build it
+# into ./build with warnings as errors.  Sourced by tests/run-tests.sh and
+# tests/lab/demo.sh; safe to run again (it installs only what is missing).
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+packages=(
+        build-essential meson ninja-build pkg-config
+        libglib2.0-dev libglib2.0-dev-bin libglib2.0-bin libdbus-1-dev libc-ares-dev libcriterion-dev
+        dbus dbus-bin systemd iproute2 procps psmisc kmod
+        python3 curl inetutils-telnet busybox dnsmasq-base socat libcap2-bin
+)
+missing=()
+for p in "${packages[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+        if [ "$(id -u)" -ne 0 ]; then
+                echo "setup: missing packages (${missing[*]}); run as root to install them" >&2
+                exit 1
+        fi
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q
+        apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+builddir=${AARP_BUILDDIR:-$top/build}
+if [ ! -f "$builddir/build.ninja" ]; then
+        meson setup "$builddir" "$top" -Dwerror=true -Dtests=enabled
+fi
+ninja -C "$builddir"
