@@ -1,0 +1,223 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * lab-dbus.c: a small GIO client of org.aarp.Resolve1 for the lab tests.
+ *
+ *   lab-dbus call METHOD 'GVARIANT-TUPLE'
+ *       Send METHOD on org.aarp.Resolve1.Manager with the parameters parsed
+ *       from GVariant text, e.g. "(0, [byte 1, 2, 3], uint64 0)" or, for a
+ *       wrong signature on purpose, "('x',)".  Prints the reply tuple and
+ *       exits 0, or prints "ERROR <D-Bus error name>: <message>" and exits 1.
+ *       (busctl prints only the message of an error, not its name.)
+ *
+ *   lab-dbus burst BASE COUNT EXPECT [FLAGS_MASK] [CONNECTIONS] [NO_CACHE]
+ *       Resolve the COUNT addresses BASE+1 .. BASE+COUNT (added to the last
+ *       32 bits) all at once, spread over CONNECTIONS bus connections
+ *       (default 1), and check each answer: the unicast must equal EXPECT,
+ *       or the queried address itself if EXPECT is "self", and every bit of
+ *       FLAGS_MASK (default 0) must be set.  Prints
+ *       "sent N ok N wrong N errors N elapsed_ms N" plus the first few
+ *       failures, and exits 0 only if all N were answered correctly.
+ *
+ * The bus is the system bus (DBUS_SYSTEM_BUS_ADDRESS is honoured).
+ */
+#include <arpa/inet.h>
+#include <gio/gio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aarp-def.h"
+
+#define CALL_TIMEOUT_MSEC 60000
+
+typedef struct {
+        unsigned pending, ok, wrong, errors, reported;
+        struct in6_addr expect;
+        gboolean expect_self;
+        guint64 mask;
+        GMainLoop *loop;
+} Burst;
+
+typedef struct {
+        Burst *burst;
+        struct in6_addr address;
+} Query;
+
+static void report(Burst *b, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void report(Burst *b, const char *fmt, ...) {
+        va_list ap;
+
+        if (b->reported++ >= 10)
+                return;
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+}
+
+static void on_reply(GObject *source, GAsyncResult *res, gpointer user_data) {
+        Query *q = user_data;
+        Burst *b = q->burst;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = NULL;
+        char want[INET6_ADDRSTRLEN], got[INET6_ADDRSTRLEN] = "?", asked[INET6_ADDRSTRLEN];
+
+        inet_ntop(AF_INET6, &q->address, asked, sizeof(asked));
+        reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        if (!reply) {
+                g_autofree char *name = g_dbus_error_get_remote_error(error);
+                b->errors++;
+                report(b, "lab-dbus: %s: error %s: %s\n", asked, name ? name : "(local)",
+                       error->message);
+        } else {
+                g_autoptr(GVariant) ay = NULL;
+                const struct in6_addr *want_addr = b->expect_self ? &q->address : &b->expect;
+                guint64 flags;
+                guint32 ttl;
+                guint64 rtt;
+                gsize len = 0;
+                const void *bytes;
+
+                g_variant_get(reply, "(@aytut)", &ay, &flags, &ttl, &rtt);
+                bytes = g_variant_get_fixed_array(ay, &len, 1);
+                if (len == 16)
+                        inet_ntop(AF_INET6, bytes, got, sizeof(got));
+                inet_ntop(AF_INET6, want_addr, want, sizeof(want));
+                if (len == 16 && memcmp(bytes, want_addr, 16) == 0 &&
+                    (flags & b->mask) == b->mask) {
+                        b->ok++;
+                } else {
+                        b->wrong++;
+                        report(b, "lab-dbus: %s: got %s flags 0x%" G_GINT64_MODIFIER
+                                  "x, want %s with flags 0x%" G_GINT64_MODIFIER "x\n",
+                               asked, got, flags, want, b->mask);
+                }
+        }
+        g_free(q);
+        if (--b->pending == 0)
+                g_main_loop_quit(b->loop);
+}
+
+static GDBusConnection *bus_connect(GError **error) {
+        g_autofree char *address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SYSTEM, NULL, error);
+
+        if (!address)
+                return NULL;
+        /* A private connection each time, so a burst can spread its calls
+         * over several connections (dbus-daemon limits pending replies per
+         * connection). */
+        return g_dbus_connection_new_for_address_sync(
+                address,
+                G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+                        G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                NULL, NULL, error);
+}
+
+static int do_call(const char *method, const char *text) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GDBusConnection) bus = bus_connect(&error);
+        g_autoptr(GVariant) params = NULL, reply = NULL;
+        g_autofree char *printed = NULL;
+
+        if (!bus) {
+                fprintf(stderr, "lab-dbus: cannot connect: %s\n", error->message);
+                return 2;
+        }
+        params = g_variant_parse(NULL, text, NULL, NULL, &error);
+        if (!params || !g_variant_is_of_type(params, G_VARIANT_TYPE_TUPLE)) {
+                fprintf(stderr, "lab-dbus: bad parameters '%s': %s\n", text,
+                        error ? error->message : "not a tuple");
+                return 2;
+        }
+        reply = g_dbus_connection_call_sync(bus, AARP_BUS_NAME, AARP_OBJECT_PATH,
+                                            AARP_MANAGER_INTERFACE, method,
+                                            params, NULL,
+                                            G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MSEC,
+                                            NULL, &error);
+        if (!reply) {
+                g_autofree char *name = g_dbus_error_get_remote_error(error);
+                g_dbus_error_strip_remote_error(error);
+                printf("ERROR %s: %s\n", name ? name : "(local)", error->message);
+                return 1;
+        }
+        printed = g_variant_print(reply, TRUE);
+        printf("%s\n", printed);
+        return 0;
+}
+
+static int do_burst(int argc, char **argv) {
+        Burst b = { 0 };
+        struct in6_addr base;
+        unsigned count, nconn = 1;
+        guint64 in_flags = 0;
+        g_autoptr(GPtrArray) conns = g_ptr_array_new_with_free_func(g_object_unref);
+        gint64 start;
+
+        if (argc < 4 || inet_pton(AF_INET6, argv[2], &base) != 1) {
+                fprintf(stderr, "lab-dbus: burst BASE COUNT EXPECT [MASK] [CONNECTIONS] [NO_CACHE]\n");
+                return 2;
+        }
+        count = (unsigned) strtoul(argv[3], NULL, 0);
+        if (strcmp(argv[4], "self") == 0)
+                b.expect_self = TRUE;
+        else if (inet_pton(AF_INET6, argv[4], &b.expect) != 1) {
+                fprintf(stderr, "lab-dbus: bad EXPECT '%s'\n", argv[4]);
+                return 2;
+        }
+        if (argc > 5)
+                b.mask = g_ascii_strtoull(argv[5], NULL, 0);
+        if (argc > 6)
+                nconn = (unsigned) strtoul(argv[6], NULL, 0);
+        if (argc > 7 && strcmp(argv[7], "1") == 0)
+                in_flags = AARP_FLAG_NO_CACHE;
+        if (count == 0 || nconn == 0 || nconn > 256)
+                return 2;
+
+        for (unsigned i = 0; i < nconn; i++) {
+                g_autoptr(GError) error = NULL;
+                GDBusConnection *c = bus_connect(&error);
+                if (!c) {
+                        fprintf(stderr, "lab-dbus: cannot connect: %s\n", error->message);
+                        return 2;
+                }
+                g_ptr_array_add(conns, c);
+        }
+
+        b.loop = g_main_loop_new(NULL, FALSE);
+        start = g_get_monotonic_time();
+        for (unsigned i = 1; i <= count; i++) {
+                Query *q = g_new0(Query, 1);
+                guint32 low;
+
+                q->burst = &b;
+                q->address = base;
+                memcpy(&low, &q->address.s6_addr[12], 4);
+                low = htonl(ntohl(low) + i);
+                memcpy(&q->address.s6_addr[12], &low, 4);
+                b.pending++;
+                g_dbus_connection_call(
+                        conns->pdata[i % nconn], AARP_BUS_NAME, AARP_OBJECT_PATH,
+                        AARP_MANAGER_INTERFACE, "ResolveAddress",
+                        g_variant_new("(i@ayt)", 0,
+                                      g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, &q->address,
+                                                                16, 1),
+                                      in_flags),
+                        G_VARIANT_TYPE("(aytut)"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                        CALL_TIMEOUT_MSEC, NULL, on_reply, q);
+        }
+        g_main_loop_run(b.loop);
+        g_main_loop_unref(b.loop);
+        printf("sent %u ok %u wrong %u errors %u elapsed_ms %" G_GINT64_FORMAT "\n", count, b.ok,
+               b.wrong, b.errors, (g_get_monotonic_time() - start) / 1000);
+        return b.ok == count ? 0 : 1;
+}
+
+int main(int argc, char **argv) {
+        if (argc >= 4 && strcmp(argv[1], "call") == 0)
+                return do_call(argv[2], argv[3]);
+        if (argc >= 5 && strcmp(argv[1], "burst") == 0)
+                return do_burst(argc, argv);
+        fprintf(stderr, "usage: %s call METHOD 'GVARIANT-TUPLE'\n"
+                        "       %s burst BASE COUNT EXPECT|self [FLAGS_MASK] [CONNECTIONS] [NO_CACHE]\n",
+                argv[0], argv[0]);
+        return 2;
+}
