@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bus.h: the D-Bus face of the daemon (org.aarp.Resolve1.Manager), served
+ * on the system bus and on a peer-to-peer socket in the runtime directory.
+ * Glue only: argument validation, access control, marshalling.  The work is
+ * done by the Resolver and Names.
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "names.h"
+#include "resolver.h"
+
+typedef struct Bus Bus;
+
+/* Called when the daemon can no longer serve (bus connection lost, name
+ * taken by another instance); the daemon exits for its supervisor. */
+typedef void (*BusFatalCallback)(const char *why, gpointer user_data);
+
+/* Connect to the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured), export the
+ * manager, request the bus name, and listen on @runtime_dir/io.socket.
+ * @resolver and @names are borrowed. NULL with @error on failure. */
+Bus *bus_new(Resolver *resolver, Names *names, const char *runtime_dir, BusFatalCallback fatal,
+             gpointer user_data, GError **error);
+void bus_free(Bus *b);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Bus, bus_free)

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * cache.h: the address cache, keyed by (address, ifindex).
+ *
+ * Each entry holds what a probe found (anycast mapping, unicast identity or
+ * no reply) until its TTL runs out; an expired entry is never returned.
+ * The size is bounded: inserting into a full cache evicts the least recently
+ * used entry.  Time is passed in by the caller (CLOCK_MONOTONIC
+ * microseconds), which keeps the cache free of I/O and testable.
+ */
+#pragma once
+
+#include <glib.h>
+#include <netinet/in.h>
+#include <stdint.h>
+
+typedef struct Cache Cache;
+
+typedef struct {
+        struct in6_addr address;
+        int ifindex;
+} CacheKey;
+
+typedef struct {
+        CacheKey key;
+        struct in6_addr unicast;
+        uint64_t flags;       /* AARP_FLAG_ANYCAST / UNICAST / NO_REPLY */
+        uint64_t rtt_usec;
+        uint64_t expiry_usec; /* monotonic; the entry is dead at and after it */
+        GList lru;            /* link in the LRU queue; data points to the entry */
+} CacheEntry;
+
+/* @max_entries >= 1. */
+Cache *cache_new(uint32_t max_entries);
+void cache_free(Cache *c);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Cache, cache_free)
+
+/* Change the bound, evicting least recently used entries if needed. */
+void cache_set_max(Cache *c, uint32_t max_entries);
+
+/* The fresh entry for (@address, @ifindex) at @now_usec, or NULL.  An
+ * expired entry is dropped on the way.  Counts a hit or a miss.  The entry
+ * stays owned by the cache and is valid until the next modifying call. */
+const CacheEntry *cache_lookup(Cache *c, const struct in6_addr *address, int ifindex,
+                               uint64_t now_usec);
+
+/* Insert or replace the entry for (@address, @ifindex), valid for @ttl_sec
+ * from @now_usec.  A zero TTL removes any entry instead (caching disabled
+ * for that kind of result). */
+void cache_insert(Cache *c, const struct in6_addr *address, int ifindex,
+                  const struct in6_addr *unicast, uint64_t flags, uint64_t rtt_usec,
+                  uint32_t ttl_sec, uint64_t now_usec);
+
+void cache_flush(Cache *c);
+guint cache_size(const Cache *c);
+uint64_t cache_hits(const Cache *c);
+uint64_t cache_misses(const Cache *c);
+uint64_t cache_evictions(const Cache *c);
+void cache_reset_counters(Cache *c);

@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * config.c: resolved.conf, read with GKeyFile.
+ *
+ * GKeyFile knows no line numbers, so when a key is unknown or its value bad
+ * the raw text is scanned once more to name the line: a message like
+ * "resolved.conf:7: ProbeTimeout: ..." lets an administrator fix it at once.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "aarp-def.h"
+#include "config.h"
+#include "log.h"
+
+#define GROUP "Resolve"
+
+Config *config_new_default(void) {
+        Config *c = g_new0(Config, 1);
+
+        c->probe_timeout_msec = AARP_PROBE_TIMEOUT_MSEC_DEFAULT;
+        c->probe_retries = AARP_PROBE_RETRIES_DEFAULT;
+        c->anycast_ttl_sec = AARP_ANYCAST_TTL_SEC_DEFAULT;
+        c->unicast_ttl_sec = AARP_UNICAST_TTL_SEC_DEFAULT;
+        c->no_reply_ttl_sec = AARP_NO_REPLY_TTL_SEC_DEFAULT;
+        c->cache_size = AARP_CACHE_SIZE_DEFAULT;
+        c->probes_in_flight = AARP_PROBES_IN_FLIGHT_DEFAULT;
+        c->probe_addresses = PROBE_ADDRESSES_ALL;
+        c->probe_socket = PROBE_SOCKET_AUTO;
+        c->anycast_prefixes = g_array_new(FALSE, FALSE, sizeof(Prefix));
+        c->log_level = G_LOG_LEVEL_INFO;
+        return c;
+}
+
+void config_free(Config *c) {
+        if (!c)
+                return;
+        if (c->anycast_prefixes)
+                g_array_unref(c->anycast_prefixes);
+        g_free(c);
+}
+
+gboolean config_parse_timespan(const char *s, uint64_t max_msec, uint64_t *ret_msec) {
+        static const struct {
+                const char *suffix;
+                double msec;
+        } units[] = {
+                { "ms", 1 },      { "msec", 1 },    { "s", 1000 },   { "sec", 1000 },
+                { "min", 60000 }, { "m", 60000 },   { "h", 3600000 }, { "", 1000 },
+        };
+        char *end;
+        double v;
+
+        while (g_ascii_isspace(*s))
+                s++;
+        if (!g_ascii_isdigit(*s))
+                return FALSE;
+        errno = 0;
+        v = g_ascii_strtod(s, &end);
+        if (errno != 0 || end == s)
+                return FALSE;
+        while (g_ascii_isspace(*end))
+                end++;
+        for (size_t i = 0; i < G_N_ELEMENTS(units); i++) {
+                if (strcmp(end, units[i].suffix) != 0)
+                        continue;
+                double msec = v * units[i].msec;
+                if (msec > (double) max_msec)
+                        return FALSE;
+                *ret_msec = (uint64_t) (msec + 0.5);
+                return TRUE;
+        }
+        return FALSE;
+}
+
+gboolean config_parse_prefix(const char *s, Prefix *ret) {
+        g_autofree char *copy = g_strdup(s);
+        char *slash = strchr(copy, '/'), *end;
+        unsigned long len = 128;
+        Prefix p = { 0 };
+
+        if (slash) {
+                *slash = '\0';
+                if (!g_ascii_isdigit(slash[1]))
+                        return FALSE;
+                errno = 0;
+                len = strtoul(slash + 1, &end, 10);
+                if (errno != 0 || *end != '\0' || len > 128)
+                        return FALSE;
+        }
+        if (inet_pton(AF_INET6, copy, &p.prefix) != 1)
+                return FALSE;
+        p.prefixlen = (unsigned) len;
+        /* Clear host bits so prefix comparison never depends on them. */
+        for (unsigned bit = p.prefixlen; bit < 128; bit++)
+                p.prefix.s6_addr[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+        *ret = p;
+        return TRUE;
+}
+
+/* The 1-based line of @key inside [@group] in @data, or 0. */
+static unsigned find_line(const char *data, const char *group, const char *key) {
+        g_auto(GStrv) lines = g_strsplit(data, "\n", -1);
+        gboolean in_group = FALSE;
+
+        for (unsigned i = 0; lines[i]; i++) {
+                char *l = g_strstrip(lines[i]);
+
+                if (l[0] == '[') {
+                        char *close = strchr(l, ']');
+                        in_group = close && (size_t) (close - l - 1) == strlen(group) &&
+                                   strncmp(l + 1, group, strlen(group)) == 0;
+                        continue;
+                }
+                if (!in_group || group == NULL)
+                        continue;
+                size_t n = strlen(key);
+                if (strncmp(l, key, n) == 0 && (l[n] == '=' || g_ascii_isspace(l[n])))
+                        return i + 1;
+        }
+        return 0;
+}
+
+static unsigned find_group_line(const char *data, const char *group) {
+        g_auto(GStrv) lines = g_strsplit(data, "\n", -1);
+        g_autofree char *header = g_strdup_printf("[%s]", group);
+
+        for (unsigned i = 0; lines[i]; i++)
+                if (strcmp(g_strstrip(lines[i]), header) == 0)
+                        return i + 1;
+        return 0;
+}
+
+G_GNUC_PRINTF(6, 7)
+static gboolean fail(GError **error, const char *path, const char *data, const char *group,
+                     const char *key, const char *fmt, ...) {
+        g_autofree char *msg = NULL;
+        va_list ap;
+        unsigned line = key ? find_line(data, group, key) : find_group_line(data, group);
+
+        va_start(ap, fmt);
+        msg = g_strdup_vprintf(fmt, ap);
+        va_end(ap);
+        g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_INVALID_VALUE, "%s:%u: %s%s%s",
+                    path, line, key ? key : "", key ? ": " : "", msg);
+        return FALSE;
+}
+
+static gboolean parse_uint(const char *v, uint64_t min, uint64_t max, uint64_t *ret) {
+        char *end;
+        guint64 n;
+
+        if (!g_ascii_isdigit(v[0]))
+                return FALSE;
+        errno = 0;
+        n = g_ascii_strtoull(v, &end, 10);
+        if (errno != 0 || *end != '\0' || n < min || n > max)
+                return FALSE;
+        *ret = n;
+        return TRUE;
+}
+
+typedef gboolean (*KeyParser)(Config *c, const char *value, const char **ret_why);
+
+static gboolean parse_probe_timeout(Config *c, const char *v, const char **why) {
+        uint64_t ms;
+
+        *why = "expected a time span between 10ms and 60s, e.g. 1s or 500ms";
+        if (!config_parse_timespan(v, 60000, &ms) || ms < 10)
+                return FALSE;
+        c->probe_timeout_msec = (uint32_t) ms;
+        return TRUE;
+}
+
+static gboolean parse_probe_retries(Config *c, const char *v, const char **why) {
+        uint64_t n;
+
+        *why = "expected a number from 0 to 10";
+        if (!parse_uint(v, 0, 10, &n))
+                return FALSE;
+        c->probe_retries = (uint32_t) n;
+        return TRUE;
+}
+
+static gboolean parse_ttl(uint32_t *field, const char *v, const char **why) {
+        uint64_t ms;
+
+        *why = "expected a time span from 0 to 1d, e.g. 60s or 5min";
+        if (!config_parse_timespan(v, 86400000, &ms))
+                return FALSE;
+        *field = (uint32_t) (ms / 1000);
+        if (ms > 0 && *field == 0)
+                *field = 1; /* never round a non-zero TTL down to "disabled" */
+        return TRUE;
+}
+
+static gboolean parse_anycast_ttl(Config *c, const char *v, const char **why) {
+        return parse_ttl(&c->anycast_ttl_sec, v, why);
+}
+
+static gboolean parse_unicast_ttl(Config *c, const char *v, const char **why) {
+        return parse_ttl(&c->unicast_ttl_sec, v, why);
+}
+
+static gboolean parse_no_reply_ttl(Config *c, const char *v, const char **why) {
+        return parse_ttl(&c->no_reply_ttl_sec, v, why);
+}
+
+static gboolean parse_cache_size(Config *c, const char *v, const char **why) {
+        uint64_t n;
+
+        *why = "expected a number from 1 to 4194304";
+        if (!parse_uint(v, 1, AARP_CACHE_SIZE_MAX, &n))
+                return FALSE;
+        c->cache_size = (uint32_t) n;
+        return TRUE;
+}
+
+static gboolean parse_probes_in_flight(Config *c, const char *v, const char **why) {
+        uint64_t n;
+
+        *why = "expected a number from 1 to 65536";
+        if (!parse_uint(v, 1, AARP_PROBES_IN_FLIGHT_MAX, &n))
+                return FALSE;
+        c->probes_in_flight = (uint32_t) n;
+        return TRUE;
+}
+
+static gboolean parse_probe_addresses(Config *c, const char *v, const char **why) {
+        *why = "expected 'all' or 'anycast-only'";
+        if (strcmp(v, "all") == 0)
+                c->probe_addresses = PROBE_ADDRESSES_ALL;
+        else if (strcmp(v, "anycast-only") == 0)
+                c->probe_addresses = PROBE_ADDRESSES_ANYCAST_ONLY;
+        else
+                return FALSE;
+        return TRUE;
+}
+
+static gboolean parse_anycast_prefixes(Config *c, const char *v, const char **why) {
+        g_auto(GStrv) words = g_strsplit_set(v, " \t,", -1);
+
+        *why = "expected space-separated IPv6 prefixes, e.g. 2001:db8:a::/64";
+        g_array_set_size(c->anycast_prefixes, 0);
+        for (size_t i = 0; words[i]; i++) {
+                Prefix p;
+
+                if (words[i][0] == '\0')
+                        continue;
+                if (!config_parse_prefix(words[i], &p))
+                        return FALSE;
+                g_array_append_val(c->anycast_prefixes, p);
+        }
+        return TRUE;
+}
+
+static gboolean parse_probe_socket(Config *c, const char *v, const char **why) {
+        *why = "expected 'auto', 'raw' or 'ping'";
+        if (strcmp(v, "auto") == 0)
+                c->probe_socket = PROBE_SOCKET_AUTO;
+        else if (strcmp(v, "raw") == 0)
+                c->probe_socket = PROBE_SOCKET_RAW;
+        else if (strcmp(v, "ping") == 0)
+                c->probe_socket = PROBE_SOCKET_PING;
+        else
+                return FALSE;
+        return TRUE;
+}
+
+static gboolean parse_log_level(Config *c, const char *v, const char **why) {
+        *why = "expected err, warning, notice, info or debug";
+        return log_parse_level(v, &c->log_level);
+}
+
+static const struct {
+        const char *key;
+        KeyParser parse;
+} keys[] = {
+        { "ProbeTimeout", parse_probe_timeout },
+        { "ProbeRetries", parse_probe_retries },
+        { "AnycastTTL", parse_anycast_ttl },
+        { "UnicastTTL", parse_unicast_ttl },
+        { "NoReplyTTL", parse_no_reply_ttl },
+        { "CacheSize", parse_cache_size },
+        { "ProbesInFlight", parse_probes_in_flight },
+        { "ProbeAddresses", parse_probe_addresses },
+        { "AnycastPrefixes", parse_anycast_prefixes },
+        { "ProbeSocket", parse_probe_socket },
+        { "LogLevel", parse_log_level },
+};
+
+Config *config_parse(const char *data, gsize length, const char *path, GError **error) {
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autoptr(Config) c = config_new_default();
+        g_autofree char *text = g_strndup(data, length);
+        g_auto(GStrv) groups = NULL;
+        g_autoptr(GError) local = NULL;
+
+        if (strlen(text) != length) {
+                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE,
+                            "%s: contains a NUL byte", path);
+                return NULL;
+        }
+        if (!g_key_file_load_from_data(kf, text, length, G_KEY_FILE_NONE, &local)) {
+                g_set_error(error, G_KEY_FILE_ERROR, G_KEY_FILE_ERROR_PARSE, "%s: %s", path,
+                            local->message);
+                return NULL;
+        }
+
+        groups = g_key_file_get_groups(kf, NULL);
+        for (size_t g = 0; groups[g]; g++) {
+                g_auto(GStrv) names = NULL;
+
+                if (strcmp(groups[g], GROUP) != 0) {
+                        fail(error, path, text, groups[g], NULL,
+                             "unknown section [%s] (only [" GROUP "] is read)", groups[g]);
+                        return NULL;
+                }
+                names = g_key_file_get_keys(kf, GROUP, NULL, NULL);
+                for (size_t k = 0; names && names[k]; k++) {
+                        g_autofree char *value = g_key_file_get_value(kf, GROUP, names[k], NULL);
+                        size_t i;
+
+                        for (i = 0; i < G_N_ELEMENTS(keys); i++)
+                                if (strcmp(keys[i].key, names[k]) == 0)
+                                        break;
+                        if (i == G_N_ELEMENTS(keys)) {
+                                fail(error, path, text, GROUP, names[k], "unknown key");
+                                return NULL;
+                        }
+                        const char *why = NULL;
+                        if (!keys[i].parse(c, g_strstrip(value), &why)) {
+                                fail(error, path, text, GROUP, names[k], "invalid value '%s': %s",
+                                     value, why);
+                                return NULL;
+                        }
+                }
+        }
+        return g_steal_pointer(&c);
+}
+
+Config *config_load(const char *path, GError **error) {
+        g_autofree char *data = NULL;
+        gsize length = 0;
+        g_autoptr(GError) local = NULL;
+
+        if (!g_file_get_contents(path, &data, &length, &local)) {
+                if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+                        return config_new_default();
+                g_propagate_error(error, g_steal_pointer(&local));
+                return NULL;
+        }
+        return config_parse(data, length, path, error);
+}

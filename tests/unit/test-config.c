@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* resolved.conf parsing (resolverd/config.c). */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "aarp-def.h"
+#include "config.h"
+
+static Config *parse(const char *text, GError **error) {
+        return config_parse(text, strlen(text), "test.conf", error);
+}
+
+Test(config, empty_file_gives_documented_defaults) {
+        g_autoptr(GError) e = NULL;
+        g_autoptr(Config) c = parse("", &e);
+
+        cr_assert_not_null(c);
+        cr_assert_eq(c->probe_timeout_msec, AARP_PROBE_TIMEOUT_MSEC_DEFAULT);
+        cr_assert_eq(c->probe_retries, AARP_PROBE_RETRIES_DEFAULT);
+        cr_assert_eq(c->anycast_ttl_sec, 60);
+        cr_assert_eq(c->unicast_ttl_sec, 300);
+        cr_assert_eq(c->no_reply_ttl_sec, 30);
+        cr_assert_eq(c->probe_addresses, PROBE_ADDRESSES_ALL);
+        cr_assert_eq(c->probe_socket, PROBE_SOCKET_AUTO);
+}
+
+Test(config, shipped_default_file_parses_to_the_defaults) {
+        g_autofree char *path = g_build_filename(g_getenv("AARP_SOURCE_ROOT"), "data", "resolved.conf", NULL);
+        g_autoptr(GError) e = NULL;
+        g_autoptr(Config) c = config_load(path, &e);
+
+        cr_assert_not_null(c, "%s", e ? e->message : "");
+        cr_assert_eq(c->probe_timeout_msec, AARP_PROBE_TIMEOUT_MSEC_DEFAULT);
+        cr_assert_eq(c->cache_size, AARP_CACHE_SIZE_DEFAULT);
+}
+
+Test(config, every_key_is_parsed) {
+        g_autoptr(GError) e = NULL;
+        g_autoptr(Config) c = parse("[Resolve]\n"
+                                    "ProbeTimeout=250ms\n"
+                                    "ProbeRetries=0\n"
+                                    "AnycastTTL=2min\n"
+                                    "UnicastTTL=1.5s\n"
+                                    "NoReplyTTL=0\n"
+                                    "CacheSize=1000\n"
+                                    "ProbesInFlight=64\n"
+                                    "ProbeAddresses=anycast-only\n"
+                                    "AnycastPrefixes=2001:db8:a::/64 fd00:1::/48\n"
+                                    "ProbeSocket=ping\n"
+                                    "LogLevel=debug\n",
+                                    &e);
+
+        cr_assert_not_null(c, "%s", e ? e->message : "");
+        cr_assert_eq(c->probe_timeout_msec, 250);
+        cr_assert_eq(c->probe_retries, 0);
+        cr_assert_eq(c->anycast_ttl_sec, 120);
+        cr_assert_eq(c->unicast_ttl_sec, 1);
+        cr_assert_eq(c->no_reply_ttl_sec, 0);
+        cr_assert_eq(c->cache_size, 1000);
+        cr_assert_eq(c->probes_in_flight, 64);
+        cr_assert_eq(c->probe_addresses, PROBE_ADDRESSES_ANYCAST_ONLY);
+        cr_assert_eq(c->anycast_prefixes->len, 2);
+        cr_assert_eq(g_array_index(c->anycast_prefixes, Prefix, 1).prefixlen, 48);
+        cr_assert_eq(c->probe_socket, PROBE_SOCKET_PING);
+        cr_assert_eq(c->log_level, G_LOG_LEVEL_DEBUG);
+}
+
+Test(config, unknown_key_is_named_with_its_line) {
+        g_autoptr(GError) e = NULL;
+        g_autoptr(Config) c = parse("# comment\n[Resolve]\nProbeTimeout=1s\nProbeTimout=2s\n", &e);
+
+        cr_assert_null(c);
+        cr_assert_not_null(e);
+        cr_assert_str_eq(e->message, "test.conf:4: ProbeTimout: unknown key");
+}
+
+Test(config, bad_value_is_named_with_key_line_and_reason) {
+        const char *cases[][2] = {
+                { "[Resolve]\nProbeTimeout=fast\n", "test.conf:2: ProbeTimeout: invalid value 'fast'" },
+                { "[Resolve]\n\nProbeRetries=11\n", "test.conf:3: ProbeRetries: invalid value '11'" },
+                { "[Resolve]\nProbeTimeout=5ms\n", "test.conf:2: ProbeTimeout: invalid value '5ms'" },
+                { "[Resolve]\nCacheSize=0\n", "test.conf:2: CacheSize: invalid value '0'" },
+                { "[Resolve]\nCacheSize=-1\n", "test.conf:2: CacheSize: invalid value '-1'" },
+                { "[Resolve]\nAnycastPrefixes=2001:db8::/129\n", "test.conf:2: AnycastPrefixes: invalid value" },
+                { "[Resolve]\nProbeAddresses=some\n", "test.conf:2: ProbeAddresses: invalid value 'some'" },
+                { "[Resolve]\nProbeSocket=udp\n", "test.conf:2: ProbeSocket: invalid value 'udp'" },
+                { "[Resolve]\nAnycastTTL=2d\n", "test.conf:2: AnycastTTL: invalid value '2d'" },
+        };
+
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autoptr(GError) e = NULL;
+                g_autoptr(Config) c = parse(cases[i][0], &e);
+
+                cr_assert_null(c, "case %zu accepted", i);
+                cr_assert(g_str_has_prefix(e->message, cases[i][1]), "case %zu: got '%s'", i, e->message);
+        }
+}
+
+Test(config, unknown_section_is_an_error) {
+        g_autoptr(GError) e = NULL;
+        g_autoptr(Config) c = parse("[Resolve]\n[Resolv]\nX=1\n", &e);
+
+        cr_assert_null(c);
+        cr_assert(strstr(e->message, "test.conf:2:") && strstr(e->message, "[Resolv]"), "%s", e->message);
+}
+
+Test(config, garbage_and_nul_bytes_are_errors_not_crashes) {
+        g_autoptr(GError) e1 = NULL, e2 = NULL;
+        const char nul[] = "[Resolve]\nProbeRetries=1\0\n";
+
+        cr_assert_null(parse("this is not ini\n=\n[", &e1));
+        cr_assert_not_null(e1);
+        cr_assert_null(config_parse(nul, sizeof(nul) - 1, "nul.conf", &e2));
+        cr_assert_not_null(e2);
+}
+
+Test(config, missing_file_gives_defaults) {
+        g_autoptr(GError) e = NULL;
+        g_autoptr(Config) c = config_load("/nonexistent/aarp/resolved.conf", &e);
+
+        cr_assert_not_null(c);
+        cr_assert_eq(c->anycast_ttl_sec, AARP_ANYCAST_TTL_SEC_DEFAULT);
+}
+
+Test(config, timespans) {
+        uint64_t ms;
+
+        cr_assert(config_parse_timespan("1", 100000, &ms) && ms == 1000);
+        cr_assert(config_parse_timespan("0.5s", 100000, &ms) && ms == 500);
+        cr_assert(config_parse_timespan("750ms", 100000, &ms) && ms == 750);
+        cr_assert(config_parse_timespan("1min", 100000, &ms) && ms == 60000);
+        cr_assert_not(config_parse_timespan("", 100000, &ms));
+        cr_assert_not(config_parse_timespan("-1s", 100000, &ms));
+        cr_assert_not(config_parse_timespan("1x", 100000, &ms));
+        cr_assert_not(config_parse_timespan("1000s", 100000, &ms));
+}
