@@ -3,15 +3,22 @@
 #
 # tests/lab/lab.sh: the anycast lab, a sourceable bash library.
 #
-#   client (2001:db8:1::2) ── router ─┬─ member1 (2001:db8:11::2)
-#                                     └─ member2 (2001:db8:12::2)
+#   client eth0 (2001:db8:1::2) ──rc── router ─r1─ member1 (2001:db8:11::2)
+#          eth1 (2001:db8:2::2) ──rc2─┘        └r2─ member2 (2001:db8:12::2)
 #
 # Both members join the anycast address LAB_ANYCAST (2001:db8:a::1) with
 # IPV6_JOIN_ANYCAST (lab-member) and serve HTTP on 8080 and a UDP "echo"
 # on 7 that answer their name.  The router routes LAB_ANYCAST/128 to member1
 # (lab_route_to moves it), blackholes LAB_SILENT's /64 (no reply, no ICMP
 # error) and routes LAB_BURST_PREFIX (/112) to member1, which answers for
-# every address in it (1000 anycast addresses it joins).  A private system bus
+# every address in it (1000 anycast addresses it joins).
+#
+# Two kinds of "the nearest member moves": lab_route_to changes the
+# router's route (invisible to the client: the daemon's cache must be
+# flushed), lab_client_uplink switches the client's own route for
+# LAB_ANYCAST between its two links, and the router sends what arrives on
+# the second link to member2 (policy rule "iif rc2"); that change happens
+# in the client's namespace, where the daemon sees it on netlink.  A private system bus
 # (dbus-daemon, policy = the tree's data/org.aarp.Resolve1.conf) and the
 # daemon from the build tree, run inside the client namespace, complete it.
 #
@@ -23,7 +30,9 @@
 #   lab_start_daemon [LINE...]  write $LABDIR/resolved.conf ([Resolve] + LINEs),
 #                               start aarp-resolved, wait for its bus name
 #   lab_stop_daemon             SIGTERM it, wait (bounded); returns its status
-#   lab_route_to member1|member2
+#   lab_route_to member1|member2   (router side)
+#   lab_client_uplink 1|2          (client side: 1 -> member1, 2 -> member2
+#                                   unless lab_route_to moved it)
 #   lab_ns NAME CMD...          run CMD in namespace NAME (client, router, ...)
 #   lab_client CMD...           run CMD in the client namespace with the bus env
 #   lab_resolve ADDR [FLAGS] [IFINDEX]  -> "UNICAST FLAGS TTL RTT" (flags hex)
@@ -45,6 +54,8 @@ LAB_DBUS_BIN=$LAB_BUILD_ROOT/tests/lab/lab-dbus
 LAB_PREFIX="aarp-$$-"
 LAB_CLIENT_ADDR=2001:db8:1::2
 LAB_ROUTER_CLIENT_ADDR=2001:db8:1::1
+LAB_CLIENT_ADDR2=2001:db8:2::2
+LAB_ROUTER_CLIENT_ADDR2=2001:db8:2::1
 LAB_MEMBER1_ADDR=2001:db8:11::2
 LAB_ROUTER_MEMBER1_ADDR=2001:db8:11::1
 LAB_MEMBER2_ADDR=2001:db8:12::2
@@ -232,6 +243,7 @@ lab_up() {
 
         lab_link client "$LAB_CLIENT_IF" "$LAB_CLIENT_ADDR" \
                 router "$LAB_ROUTER_CLIENT_IF" "$LAB_ROUTER_CLIENT_ADDR"
+        lab_link client eth1 "$LAB_CLIENT_ADDR2" router rc2 "$LAB_ROUTER_CLIENT_ADDR2"
         lab_link router r1 "$LAB_ROUTER_MEMBER1_ADDR" member1 eth0 "$LAB_MEMBER1_ADDR"
         lab_link router r2 "$LAB_ROUTER_MEMBER2_ADDR" member2 eth0 "$LAB_MEMBER2_ADDR"
         lab_wait_for 5 lab_links_ready || lab_die "links do not come up: $(ip -n "${LAB_PREFIX}router" addr)"
@@ -240,6 +252,10 @@ lab_up() {
         ip -n "${LAB_PREFIX}member1" -6 route add default via "$LAB_ROUTER_MEMBER1_ADDR"
         ip -n "${LAB_PREFIX}member2" -6 route add default via "$LAB_ROUTER_MEMBER2_ADDR"
         ip -n "${LAB_PREFIX}router" -6 route add "$LAB_ANYCAST/128" via "$LAB_MEMBER1_ADDR" dev r1
+        # What arrives over the client's second link and goes to A goes to
+        # member2 (table 100; other destinations fall through to main).
+        ip -n "${LAB_PREFIX}router" -6 route add "$LAB_ANYCAST/128" via "$LAB_MEMBER2_ADDR" dev r2 table 100
+        ip -n "${LAB_PREFIX}router" -6 rule add iif rc2 lookup 100 priority 100
         # Silent: dropped without an ICMP error (blackhole, not unreachable).
         ip -n "${LAB_PREFIX}router" -6 route add blackhole "${LAB_SILENT%::*}::/64"
         # Burst prefix: member1 joins LAB_BURST_COUNT anycast addresses in it.
@@ -253,6 +269,8 @@ lab_up() {
                 lab_die "member1 is unreachable from the client"
         lab_ns client busybox ping -6 -q -c 1 -W 2 "$LAB_MEMBER2_ADDR" >/dev/null ||
                 lab_die "member2 is unreachable from the client"
+        lab_ns client busybox ping -6 -q -c 1 -W 2 "$LAB_ROUTER_CLIENT_ADDR2" >/dev/null ||
+                lab_die "the router is unreachable over the client's second link"
         lab_bus_up
         lab_log "up"
 }
@@ -266,6 +284,14 @@ lab_route_to() {
         esac
         # shellcheck disable=SC2086
         ip -n "${LAB_PREFIX}router" -6 route replace "$LAB_ANYCAST/128" via $via
+}
+
+lab_client_uplink() {
+        case $1 in
+        1) ip -n "${LAB_PREFIX}client" -6 route replace "$LAB_ANYCAST/128" via "$LAB_ROUTER_CLIENT_ADDR" dev eth0 ;;
+        2) ip -n "${LAB_PREFIX}client" -6 route replace "$LAB_ANYCAST/128" via "$LAB_ROUTER_CLIENT_ADDR2" dev eth1 ;;
+        *) lab_die "lab_client_uplink: 1 or 2, not '$1'" ;;
+        esac
 }
 
 lab_client() {

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# An address that never answers comes back itself with NO_REPLY, after
+# ProbeTimeout x (1 + ProbeRetries) and not much later; the negative answer
+# is cached.
+source "$(dirname "$0")/common.sh"
+
+timeout_ms=300 retries=2
+lab_up
+lab_start_daemon "ProbeTimeout=${timeout_ms}ms" "ProbeRetries=$retries"
+
+budget=$((timeout_ms * (1 + retries)))
+probes0=$(prop ProbesSent)
+timeouts0=$(prop ProbeTimeouts)
+t0=$(now_ms)
+expect_resolve "$LAB_SILENT" "$LAB_SILENT" NO_REPLY ANYCAST
+elapsed=$(($(now_ms) - t0))
+echo "  elapsed ${elapsed} ms for a budget of ${budget} ms"
+[ "$elapsed" -ge $((budget - 50)) ] || fail "NO_REPLY after ${elapsed} ms, before the ${budget} ms of timeout x attempts"
+[ "$elapsed" -le $((budget + 800)) ] || fail "NO_REPLY took ${elapsed} ms, budget ${budget} ms + 800 ms slack"
+sent=$(($(prop ProbesSent) - probes0))
+[ "$sent" -eq $((1 + retries)) ] || fail "ProbesSent grew by $sent, expected $((1 + retries)) (1 + ProbeRetries)"
+[ "$(prop ProbeTimeouts)" -eq $((timeouts0 + 1)) ] || fail "ProbeTimeouts did not grow by 1"
+pass "silent address: NO_REPLY in ${elapsed} ms (budget ${budget} ms), $sent echo requests"
+
+t0=$(now_ms)
+expect_resolve "$LAB_SILENT" "$LAB_SILENT" NO_REPLY
+elapsed=$(($(now_ms) - t0))
+lab_has_flag "$R_FLAGS" FROM_CACHE || fail "second query for the silent address was not FROM_CACHE"
+[ "$R_TTL" -le 30 ] || fail "NO_REPLY answer has ttl $R_TTL > NoReplyTTL default 30"
+[ "$elapsed" -lt 500 ] || fail "cached NO_REPLY answer took ${elapsed} ms"
+pass "negative answer cached (${elapsed} ms)"
+daemon_alive
