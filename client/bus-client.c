@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bus-client.c: the D-Bus calls to aarp-resolved (see bus-client.h): building
+ * the messages, reading the replies, mapping error names to errno values,
+ * and which connection a call uses (the kept one, or a one-shot one when
+ * another thread holds it).  The socket work is in bus-conn.c.
+ */
+#include <dbus/dbus.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "aarp-def.h"
+#include "bus-client.h"
+#include "bus-conn.h"
+
+/* The kept connection.  Everything in it is guarded by kept_lock. */
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static BusConn kept = BUS_CONN_NULL;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void atfork_child(void) {
+        /* Only this thread exists in the child.  The parent's connection
+         * must never carry the child's messages (replies would go to
+         * whoever reads first), so drop it; the buffer is left alone (it
+         * may be mid-realloc in a thread that no longer exists) - at most
+         * one small leak per child. */
+        if (kept.fd >= 0)
+                (void) close(kept.fd);
+        kept = (BusConn) BUS_CONN_NULL;
+        kept_lock = (pthread_mutex_t) PTHREAD_MUTEX_INITIALIZER;
+}
+
+static void atfork_register(void) {
+        (void) pthread_atfork(NULL, NULL, atfork_child);
+}
+
+static int error_to_errno(DBusMessage *reply) {
+        static const struct {
+                const char *name;
+                int error;
+        } table[] = {
+                { AARP_ERROR_NO_SUCH_NAME,       ENXIO         },
+                { AARP_ERROR_NO_DATA,            ENODATA       },
+                { AARP_ERROR_TEMPORARY_FAILURE,  EAGAIN        },
+                { AARP_ERROR_INVALID_NAME,       EILSEQ        },
+                { AARP_ERROR_INVALID_ARGUMENT,   EINVAL        },
+                { AARP_ERROR_INVALID_ADDRESS,    EADDRNOTAVAIL },
+                { AARP_ERROR_INVALID_FLAGS,      EOPNOTSUPP    },
+                { AARP_ERROR_INVALID_INTERFACE,  ENODEV        },
+                { AARP_ERROR_INVALID_FAMILY,     EAFNOSUPPORT  },
+                { AARP_ERROR_ACCESS_DENIED,      EACCES        },
+                { AARP_ERROR_LIMIT_EXCEEDED,     ENOBUFS       },
+                { AARP_ERROR_INTERNAL,           EIO           },
+                /* With NO_AUTO_START the bus answers NameHasNoOwner when
+                 * the daemon is not on it; other buses say ServiceUnknown. */
+                { DBUS_ERROR_NAME_HAS_NO_OWNER,  ECONNREFUSED  },
+                { DBUS_ERROR_SERVICE_UNKNOWN,    ECONNREFUSED  },
+                { DBUS_ERROR_NO_SERVER,          ECONNREFUSED  },
+                { DBUS_ERROR_DISCONNECTED,       ECONNREFUSED  },
+                { DBUS_ERROR_NO_REPLY,           ETIMEDOUT     },
+                { DBUS_ERROR_TIMEOUT,            ETIMEDOUT     },
+                { DBUS_ERROR_TIMED_OUT,          ETIMEDOUT     },
+                { DBUS_ERROR_ACCESS_DENIED,      EACCES        },
+                { DBUS_ERROR_NO_MEMORY,          ENOMEM        },
+        };
+        const char *name = dbus_message_get_error_name(reply);
+
+        if (!name)
+                return -EPROTO;
+        for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+                if (strcmp(name, table[i].name) == 0)
+                        return -table[i].error;
+        return -EPROTO;
+}
+
+/* Send @m (built without destination or serial) to the daemon within the
+ * client bound and return its method reply, or a negative errno (D-Bus
+ * errors mapped by error_to_errno()). */
+static int call(DBusMessage *m, DBusMessage **ret_reply) {
+        uint64_t deadline = bus_now_usec() + (uint64_t) AARP_CLIENT_TIMEOUT_MSEC * 1000u;
+        DBusMessage *reply = NULL;
+        int r;
+
+        (void) pthread_once(&atfork_once, atfork_register);
+        /* Never start the daemon through bus activation from inside some
+         * unrelated process's lookup. */
+        dbus_message_set_auto_start(m, FALSE);
+
+        if (pthread_mutex_trylock(&kept_lock) == 0) {
+                /* A bus connection that answered NameHasNoOwner is kept:
+                 * the next call tries the peer socket first, then asks the
+                 * bus again without a new handshake. */
+                r = bus_conn_call(&kept, m, deadline, &reply);
+                pthread_mutex_unlock(&kept_lock);
+        } else {
+                /* Another thread is using the kept connection, possibly
+                 * waiting on a slow (probing) lookup: do not queue behind
+                 * it, pay for a connection of our own instead. */
+                BusConn own = BUS_CONN_NULL;
+
+                r = bus_conn_call(&own, m, deadline, &reply);
+                bus_conn_free(&own);
+        }
+        if (r < 0)
+                return r;
+
+        if (dbus_message_get_type(reply) == DBUS_MESSAGE_TYPE_ERROR) {
+                r = error_to_errno(reply);
+                dbus_message_unref(reply);
+                return r;
+        }
+        *ret_reply = reply;
+        return 0;
+}
+
+static DBusMessage *new_call(const char *interface, const char *method) {
+        return dbus_message_new_method_call(NULL, AARP_OBJECT_PATH, interface, method);
+}
+
+int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint64_t flags,
+                                BusAddress **ret_addresses, size_t *ret_n_addresses,
+                                char **ret_canonical, uint64_t *ret_flags) {
+        DBusMessage *m = NULL, *reply = NULL;
+        DBusMessageIter it, array;
+        BusAddress *addresses = NULL;
+        const char *canonical = NULL;
+        char *canonical_copy = NULL;
+        dbus_int32_t ifindex32 = ifindex, family32 = family;
+        dbus_uint64_t flags64 = flags, out_flags = 0;
+        size_t n = 0, n_alloc;
+        int r;
+
+        if (!name)
+                return -EINVAL;
+        /* libdbus aborts the process on a string that is not UTF-8: check
+         * first, and refuse what the daemon would refuse anyway. */
+        if (strlen(name) > AARP_NAME_MAX + 1 || !dbus_validate_utf8(name, NULL))
+                return -EILSEQ;
+
+        m = new_call(AARP_MANAGER_INTERFACE, "ResolveHostname");
+        if (!m)
+                return -ENOMEM;
+        if (!dbus_message_append_args(m, DBUS_TYPE_INT32, &ifindex32, DBUS_TYPE_STRING, &name,
+                                      DBUS_TYPE_INT32, &family32, DBUS_TYPE_UINT64, &flags64,
+                                      DBUS_TYPE_INVALID)) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        r = call(m, &reply);
+        if (r < 0)
+                goto finish;
+
+        r = -EBADMSG;
+        if (!dbus_message_has_signature(reply, "a(iiay)st"))
+                goto finish;
+        dbus_message_iter_init(reply, &it);
+        n_alloc = (size_t) dbus_message_iter_get_element_count(&it);
+        if (n_alloc == 0)
+                goto finish; /* the contract promises at least one */
+        addresses = calloc(n_alloc, sizeof *addresses);
+        if (!addresses) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        dbus_message_iter_recurse(&it, &array);
+        while (dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT && n < n_alloc) {
+                DBusMessageIter st, bytes;
+                dbus_int32_t ai, af;
+                const uint8_t *data = NULL;
+                int size = 0;
+
+                dbus_message_iter_recurse(&array, &st);
+                dbus_message_iter_get_basic(&st, &ai);
+                dbus_message_iter_next(&st);
+                dbus_message_iter_get_basic(&st, &af);
+                dbus_message_iter_next(&st);
+                dbus_message_iter_recurse(&st, &bytes);
+                dbus_message_iter_get_fixed_array(&bytes, &data, &size);
+                if (!((af == AF_INET && size == 4) || (af == AF_INET6 && size == 16)))
+                        goto finish;
+                addresses[n].ifindex = ai;
+                addresses[n].family = af;
+                memcpy(addresses[n].address, data, (size_t) size);
+                n++;
+                dbus_message_iter_next(&array);
+        }
+        dbus_message_iter_next(&it);
+        dbus_message_iter_get_basic(&it, &canonical);
+        dbus_message_iter_next(&it);
+        dbus_message_iter_get_basic(&it, &out_flags);
+
+        if (ret_canonical) {
+                canonical_copy = strdup(canonical);
+                if (!canonical_copy) {
+                        r = -ENOMEM;
+                        goto finish;
+                }
+                *ret_canonical = canonical_copy;
+        }
+        if (ret_addresses) {
+                *ret_addresses = addresses;
+                addresses = NULL;
+        }
+        if (ret_n_addresses)
+                *ret_n_addresses = n;
+        if (ret_flags)
+                *ret_flags = out_flags;
+        r = 0;
+
+finish:
+        free(addresses);
+        if (reply)
+                dbus_message_unref(reply);
+        dbus_message_unref(m);
+        return r;
+}
+
+int bus_client_resolve_address(int ifindex, const void *address, size_t address_size,
+                               uint64_t flags, void *ret_unicast, uint64_t *ret_flags,
+                               uint32_t *ret_ttl_sec, uint64_t *ret_rtt_usec) {
+        DBusMessage *m = NULL, *reply = NULL;
+        DBusMessageIter it, bytes;
+        dbus_int32_t ifindex32 = ifindex;
+        dbus_uint64_t flags64 = flags, out_flags = 0, rtt = 0;
+        dbus_uint32_t ttl = 0;
+        const uint8_t *data = NULL;
+        int size = 0, r;
+
+        if (!address || (address_size != 4 && address_size != 16))
+                return -EINVAL;
+
+        m = new_call(AARP_MANAGER_INTERFACE, "ResolveAddress");
+        if (!m)
+                return -ENOMEM;
+        if (!dbus_message_append_args(m, DBUS_TYPE_INT32, &ifindex32, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE,
+                                      &address, (int) address_size, DBUS_TYPE_UINT64, &flags64,
+                                      DBUS_TYPE_INVALID)) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        r = call(m, &reply);
+        if (r < 0)
+                goto finish;
+
+        r = -EBADMSG;
+        if (!dbus_message_has_signature(reply, "aytut"))
+                goto finish;
+        dbus_message_iter_init(reply, &it);
+        dbus_message_iter_recurse(&it, &bytes);
+        dbus_message_iter_get_fixed_array(&bytes, &data, &size);
+        if ((size_t) size != address_size)
+                goto finish;
+        dbus_message_iter_next(&it);
+        dbus_message_iter_get_basic(&it, &out_flags);
+        dbus_message_iter_next(&it);
+        dbus_message_iter_get_basic(&it, &ttl);
+        dbus_message_iter_next(&it);
+        dbus_message_iter_get_basic(&it, &rtt);
+
+        if (ret_unicast)
+                memcpy(ret_unicast, data, address_size);
+        if (ret_flags)
+                *ret_flags = out_flags;
+        if (ret_ttl_sec)
+                *ret_ttl_sec = ttl;
+        if (ret_rtt_usec)
+                *ret_rtt_usec = rtt;
+        r = 0;
+
+finish:
+        if (reply)
+                dbus_message_unref(reply);
+        dbus_message_unref(m);
+        return r;
+}
+
+static int call_simple(const char *method) {
+        DBusMessage *m, *reply = NULL;
+        int r;
+
+        m = new_call(AARP_MANAGER_INTERFACE, method);
+        if (!m)
+                return -ENOMEM;
+        r = call(m, &reply);
+        dbus_message_unref(m);
+        if (r < 0)
+                return r;
+        dbus_message_unref(reply);
+        return 0;
+}
+
+int bus_client_flush_caches(void) {
+        return call_simple("FlushCaches");
+}
+
+int bus_client_reset_statistics(void) {
+        return call_simple("ResetStatistics");
+}
+
+int bus_client_get_statistics(BusStatistics *ret) {
+        static const struct {
+                const char *name;
+                size_t offset;
+                int type;
+        } props[] = {
+#define P(n, f, t) { n, offsetof(BusStatistics, f), t }
+                P("CacheSize", cache_size, DBUS_TYPE_UINT32),
+                P("CacheHits", cache_hits, DBUS_TYPE_UINT64),
+                P("CacheMisses", cache_misses, DBUS_TYPE_UINT64),
+                P("ProbesSent", probes_sent, DBUS_TYPE_UINT64),
+                P("ProbeReplies", probe_replies, DBUS_TYPE_UINT64),
+                P("ProbeTimeouts", probe_timeouts, DBUS_TYPE_UINT64),
+                P("AnycastFound", anycast_found, DBUS_TYPE_UINT64),
+                P("RepliesRejected", replies_rejected, DBUS_TYPE_UINT64),
+                P("CacheInvalidations", cache_invalidations, DBUS_TYPE_UINT64),
+#undef P
+        };
+        const char *interface = AARP_MANAGER_INTERFACE;
+        DBusMessage *m, *reply = NULL;
+        DBusMessageIter it, dict;
+        BusStatistics s = { 0 };
+        unsigned seen = 0;
+        int r;
+
+        if (!ret)
+                return -EINVAL;
+        m = new_call(DBUS_INTERFACE_PROPERTIES, "GetAll");
+        if (!m)
+                return -ENOMEM;
+        if (!dbus_message_append_args(m, DBUS_TYPE_STRING, &interface, DBUS_TYPE_INVALID)) {
+                dbus_message_unref(m);
+                return -ENOMEM;
+        }
+        r = call(m, &reply);
+        dbus_message_unref(m);
+        if (r < 0)
+                return r;
+
+        r = -EBADMSG;
+        if (!dbus_message_has_signature(reply, "a{sv}"))
+                goto finish;
+        dbus_message_iter_init(reply, &it);
+        dbus_message_iter_recurse(&it, &dict);
+        while (dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY) {
+                DBusMessageIter entry, variant;
+                const char *key;
+
+                dbus_message_iter_recurse(&dict, &entry);
+                dbus_message_iter_get_basic(&entry, &key);
+                dbus_message_iter_next(&entry);
+                dbus_message_iter_recurse(&entry, &variant);
+                for (size_t i = 0; i < sizeof props / sizeof props[0]; i++) {
+                        if (strcmp(key, props[i].name) != 0)
+                                continue;
+                        if (dbus_message_iter_get_arg_type(&variant) != props[i].type)
+                                goto finish;
+                        dbus_message_iter_get_basic(&variant, (char *) &s + props[i].offset);
+                        seen |= 1u << i;
+                }
+                dbus_message_iter_next(&dict);
+        }
+        if (seen != (1u << (sizeof props / sizeof props[0])) - 1)
+                goto finish;
+        *ret = s;
+        r = 0;
+finish:
+        dbus_message_unref(reply);
+        return r;
+}
+
+const char *bus_client_strerror(int r) {
+        switch (r < 0 ? -r : r) {
+        case ECONNREFUSED:  return "aarp-resolved is not reachable";
+        case ETIMEDOUT:     return "aarp-resolved did not answer in time";
+        case ENXIO:         return "no such host name";
+        case ENODATA:       return "the name has no address of the requested family";
+        case EAGAIN:        return "temporary failure in name resolution";
+        case EILSEQ:        return "invalid host name";
+        case EINVAL:        return "invalid argument";
+        case EADDRNOTAVAIL: return "invalid address";
+        case EOPNOTSUPP:    return "invalid flags";
+        case ENODEV:        return "no such interface";
+        case EAFNOSUPPORT:  return "address family not supported";
+        case EACCES:        return "access denied";
+        case ENOBUFS:       return "limit exceeded in aarp-resolved";
+        case EIO:           return "internal error in aarp-resolved";
+        case EBADMSG:       return "malformed reply from aarp-resolved";
+        case EPROTO:        return "protocol error talking to aarp-resolved";
+        case ENOMEM:        return "out of memory";
+        default:            return "unexpected error";
+        }
+}
+
+void bus_client_disconnect(void) {
+        pthread_mutex_lock(&kept_lock);
+        bus_conn_free(&kept);
+        pthread_mutex_unlock(&kept_lock);
+}

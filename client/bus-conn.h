@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * bus-conn.h: one connection to aarp-resolved (internal to client/).
+ *
+ * A BusConn is a socket to the daemon's peer-to-peer socket or to the system
+ * bus, authenticated with SASL EXTERNAL, plus its read buffer.  It carries
+ * no lock: bus-client.c decides who may use which connection.
+ */
+#pragma once
+
+#include <dbus/dbus.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct BusConn {
+        int fd;          /* -1 when closed */
+        bool is_bus;     /* system bus (needs a destination) or peer-to-peer */
+        pid_t pid;       /* process that opened it */
+        uint32_t serial; /* last serial sent */
+        char *buf;       /* bytes received and not yet consumed */
+        size_t len, cap;
+} BusConn;
+
+#define BUS_CONN_NULL { .fd = -1 }
+
+/* CLOCK_MONOTONIC in microseconds: the clock of every deadline here. */
+uint64_t bus_now_usec(void);
+
+/* Close the socket (if open) and forget any unread bytes; the buffer is kept
+ * for reuse.  Safe on a closed connection. */
+void bus_conn_close(BusConn *c);
+
+/* bus_conn_close() and free the buffer.  Safe on a closed connection. */
+void bus_conn_free(BusConn *c);
+
+/* Send method call @m (its destination and serial are set here) to the
+ * daemon on @c and wait for the reply, all before @deadline (bus_now_usec()
+ * clock).  @c is opened first if closed: the peer-to-peer socket, else the
+ * system bus; an open bus connection is swapped for the peer socket when
+ * that has appeared; an open connection found dead is reopened once.
+ *
+ * Returns 0 with *ret_reply set (a METHOD_RETURN or an ERROR message; the
+ * caller unrefs it), or -ECONNREFUSED (daemon unreachable), -ETIMEDOUT,
+ * -ENOMEM, -EPROTO (garbage on the socket).  After a failure @c is closed. */
+int bus_conn_call(BusConn *c, DBusMessage *m, uint64_t deadline, DBusMessage **ret_reply);

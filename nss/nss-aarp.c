@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * nss-aarp.c: the glibc NSS entry points of libnss_aarp.so.2 (hosts).
+ *
+ * Each entry point asks aarp-resolved for the name (client/bus-client.c),
+ * packs the answer into the caller's buffer (pack.c) and maps the outcome
+ * to an NSS status, errno and h_errno.  The module is a guest in every
+ * process that resolves a name, so:
+ *   - UNAVAIL means "the daemon cannot be reached" and nothing else, so that
+ *     "hosts: aarp [!UNAVAIL=return] dns" falls through only then;
+ *   - errno is the caller's again on the way out (and *errnop carries our
+ *     reason on failure: glibc passes &errno as errnop);
+ *   - a short buffer is ERANGE + TRYAGAIN + NETDB_INTERNAL, so glibc retries
+ *     with a larger one;
+ *   - inside aarp-resolved itself, or with AARP_NSS_BYPASS set, the module
+ *     answers UNAVAIL at once: the daemon must never re-enter it.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <nss.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include "aarp-def.h"
+#include "bus-client.h"
+#include "pack.h"
+
+/* Defined (and exported, export_dynamic) by the aarp-resolved executable.
+ * A weak reference is resolved once, when the module is loaded, so this
+ * costs nothing per lookup; it is NULL in every other process. */
+extern const int aarp_resolved_self_marker __attribute__((weak));
+
+enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat,
+                                           char *buffer, size_t buflen, int *errnop,
+                                           int *h_errnop, int32_t *ttlp);
+enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct hostent *host,
+                                           char *buffer, size_t buflen, int *errnop,
+                                           int *h_errnop, int32_t *ttlp, char **canonp);
+enum nss_status _nss_aarp_gethostbyname2_r(const char *name, int af, struct hostent *host,
+                                           char *buffer, size_t buflen, int *errnop,
+                                           int *h_errnop);
+enum nss_status _nss_aarp_gethostbyname_r(const char *name, struct hostent *host, char *buffer,
+                                          size_t buflen, int *errnop, int *h_errnop);
+
+static bool bypassed(void) {
+        const char *e;
+
+        if (&aarp_resolved_self_marker != NULL)
+                return true;
+        e = secure_getenv("AARP_NSS_BYPASS");
+        return e && *e && *e != '0';
+}
+
+/* The one mapping from a client/pack error to NSS's three outputs. */
+static enum nss_status status_from_error(int r, int *ret_errno, int *ret_herrno) {
+        int e = r < 0 ? -r : r;
+
+        *ret_errno = e;
+        switch (e) {
+        case ECONNREFUSED:
+                *ret_herrno = NO_RECOVERY;
+                return NSS_STATUS_UNAVAIL;
+        case ERANGE:
+                *ret_herrno = NETDB_INTERNAL;
+                return NSS_STATUS_TRYAGAIN;
+        case ENXIO:
+        case EILSEQ:
+                *ret_herrno = HOST_NOT_FOUND;
+                return NSS_STATUS_NOTFOUND;
+        case ENODATA:
+                *ret_herrno = NO_DATA;
+                return NSS_STATUS_NOTFOUND;
+        case EAGAIN:
+        case ETIMEDOUT:
+                *ret_herrno = TRY_AGAIN;
+                return NSS_STATUS_TRYAGAIN;
+        case ENOMEM:
+                /* Not NETDB_INTERNAL: that with TRYAGAIN means "grow the
+                 * buffer" to glibc. */
+                *ret_herrno = NO_RECOVERY;
+                return NSS_STATUS_TRYAGAIN;
+        default:
+                /* The daemon answered but something is wrong (bad
+                 * argument, internal error, access denied): a definite
+                 * "not from us", never UNAVAIL. */
+                *ret_herrno = NO_RECOVERY;
+                return NSS_STATUS_NOTFOUND;
+        }
+}
+
+enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat,
+                                           char *buffer, size_t buflen, int *errnop,
+                                           int *h_errnop, int32_t *ttlp) {
+        int saved_errno = errno, e = 0, he = 0, r;
+        enum nss_status status = NSS_STATUS_SUCCESS;
+        BusAddress *addresses = NULL;
+        char *canonical = NULL;
+        struct gaih_addrtuple *first = NULL;
+        size_t n = 0;
+
+        if (bypassed()) {
+                r = -ECONNREFUSED;
+                goto finish;
+        }
+        if (!name || !pat) {
+                r = -EINVAL;
+                goto finish;
+        }
+        r = bus_client_resolve_hostname(0, name, AF_UNSPEC, 0, &addresses, &n, &canonical, NULL);
+        if (r < 0)
+                goto finish;
+        r = pack_addrtuples(*canonical ? canonical : name, addresses, n, AF_UNSPEC, buffer, buflen,
+                            &first, NULL);
+        if (r < 0)
+                goto finish;
+
+        /* Older glibc and nscd hand us a tuple to fill in place. */
+        if (*pat)
+                **pat = *first;
+        else
+                *pat = first;
+        /* ResolveHostname reports no TTL (yet). */
+        if (ttlp)
+                *ttlp = 0;
+
+finish:
+        free(addresses);
+        free(canonical);
+        if (r < 0)
+                status = status_from_error(r, &e, &he);
+        errno = saved_errno;
+        if (status != NSS_STATUS_SUCCESS) {
+                *errnop = e;
+                *h_errnop = he;
+        }
+        return status;
+}
+
+enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct hostent *host,
+                                           char *buffer, size_t buflen, int *errnop,
+                                           int *h_errnop, int32_t *ttlp, char **canonp) {
+        int saved_errno = errno, e = 0, he = 0, r;
+        enum nss_status status = NSS_STATUS_SUCCESS;
+        BusAddress *addresses = NULL;
+        char *canonical = NULL, *h_name = NULL;
+        size_t n = 0;
+
+        if (bypassed()) {
+                r = -ECONNREFUSED;
+                goto finish;
+        }
+        if (!name || !host) {
+                r = -EINVAL;
+                goto finish;
+        }
+        if (af != AF_INET && af != AF_INET6) {
+                r = -EAFNOSUPPORT;
+                goto finish;
+        }
+        r = bus_client_resolve_hostname(0, name, af, 0, &addresses, &n, &canonical, NULL);
+        if (r < 0)
+                goto finish;
+        r = pack_hostent(*canonical ? canonical : name, addresses, n, af, buffer, buflen, host,
+                         &h_name, NULL);
+        if (r < 0)
+                goto finish;
+        if (ttlp)
+                *ttlp = 0;
+        if (canonp)
+                *canonp = h_name;
+
+finish:
+        free(addresses);
+        free(canonical);
+        if (r < 0)
+                status = status_from_error(r, &e, &he);
+        errno = saved_errno;
+        if (status != NSS_STATUS_SUCCESS) {
+                *errnop = e;
+                *h_errnop = he;
+        }
+        return status;
+}
+
+enum nss_status _nss_aarp_gethostbyname2_r(const char *name, int af, struct hostent *host,
+                                           char *buffer, size_t buflen, int *errnop,
+                                           int *h_errnop) {
+        return _nss_aarp_gethostbyname3_r(name, af, host, buffer, buflen, errnop, h_errnop, NULL,
+                                          NULL);
+}
+
+enum nss_status _nss_aarp_gethostbyname_r(const char *name, struct hostent *host, char *buffer,
+                                          size_t buflen, int *errnop, int *h_errnop) {
+        /* RES_USE_INET6 is gone from glibc (2.26): plain gethostbyname is
+         * IPv4. */
+        return _nss_aarp_gethostbyname3_r(name, AF_INET, host, buffer, buflen, errnop, h_errnop,
+                                          NULL, NULL);
+}
