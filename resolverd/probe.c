@@ -156,6 +156,9 @@ static int attempt_send(Probe *pr) {
                 memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
         }
 
+        /* Stamp before sending: on a fast path (veth) the reply can be
+         * queued before sendmsg() even returns. */
+        a->sent_usec = (uint64_t) g_get_monotonic_time();
         if (sendmsg(p->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0) {
                 if (errno == EAGAIN || errno == EINTR)
                         return -EAGAIN;
@@ -163,7 +166,6 @@ static int attempt_send(Probe *pr) {
                         return 0; /* dropped locally: like a lost packet, retried on timeout */
                 return -errno;
         }
-        a->sent_usec = (uint64_t) g_get_monotonic_time();
         p->stats.sent++;
         return 0;
 }
