@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * names-syntax.h: what a host name may look like, and the two helpers every
+ * part of name resolution shares: the lookup key of a name and the
+ * recognition of IP literals.  names_validate() (declared in names.h) lives
+ * in names-syntax.c too.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "names.h"
+
+/* The key @name is matched and cached under: ASCII-lowercased, without the
+ * trailing dot.  DNS names compare case-insensitively (RFC 4343) and
+ * "host." is "host" for the hosts file and the cache.  Free with g_free(). */
+char *names_key(const char *name);
+
+/* If @name is an IPv4 literal (dotted quad, inet_pton rules) or an IPv6
+ * literal (optionally with "%scope", an interface name or index), fill
+ * @ret and return TRUE.  A v4-mapped IPv6 literal stays AF_INET6: the
+ * caller asked for that spelling.  Unknown scopes make it not a literal. */
+gboolean names_parse_literal(const char *name, NameAddress *ret);
+
+/* TRUE for fe80::/10: these need an interface index to be usable. */
+gboolean names_address_is_link_local(const NameAddress *a);

@@ -1,0 +1,710 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * names.c: ResolveHostname's engine.  One lookup goes
+ *
+ *   IP literal? -> hosts file? -> name cache? -> DNS (search list, AAAA and
+ *   A in parallel) -> AARP mapping of every IPv6 address (in parallel)
+ *
+ * under one deadline (NAMES_TIMEOUT_MSEC).  The parts live elsewhere:
+ * hosts.c, resolvconf.c, namecache.c, upstream.c (nameservers resolved with
+ * AARP), dns.c (c-ares on the main loop), dns-reply.c.  This file is the
+ * state machine and the rules that join them.
+ *
+ * Lifetimes: a lookup ends exactly once, in lookup_complete(), which first
+ * detaches it from everything that could still call back (DNS queries are
+ * abandoned, resolver callbacks find their token orphaned, the upstream
+ * wait is cancelled) and only then calls the client.  The client may do
+ * anything in its callback, including names_free(), so every path that
+ * completes a lookup returns straight away without touching it or Names.
+ */
+#include <arpa/nameser.h>
+#include <ares.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "aarp-def.h"
+#include "dns-reply.h"
+#include "dns.h"
+#include "errors.h"
+#include "filestamp.h"
+#include "hosts.h"
+#include "namecache.h"
+#include "names-private.h"
+#include "names-syntax.h"
+#include "names.h"
+#include "resolvconf.h"
+#include "upstream.h"
+
+typedef struct NameLookup NameLookup;
+
+typedef enum {
+        OUTCOME_ADDRESSES,
+        OUTCOME_NODATA,
+        OUTCOME_NXDOMAIN,
+        OUTCOME_SERVFAIL, /* this server/name failed; the search goes on */
+        OUTCOME_FATAL,    /* timeouts, unreachable servers: stop */
+} Outcome;
+
+typedef struct {
+        NameLookup *l;
+        int type;          /* ns_t_aaaa or ns_t_a */
+        DnsQuery *q;
+        Outcome outcome;
+        int status;
+        GArray *addresses; /* of NameAddress */
+        uint32_t ttl_sec;
+        uint32_t negative_ttl_sec;
+        char *canonical;
+} QuerySlot;
+
+typedef struct {
+        NameLookup *l;     /* NULL once the lookup ended */
+        guint index;
+} MapToken;
+
+struct Names {
+        AddressResolveFunc resolve;
+        gpointer resolve_data;
+        char *hosts_path;
+        char *resolv_conf_path;
+        FileStamp hosts_stamp;
+        FileStamp resolv_conf_stamp;
+        Hosts *hosts;
+        ResolvConf *resolv_conf;
+        Upstream *upstream;
+        NameCache *cache;
+        unsigned timeout_msec;
+        GQueue lookups;    /* of NameLookup, in flight */
+        gboolean closing;
+};
+
+struct NameLookup {
+        Names *n;
+        GList link;
+        char *name;
+        int ifindex;
+        int family;
+        uint64_t flags;
+        NamesCallback callback;
+        gpointer user_data;
+        guint deadline_id;
+
+        /* DNS phase */
+        guint upstream_wait;
+        DnsChannel *channel;
+        GPtrArray *candidates;
+        guint candidate;
+        QuerySlot slots[2];
+        guint n_slots;
+        guint slots_pending;
+        gboolean got_nodata;
+        gboolean got_servfail;
+        uint32_t negative_ttl_sec;
+        gboolean from_dns;
+        gboolean cacheable;
+
+        /* the answer, then its mapping */
+        GArray *addresses; /* of NameAddress */
+        char *canonical;
+        uint32_t dns_ttl_sec;
+        gboolean mapping;
+        guint map_pending;
+        uint32_t map_ttl_sec;
+        uint64_t answer_flags;
+        GPtrArray *map_tokens;
+};
+
+/* ---- the default address resolver: the daemon's Resolver ---- */
+
+static void resolve_with_resolver(gpointer resolver_data, int ifindex,
+                                  const struct in6_addr *address, uint64_t flags,
+                                  ResolverAddressCallback callback, gpointer user_data) {
+        resolver_resolve_address(resolver_data, ifindex, address, flags, callback, user_data);
+}
+
+/* ---- configuration files ---- */
+
+static void reload_files(Names *n) {
+        if (file_stamp_update(&n->hosts_stamp, n->hosts_path)) {
+                g_autoptr(GError) error = NULL;
+                Hosts *h = hosts_load(n->hosts_path, &error);
+
+                /* An unreadable file keeps what we had: a transient EACCES
+                 * during a package upgrade should not make names vanish. */
+                if (h) {
+                        hosts_free(n->hosts);
+                        n->hosts = h;
+                } else
+                        g_debug("Keeping the previous %s: %s", n->hosts_path, error->message);
+        }
+
+        if (file_stamp_update(&n->resolv_conf_stamp, n->resolv_conf_path)) {
+                g_autoptr(GError) error = NULL;
+                ResolvConf *rc = resolv_conf_load(n->resolv_conf_path, &error);
+
+                if (rc) {
+                        resolv_conf_free(n->resolv_conf);
+                        n->resolv_conf = rc;
+                        upstream_set_config(n->upstream, rc);
+                        /* Other servers may know other things. */
+                        name_cache_flush(n->cache);
+                } else
+                        g_debug("Keeping the previous %s: %s", n->resolv_conf_path,
+                                error->message);
+        }
+}
+
+/* ---- ending a lookup ---- */
+
+static void slot_clear(QuerySlot *s) {
+        dns_query_abandon(g_steal_pointer(&s->q));
+        g_clear_pointer(&s->addresses, g_array_unref);
+        g_clear_pointer(&s->canonical, g_free);
+}
+
+static void lookup_detach(NameLookup *l) {
+        Names *n = l->n;
+
+        g_queue_unlink(&n->lookups, &l->link);
+        if (l->deadline_id)
+                g_source_remove(l->deadline_id);
+        l->deadline_id = 0;
+        if (l->upstream_wait)
+                upstream_cancel(n->upstream, l->upstream_wait);
+        l->upstream_wait = 0;
+        for (guint i = 0; i < G_N_ELEMENTS(l->slots); i++)
+                slot_clear(&l->slots[i]);
+        for (guint i = 0; i < l->map_tokens->len; i++)
+                ((MapToken *) l->map_tokens->pdata[i])->l = NULL;
+        g_ptr_array_set_size(l->map_tokens, 0);
+        g_clear_pointer(&l->channel, dns_channel_unref);
+        l->n = NULL;
+}
+
+static void lookup_free(NameLookup *l) {
+        g_free(l->name);
+        if (l->candidates)
+                g_ptr_array_unref(l->candidates);
+        if (l->addresses)
+                g_array_unref(l->addresses);
+        g_free(l->canonical);
+        g_ptr_array_unref(l->map_tokens);
+        g_free(l);
+}
+
+static void lookup_complete(NameLookup *l, GArray *addresses, const char *canonical,
+                            uint64_t flags, const GError *error) {
+        lookup_detach(l);
+        l->callback(addresses, canonical, flags, error, l->user_data);
+        lookup_free(l);
+}
+
+static void lookup_fail(NameLookup *l, int code, const char *format, ...) G_GNUC_PRINTF(3, 4);
+static void lookup_fail(NameLookup *l, int code, const char *format, ...) {
+        va_list ap;
+
+        va_start(ap, format);
+        g_autofree char *message = g_strdup_vprintf(format, ap);
+        va_end(ap);
+        g_autoptr(GError) error = g_error_new_literal(AARP_ERROR, code, message);
+        lookup_complete(l, NULL, NULL, 0, error);
+}
+
+static const char *family_name(int family) {
+        return family == AF_INET ? "IPv4" : family == AF_INET6 ? "IPv6" : "IP";
+}
+
+/* ---- AARP mapping of the answer ---- */
+
+static gboolean address_equal(const NameAddress *a, const NameAddress *b) {
+        return a->family == b->family && a->ifindex == b->ifindex &&
+               memcmp(a->address, b->address, sizeof(a->address)) == 0;
+}
+
+static void finish_mapping(NameLookup *l) {
+        Names *n = l->n;
+        g_autoptr(GArray) out = g_array_sized_new(FALSE, FALSE, sizeof(NameAddress),
+                                                  l->addresses->len);
+
+        /* Two anycast addresses of one service usually map to the same
+         * member: hand it out once, where it first appeared. */
+        for (guint i = 0; i < l->addresses->len; i++) {
+                const NameAddress *a = &g_array_index(l->addresses, NameAddress, i);
+                gboolean dup = FALSE;
+
+                for (guint j = 0; j < out->len && !dup; j++)
+                        dup = address_equal(&g_array_index(out, NameAddress, j), a);
+                if (!dup)
+                        g_array_append_val(out, *a);
+        }
+
+        if (l->from_dns && l->cacheable)
+                name_cache_put(n->cache, l->name, l->family, l->ifindex, out, l->canonical,
+                               l->answer_flags,
+                               name_cache_positive_ttl(l->dns_ttl_sec, l->map_ttl_sec));
+
+        g_autofree char *canonical = g_steal_pointer(&l->canonical);
+        lookup_complete(l, out, canonical ? canonical : l->name, l->answer_flags, NULL);
+}
+
+static void on_mapped(const AddressAnswer *answer, const GError *error, gpointer user_data) {
+        MapToken *t = user_data;
+        NameLookup *l = t->l;
+        guint index = t->index;
+
+        if (l)
+                g_ptr_array_remove_fast(l->map_tokens, t);
+        g_free(t);
+        if (!l)
+                return;
+
+        NameAddress *a = &g_array_index(l->addresses, NameAddress, index);
+        if (answer) {
+                if ((answer->flags & AARP_FLAG_ANYCAST) ||
+                    memcmp(a->address, &answer->unicast, 16) != 0)
+                        l->answer_flags |= AARP_FLAG_ANYCAST;
+                memcpy(a->address, &answer->unicast, 16);
+                a->ifindex = names_address_is_link_local(a) ? (a->ifindex ? a->ifindex : l->ifindex)
+                                                            : 0;
+                l->map_ttl_sec = MIN(l->map_ttl_sec, answer->ttl_sec);
+        } else {
+                /* Fail open, as the resolver does for NO_REPLY: the address
+                 * itself is the best we have.  Cache it only briefly. */
+                l->map_ttl_sec = MIN(l->map_ttl_sec, AARP_NO_REPLY_TTL_SEC_DEFAULT);
+        }
+
+        if (--l->map_pending == 0)
+                finish_mapping(l);
+}
+
+static void start_mapping(NameLookup *l) {
+        Names *n = l->n;
+
+        l->mapping = TRUE;
+        l->map_ttl_sec = G_MAXUINT32;
+        /* +1: resolver callbacks may run synchronously; finish only after
+         * every address has been handed out. */
+        l->map_pending = 1;
+        for (guint i = 0; i < l->addresses->len && n->resolve; i++) {
+                const NameAddress *a = &g_array_index(l->addresses, NameAddress, i);
+                struct in6_addr address;
+
+                if (a->family != AF_INET6)
+                        continue;
+
+                MapToken *t = g_new0(MapToken, 1);
+                t->l = l;
+                t->index = i;
+                g_ptr_array_add(l->map_tokens, t);
+                l->map_pending++;
+                memcpy(&address, a->address, sizeof(address));
+                n->resolve(n->resolve_data, a->ifindex ? a->ifindex : l->ifindex, &address,
+                           l->flags & AARP_FLAG_NO_CACHE, on_mapped, t);
+        }
+        if (--l->map_pending == 0)
+                finish_mapping(l);
+}
+
+/* ---- DNS ---- */
+
+static void start_candidate(NameLookup *l);
+
+static void evaluate_candidate(NameLookup *l) {
+        Names *n = l->n;
+        gboolean any_addresses = FALSE, any_fatal = FALSE, any_nodata = FALSE,
+                 any_servfail = FALSE;
+        int fatal_status = ARES_SUCCESS;
+
+        for (guint i = 0; i < l->n_slots; i++) {
+                const QuerySlot *s = &l->slots[i];
+
+                switch (s->outcome) {
+                case OUTCOME_ADDRESSES:
+                        any_addresses = TRUE;
+                        break;
+                case OUTCOME_NODATA:
+                        any_nodata = TRUE;
+                        break;
+                case OUTCOME_NXDOMAIN:
+                        break;
+                case OUTCOME_SERVFAIL:
+                        any_servfail = TRUE;
+                        break;
+                case OUTCOME_FATAL:
+                        any_fatal = TRUE;
+                        fatal_status = s->status;
+                        break;
+                }
+                if (s->outcome == OUTCOME_NODATA || s->outcome == OUTCOME_NXDOMAIN)
+                        l->negative_ttl_sec = MIN(l->negative_ttl_sec, s->negative_ttl_sec);
+        }
+
+        if (any_addresses) {
+                /* IPv6 first, then IPv4, each in answer order (the order
+                 * glibc's gethostbyname4 hands getaddrinfo, which sorts by
+                 * RFC 6724 anyway). */
+                l->addresses = g_array_new(FALSE, FALSE, sizeof(NameAddress));
+                l->dns_ttl_sec = G_MAXUINT32;
+                for (guint i = 0; i < l->n_slots; i++) {
+                        QuerySlot *s = &l->slots[i];
+
+                        if (s->outcome != OUTCOME_ADDRESSES)
+                                continue;
+                        for (guint j = 0; j < s->addresses->len; j++) {
+                                NameAddress *a = &g_array_index(s->addresses, NameAddress, j);
+
+                                a->ifindex = names_address_is_link_local(a) ? l->ifindex : 0;
+                        }
+                        g_array_append_vals(l->addresses, s->addresses->data, s->addresses->len);
+                        l->dns_ttl_sec = MIN(l->dns_ttl_sec, s->ttl_sec);
+                        if (!l->canonical)
+                                l->canonical = g_strdup(s->canonical);
+                }
+                if (l->addresses->len > AARP_ADDRESSES_MAX)
+                        g_array_set_size(l->addresses, AARP_ADDRESSES_MAX);
+                /* Half an answer (the other family failed) is worth
+                 * returning but not worth remembering. */
+                if (any_fatal || any_servfail)
+                        l->cacheable = FALSE;
+                start_mapping(l);
+                return;
+        }
+
+        if (any_fatal) {
+                lookup_fail(l, AARP_E_TEMPORARY_FAILURE, "DNS lookup of '%s' failed: %s", l->name,
+                            dns_strerror(fatal_status));
+                return;
+        }
+        if (any_nodata)
+                l->got_nodata = TRUE;
+        if (any_servfail)
+                l->got_servfail = TRUE;
+
+        if (++l->candidate < l->candidates->len) {
+                start_candidate(l);
+                return;
+        }
+
+        /* glibc's res_nsearch() precedence: a name that exists somewhere
+         * in the search list beats a server failure beats NXDOMAIN. */
+        uint32_t ttl = name_cache_negative_ttl(l->negative_ttl_sec);
+        if (l->got_nodata) {
+                if (!l->got_servfail)
+                        name_cache_put_negative(n->cache, l->name, l->family, l->ifindex,
+                                                AARP_E_NO_DATA, ttl);
+                lookup_fail(l, AARP_E_NO_DATA, "'%s' has no %s address", l->name,
+                            family_name(l->family));
+        } else if (l->got_servfail)
+                lookup_fail(l, AARP_E_TEMPORARY_FAILURE,
+                            "DNS servers failed to answer for '%s'", l->name);
+        else {
+                name_cache_put_negative(n->cache, l->name, l->family, l->ifindex,
+                                        AARP_E_NO_SUCH_NAME, ttl);
+                lookup_fail(l, AARP_E_NO_SUCH_NAME, "Name '%s' does not exist", l->name);
+        }
+}
+
+static Outcome classify(QuerySlot *s, int status, const unsigned char *abuf, int alen) {
+        switch (status) {
+        case ARES_SUCCESS:
+                s->addresses = g_array_new(FALSE, FALSE, sizeof(NameAddress));
+                if (dns_reply_parse_addresses(abuf, alen, s->type, s->addresses, &s->ttl_sec,
+                                              &s->canonical) > 0)
+                        return OUTCOME_ADDRESSES;
+                /* NOERROR with answers but none of our type (a CNAME to a
+                 * name without them) is NODATA. */
+                s->negative_ttl_sec = dns_reply_negative_ttl(abuf, alen);
+                return OUTCOME_NODATA;
+        case ARES_ENODATA:
+                s->negative_ttl_sec = dns_reply_negative_ttl(abuf, alen);
+                return OUTCOME_NODATA;
+        case ARES_ENOTFOUND:
+        case ARES_EBADNAME: /* candidate too long to encode: no such name */
+                s->negative_ttl_sec = dns_reply_negative_ttl(abuf, alen);
+                return OUTCOME_NXDOMAIN;
+        case ARES_ESERVFAIL:
+        case ARES_EREFUSED:
+        case ARES_EFORMERR:
+        case ARES_ENOTIMP:
+        case ARES_EBADRESP:
+                return OUTCOME_SERVFAIL;
+        default: /* ETIMEOUT, ECONNREFUSED, ENOMEM, ... */
+                return OUTCOME_FATAL;
+        }
+}
+
+static void on_query_done(int status, const unsigned char *abuf, int alen, gpointer user_data) {
+        QuerySlot *s = user_data;
+        NameLookup *l = s->l;
+
+        s->q = NULL;
+        s->status = status;
+        s->outcome = classify(s, status, abuf, alen);
+        if (--l->slots_pending == 0)
+                evaluate_candidate(l);
+}
+
+static void start_candidate(NameLookup *l) {
+        const char *qname = l->candidates->pdata[l->candidate];
+
+        l->n_slots = 0;
+        if (l->family != AF_INET)
+                l->slots[l->n_slots++].type = ns_t_aaaa;
+        if (l->family != AF_INET6)
+                l->slots[l->n_slots++].type = ns_t_a;
+
+        l->slots_pending = l->n_slots;
+        for (guint i = 0; i < l->n_slots; i++) {
+                QuerySlot *s = &l->slots[i];
+                int type = s->type;
+
+                slot_clear(s);
+                *s = (QuerySlot) { .l = l, .type = type };
+                /* Never calls back before returning (dns.h). */
+                s->q = dns_channel_query(l->channel, qname, type, on_query_done, s);
+        }
+}
+
+/* The names to try, in resolv.conf order: a name with at least ndots dots
+ * is tried as is first, others after the search domains; a trailing dot
+ * means "as is only".  Candidates too long for DNS are left out. */
+static GPtrArray *search_candidates(const char *name, const ResolvConf *rc) {
+        GPtrArray *c = g_ptr_array_new_with_free_func(g_free);
+        size_t len = strlen(name);
+        unsigned dots = 0;
+
+        if (name[len - 1] == '.') {
+                g_ptr_array_add(c, g_strndup(name, len - 1));
+                return c;
+        }
+        for (const char *p = name; *p; p++)
+                dots += *p == '.';
+
+        gboolean as_is_first = dots >= rc->ndots;
+        if (as_is_first)
+                g_ptr_array_add(c, g_strdup(name));
+        for (guint i = 0; i < rc->search->len; i++) {
+                const char *domain = rc->search->pdata[i];
+
+                if (len + 1 + strlen(domain) <= AARP_NAME_MAX)
+                        g_ptr_array_add(c, g_strconcat(name, ".", domain, NULL));
+        }
+        if (!as_is_first)
+                g_ptr_array_add(c, g_strdup(name));
+        return c;
+}
+
+static void on_upstream(DnsChannel *channel, const GError *error, gpointer user_data) {
+        NameLookup *l = user_data;
+
+        l->upstream_wait = 0;
+        if (!channel) {
+                lookup_fail(l, AARP_E_TEMPORARY_FAILURE, "No nameserver for '%s': %s", l->name,
+                            error ? error->message : "unknown error");
+                return;
+        }
+        l->channel = dns_channel_ref(channel);
+        start_candidate(l);
+}
+
+static gboolean on_deadline(gpointer user_data) {
+        NameLookup *l = user_data;
+
+        l->deadline_id = 0;
+        if (l->mapping) {
+                /* DNS answered but a probe is still out (its retries can
+                 * outlast our bound): answer with what we have, the
+                 * unmapped addresses standing for themselves, as the
+                 * resolver's own NO_REPLY would; don't cache it. */
+                for (guint i = 0; i < l->map_tokens->len; i++)
+                        ((MapToken *) l->map_tokens->pdata[i])->l = NULL;
+                g_ptr_array_set_size(l->map_tokens, 0);
+                l->cacheable = FALSE;
+                l->answer_flags |= AARP_FLAG_NO_REPLY;
+                finish_mapping(l);
+        } else
+                lookup_fail(l, AARP_E_TEMPORARY_FAILURE, "Resolving '%s' timed out", l->name);
+        return G_SOURCE_REMOVE;
+}
+
+/* ---- the API ---- */
+
+static void complete_error_now(NamesCallback callback, gpointer user_data, int code,
+                               const char *message) {
+        g_autoptr(GError) error = g_error_new_literal(AARP_ERROR, code, message);
+
+        callback(NULL, NULL, 0, error, user_data);
+}
+
+void names_resolve(Names *n, int ifindex, const char *name, int family, uint64_t flags,
+                   NamesCallback callback, gpointer user_data) {
+        NameAddress literal;
+
+        if (n->closing) {
+                complete_error_now(callback, user_data, AARP_E_TEMPORARY_FAILURE,
+                                   "Shutting down");
+                return;
+        }
+
+        reload_files(n);
+
+        NameLookup *l = g_new0(NameLookup, 1);
+        l->n = n;
+        l->link.data = l;
+        l->name = g_strdup(name);
+        l->ifindex = ifindex;
+        l->family = family;
+        l->flags = flags;
+        l->callback = callback;
+        l->user_data = user_data;
+        l->map_tokens = g_ptr_array_new();
+        l->negative_ttl_sec = G_MAXUINT32;
+        g_queue_push_tail_link(&n->lookups, &l->link);
+
+        if (names_parse_literal(name, &literal)) {
+                if (family != AF_UNSPEC && family != literal.family) {
+                        lookup_fail(l, AARP_E_NO_DATA, "'%s' is not an %s address", name,
+                                    family_name(family));
+                        return;
+                }
+                l->addresses = g_array_new(FALSE, FALSE, sizeof(NameAddress));
+                g_array_append_val(l->addresses, literal);
+                l->deadline_id = g_timeout_add(n->timeout_msec, on_deadline, l);
+                start_mapping(l);
+                return;
+        }
+
+        /* The hosts file answers for every name it lists, even with no
+         * address of the family (then NoData), like resolved: falling
+         * through to DNS would let DNS contradict the administrator. */
+        l->addresses = g_array_new(FALSE, FALSE, sizeof(NameAddress));
+        if (hosts_lookup(n->hosts, name, family, l->addresses, &l->canonical)) {
+                if (l->addresses->len == 0) {
+                        lookup_fail(l, AARP_E_NO_DATA, "'%s' has no %s address in %s", name,
+                                    family_name(family), n->hosts_path);
+                        return;
+                }
+                l->deadline_id = g_timeout_add(n->timeout_msec, on_deadline, l);
+                start_mapping(l);
+                return;
+        }
+        g_clear_pointer(&l->addresses, g_array_unref);
+
+        if (!(flags & AARP_FLAG_NO_CACHE)) {
+                const GArray *cached;
+                const char *canonical;
+                uint64_t cached_flags;
+                int code;
+
+                if (name_cache_lookup(n->cache, name, family, ifindex, &cached, &canonical,
+                                      &cached_flags, &code)) {
+                        if (code >= 0) {
+                                lookup_fail(l, code,
+                                            code == AARP_E_NO_DATA ? "'%s' has no %s address"
+                                                                   : "Name '%s' does not exist%s",
+                                            name, code == AARP_E_NO_DATA ? family_name(family) : "");
+                                return;
+                        }
+                        /* Copy: the client may touch the cache before it
+                         * is done with the answer. */
+                        g_autoptr(GArray) copy = g_array_copy((GArray *) cached);
+                        g_autofree char *canonical_copy = g_strdup(canonical);
+                        lookup_complete(l, copy, canonical_copy,
+                                        cached_flags | AARP_FLAG_FROM_CACHE, NULL);
+                        return;
+                }
+        }
+
+        l->from_dns = TRUE;
+        l->cacheable = TRUE;
+        l->candidates = search_candidates(name, n->resolv_conf);
+        l->deadline_id = g_timeout_add(n->timeout_msec, on_deadline, l);
+        /* The callback runs synchronously only with a ready channel, and
+         * then only sends queries: l is still ours afterwards. */
+        l->upstream_wait = upstream_get_channel(n->upstream, on_upstream, l);
+}
+
+Names *names_new(Resolver *resolver, const char *hosts_path, const char *resolv_conf_path,
+                 GError **error) {
+        g_autoptr(Hosts) hosts = NULL;
+        g_autoptr(ResolvConf) rc = NULL;
+        FileStamp hosts_stamp = { 0 }, rc_stamp = { 0 };
+
+        /* Stamp before reading: a change racing with the read is then
+         * seen (and read again) on the first lookup. */
+        file_stamp_update(&hosts_stamp, hosts_path);
+        hosts = hosts_load(hosts_path, error);
+        if (!hosts)
+                return NULL;
+        file_stamp_update(&rc_stamp, resolv_conf_path);
+        rc = resolv_conf_load(resolv_conf_path, error);
+        if (!rc)
+                return NULL;
+
+        Names *n = g_new0(Names, 1);
+        n->resolve = resolver ? resolve_with_resolver : NULL;
+        n->resolve_data = resolver;
+        n->hosts_path = g_strdup(hosts_path);
+        n->resolv_conf_path = g_strdup(resolv_conf_path);
+        n->hosts_stamp = hosts_stamp;
+        n->resolv_conf_stamp = rc_stamp;
+        n->hosts = g_steal_pointer(&hosts);
+        n->resolv_conf = g_steal_pointer(&rc);
+        n->cache = name_cache_new(NAME_CACHE_SIZE_DEFAULT, NULL, NULL);
+        n->upstream = upstream_new(n->resolve, n->resolve_data, NULL, NULL);
+        upstream_set_config(n->upstream, n->resolv_conf);
+        n->timeout_msec = NAMES_TIMEOUT_MSEC;
+        g_queue_init(&n->lookups);
+        return n;
+}
+
+void names_free(Names *n) {
+        if (!n || n->closing)
+                return; /* NULL, or called again from a callback below */
+
+        n->closing = TRUE;
+        /* Clients get an answer rather than silence: bus.c can still
+         * reply to the D-Bus call while shutting down. */
+        while (n->lookups.head)
+                lookup_fail(n->lookups.head->data, AARP_E_TEMPORARY_FAILURE,
+                            "Name resolution is shutting down");
+
+        upstream_free(n->upstream);
+        name_cache_free(n->cache);
+        hosts_free(n->hosts);
+        resolv_conf_free(n->resolv_conf);
+        g_free(n->hosts_path);
+        g_free(n->resolv_conf_path);
+        g_free(n);
+}
+
+void names_flush(Names *n) {
+        name_cache_flush(n->cache);
+        upstream_invalidate(n->upstream);
+}
+
+/* ---- test hooks (names-private.h) ---- */
+
+void names_set_address_resolver_for_test(Names *n, AddressResolveFunc func, gpointer data) {
+        n->resolve = func;
+        n->resolve_data = data;
+        upstream_set_resolver(n->upstream, func, data);
+}
+
+void names_set_dns_port_for_test(Names *n, uint16_t port) {
+        upstream_set_port(n->upstream, port);
+}
+
+void names_set_clock_for_test(Names *n, NameCacheClock clock, gpointer data) {
+        name_cache_free(n->cache);
+        n->cache = name_cache_new(NAME_CACHE_SIZE_DEFAULT, clock, data);
+        upstream_set_clock(n->upstream, clock, data);
+}
+
+void names_set_timeout_for_test(Names *n, unsigned msec) {
+        n->timeout_msec = msec;
+}
+
+guint names_cache_size_for_test(Names *n) {
+        return name_cache_size(n->cache);
+}
