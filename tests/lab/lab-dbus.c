@@ -18,7 +18,8 @@
  *       "sent N ok N wrong N errors N elapsed_ms N" plus the first few
  *       failures, and exits 0 only if all N were answered correctly.
  *
- * The bus is the system bus (DBUS_SYSTEM_BUS_ADDRESS is honoured).
+ * The bus is the system bus (DBUS_SYSTEM_BUS_ADDRESS is honoured), or with
+ * LAB_DBUS_PEER=unix:path=... the daemon's peer-to-peer socket.
  */
 #include <arpa/inet.h>
 #include <gio/gio.h>
@@ -97,8 +98,21 @@ static void on_reply(GObject *source, GAsyncResult *res, gpointer user_data) {
                 g_main_loop_quit(b->loop);
 }
 
+/* LAB_DBUS_PEER=ADDRESS talks to the daemon's peer-to-peer socket instead
+ * of the bus (no bus name, no Hello). */
+static const char *peer_address(void) {
+        const char *p = g_getenv("LAB_DBUS_PEER");
+        return p && *p ? p : NULL;
+}
+
 static GDBusConnection *bus_connect(GError **error) {
-        g_autofree char *address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SYSTEM, NULL, error);
+        g_autofree char *address = NULL;
+
+        if (peer_address())
+                return g_dbus_connection_new_for_address_sync(
+                        peer_address(), G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL, NULL,
+                        error);
+        address = g_dbus_address_get_for_bus_sync(G_BUS_TYPE_SYSTEM, NULL, error);
 
         if (!address)
                 return NULL;
@@ -128,7 +142,7 @@ static int do_call(const char *method, const char *text) {
                         error ? error->message : "not a tuple");
                 return 2;
         }
-        reply = g_dbus_connection_call_sync(bus, AARP_BUS_NAME, AARP_OBJECT_PATH,
+        reply = g_dbus_connection_call_sync(bus, peer_address() ? NULL : AARP_BUS_NAME, AARP_OBJECT_PATH,
                                             AARP_MANAGER_INTERFACE, method,
                                             params, NULL,
                                             G_DBUS_CALL_FLAGS_NO_AUTO_START, CALL_TIMEOUT_MSEC,
@@ -195,7 +209,7 @@ static int do_burst(int argc, char **argv) {
                 memcpy(&q->address.s6_addr[12], &low, 4);
                 b.pending++;
                 g_dbus_connection_call(
-                        conns->pdata[i % nconn], AARP_BUS_NAME, AARP_OBJECT_PATH,
+                        conns->pdata[i % nconn], peer_address() ? NULL : AARP_BUS_NAME, AARP_OBJECT_PATH,
                         AARP_MANAGER_INTERFACE, "ResolveAddress",
                         g_variant_new("(i@ayt)", 0,
                                       g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, &q->address,

@@ -34,6 +34,7 @@
 #   lab_client_uplink 1|2          (client side: 1 -> member1, 2 -> member2
 #                                   unless lab_route_to moved it)
 #   lab_ns NAME CMD...          run CMD in namespace NAME (client, router, ...)
+#   lab_spawn NAME OUT ERR CMD... the same in the background; pid in LAB_SPAWNED
 #   lab_client CMD...           run CMD in the client namespace with the bus env
 #   lab_resolve ADDR [FLAGS] [IFINDEX]  -> "UNICAST FLAGS TTL RTT" (flags hex)
 #   lab_call METHOD 'GVARIANT'  -> reply text or "ERROR name: message"
@@ -81,6 +82,7 @@ LABDIR=
 LAB_PIDS=()
 LAB_NAMESPACES=()
 LAB_DAEMON_PID=
+LAB_SPAWNED=
 LAB_BUS_PID=
 LAB_DOWN_DONE=
 
@@ -114,6 +116,18 @@ lab_ns() {
         local ns=$1
         shift
         ip netns exec "$LAB_PREFIX$ns" "$@"
+}
+
+# lab_spawn NS OUT ERR CMD...: start CMD in the background in namespace NS
+# (stdout to OUT, stderr to ERR); its pid (CMD's own: ip netns exec execs
+# it) goes to LAB_SPAWNED and into the list lab_down kills.  Not "lab_ns
+# ... &": that would background a subshell, and $! would be its pid.
+lab_spawn() {
+        local ns=$1 out=$2 err=$3
+        shift 3
+        ip netns exec "$LAB_PREFIX$ns" "$@" >>"$out" 2>>"$err" &
+        LAB_SPAWNED=$!
+        LAB_PIDS+=("$LAB_SPAWNED")
 }
 
 # Wait until CMD succeeds, at most SECONDS (fractions allowed).
@@ -165,9 +179,8 @@ lab_link() {
 lab_start_member() {
         local name=$1 ready="$LABDIR/$1.ready"
         shift
-        lab_ns "$name" "$LAB_MEMBER_BIN" "$name" "$ready" "$LAB_ANYCAST" "$@" \
-                >>"$LABDIR/$name.log" 2>&1 &
-        LAB_PIDS+=($!)
+        lab_spawn "$name" "$LABDIR/$name.log" "$LABDIR/$name.log" \
+                "$LAB_MEMBER_BIN" "$name" "$ready" "$LAB_ANYCAST" "$@"
         lab_wait_for 5 test -s "$ready" ||
                 lab_die "$name did not start: $(cat "$LABDIR/$name.log")"
 }
@@ -228,6 +241,8 @@ lab_bus_up() {
 lab_up() {
         lab_require
         LABDIR=$(mktemp -d "${TMPDIR:-/tmp}/aarp-lab.XXXXXX")
+        # Unprivileged test clients must reach the bus socket in here.
+        chmod 0755 "$LABDIR"
         mkdir -p "$LABDIR/run"
         lab_log "up: namespaces ${LAB_PREFIX}{client,router,member1,member2}, dir $LABDIR"
 
