@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <net/if.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -161,6 +162,54 @@ static gboolean handle_resolve_address(AarpManager *manager, GDBusMethodInvocati
         call->invocation = invocation;
         call->bus = b;
         resolver_resolve_address(b->resolver, ifindex, &a, flags, on_address_resolved, call);
+        return TRUE;
+}
+
+/* ---- ResolveHostname ------------------------------------------------- */
+
+static void on_name_resolved(GArray *addresses, const char *canonical, uint64_t flags,
+                             const GError *error, gpointer user_data) {
+        Call *call = user_data;
+        GVariantBuilder builder;
+
+        if (error) {
+                g_dbus_method_invocation_return_gerror(call->invocation, error);
+                g_free(call);
+                return;
+        }
+        g_variant_builder_init(&builder, G_VARIANT_TYPE("a(iiay)"));
+        for (guint i = 0; i < addresses->len; i++) {
+                const NameAddress *a = &g_array_index(addresses, NameAddress, i);
+                gsize len = a->family == AF_INET ? 4 : 16;
+
+                g_variant_builder_add(&builder, "(ii@ay)", a->ifindex, a->family,
+                                      g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, a->address, len, 1));
+        }
+        aarp_manager_complete_resolve_hostname(call->bus->manager, call->invocation,
+                                               g_variant_builder_end(&builder), canonical, flags);
+        g_free(call);
+}
+
+static gboolean handle_resolve_hostname(AarpManager *manager, GDBusMethodInvocation *invocation,
+                                        gint32 ifindex, const char *name, gint32 family, guint64 flags,
+                                        Bus *b) {
+        g_autoptr(GError) error = NULL;
+        Call *call;
+
+        if (!validate_flags(flags, &error) || !validate_ifindex(ifindex, &error) ||
+            !names_validate(name, &error)) {
+                g_dbus_method_invocation_return_gerror(invocation, error);
+                return TRUE;
+        }
+        if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6) {
+                g_dbus_method_invocation_return_error(invocation, AARP_ERROR, AARP_E_INVALID_FAMILY,
+                                                      "unknown address family %d", family);
+                return TRUE;
+        }
+        call = g_new0(Call, 1);
+        call->invocation = invocation;
+        call->bus = b;
+        names_resolve(b->names, ifindex, name, family, flags, on_name_resolved, call);
         return TRUE;
 }
 
@@ -322,6 +371,7 @@ Bus *bus_new(Resolver *resolver, Names *names, const char *runtime_dir, BusFatal
         b->manager = g_object_new(stats_skeleton_get_type(), NULL);
         ((StatsSkeleton *) b->manager)->bus = b;
         g_signal_connect(b->manager, "handle-resolve-address", G_CALLBACK(handle_resolve_address), b);
+        g_signal_connect(b->manager, "handle-resolve-hostname", G_CALLBACK(handle_resolve_hostname), b);
         g_signal_connect(b->manager, "handle-flush-caches", G_CALLBACK(handle_flush_caches), b);
         g_signal_connect(b->manager, "handle-reset-statistics", G_CALLBACK(handle_reset_statistics), b);
         sync_stats(b);
