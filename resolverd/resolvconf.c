@@ -60,39 +60,33 @@ static void set_search(ResolvConf *rc, char **tokens) {
         }
 }
 
-static gboolean option_value(const char *option, const char *prefix, unsigned max,
+/* "prefix:N": TRUE if @option has @prefix (so no other option needs to
+ * look at it); *@ret is set only if N is a well-formed number, clamped
+ * to [@min, @max].  Malformed values are ignored, like glibc does. */
+static gboolean option_value(const char *option, const char *prefix, unsigned min, unsigned max,
                              unsigned *ret) {
         size_t plen = strlen(prefix);
         char *end = NULL;
 
         if (strncmp(option, prefix, plen) != 0)
                 return FALSE;
+        if (!g_ascii_isdigit(option[plen]))
+                return TRUE;
         unsigned long v = strtoul(option + plen, &end, 10);
-        if (end == option + plen || *end != '\0')
-                return TRUE; /* recognised but malformed: ignored, like glibc */
-        *ret = (unsigned) MIN(v, (unsigned long) max);
+        if (*end != '\0')
+                return TRUE;
+        *ret = (unsigned) CLAMP(v, (unsigned long) min, (unsigned long) max);
         return TRUE;
 }
 
 static void parse_options(ResolvConf *rc, char **tokens) {
         for (; *tokens; tokens++) {
                 const char *o = *tokens;
-                unsigned v;
 
-                if (option_value(o, "ndots:", RESOLV_CONF_NDOTS_MAX, &rc->ndots))
+                if (option_value(o, "ndots:", 0, RESOLV_CONF_NDOTS_MAX, &rc->ndots) ||
+                    option_value(o, "timeout:", 1, RESOLV_CONF_TIMEOUT_MAX, &rc->timeout_sec) ||
+                    option_value(o, "attempts:", 1, RESOLV_CONF_ATTEMPTS_MAX, &rc->attempts))
                         continue;
-                if (option_value(o, "timeout:", RESOLV_CONF_TIMEOUT_MAX, &v)) {
-                        if (v < 1)
-                                v = 1;
-                        rc->timeout_sec = v;
-                        continue;
-                }
-                if (option_value(o, "attempts:", RESOLV_CONF_ATTEMPTS_MAX, &v)) {
-                        if (v < 1)
-                                v = 1;
-                        rc->attempts = v;
-                        continue;
-                }
                 if (strcmp(o, "rotate") == 0)
                         rc->rotate = TRUE;
                 else if (strcmp(o, "edns0") == 0)
