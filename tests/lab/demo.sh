@@ -23,12 +23,16 @@ export AARP_BUILD_ROOT=${AARP_BUILDDIR:-$top/build}
 source "$top/tests/lab/lab.sh"
 
 step=0
+bold='' dim='' plain=''
+if [ -t 1 ]; then
+        bold=$'\033[1m' dim=$'\033[2m' plain=$'\033[0m'
+fi
 heading() {
         step=$((step + 1))
-        printf '\n\033[1m== %d. %s\033[0m\n' "$step" "$*"
+        printf '\n%s== %d. %s%s\n' "$bold" "$step" "$*" "$plain"
 }
 show() {
-        printf '\033[2m$ %s\033[0m\n' "$*"
+        printf '%s$ %s%s\n' "$dim" "$*" "$plain"
 }
 # Print the daemon log lines written since line $1.
 log_since() {
