@@ -17,3 +17,6 @@ lab_flush
 expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER2_ADDR" ANYCAST
 pass "ping socket: anycast -> member, unicast -> itself, silent -> NO_REPLY"
 daemon_alive
+grep -q 'probing with a ping ICMPv6 socket' "$LABDIR/daemon.log" ||
+        fail "ProbeSocket=ping did not log 'probing with a ping ICMPv6 socket': $(grep probing "$LABDIR/daemon.log")"
+pass "the daemon used a ping socket"
