@@ -8,10 +8,10 @@ lab_start_daemon
 
 a16=$(python3 -c 'import ipaddress,sys; print(", ".join(str(b) for b in ipaddress.ip_address(sys.argv[1]).packed))' "$LAB_ANYCAST")
 
-# expect_error WHAT PATTERN GVARIANT
+# expect_error WHAT PATTERN GVARIANT [METHOD]
 expect_error() {
-        local what=$1 pattern=$2 args=$3 out rc=0
-        out=$(lab_call ResolveAddress "$args") || rc=$?
+        local what=$1 pattern=$2 args=$3 method=${4:-ResolveAddress} out rc=0
+        out=$(lab_call "$method" "$args") || rc=$?
         echo "  $what: $out"
         [ "$rc" -eq 1 ] || fail "$what: expected an error, got (rc $rc) $out"
         # shellcheck disable=SC2053
@@ -32,7 +32,19 @@ expect_error "link-local without ifindex" "ERROR org.aarp.Resolve1.Error.*" \
 expect_error "wrong signature (s)" "ERROR org.freedesktop.DBus.Error.InvalidArgs:*" "('$LAB_ANYCAST',)"
 expect_error "wrong signature (iay)" "ERROR org.freedesktop.DBus.Error.InvalidArgs:*" "(0, [byte $a16])"
 expect_error "wrong signature (uayt)" "ERROR org.freedesktop.DBus.Error.InvalidArgs:*" "(uint32 0, [byte $a16], uint64 0)"
-pass "every bad argument got its named error"
+pass "every bad ResolveAddress argument got its named error"
+
+long_label=$(printf 'a%.0s' {1..64})
+long_name=$(printf 'abcdefghi.%.0s' {1..26})
+expect_error "ResolveHostname: family 99" "ERROR org.aarp.Resolve1.Error.InvalidFamily:*" "(0, 'example.org', 99, uint64 0)" ResolveHostname
+expect_error "ResolveHostname: empty name" "ERROR org.aarp.Resolve1.Error.InvalidName:*" "(0, '', 0, uint64 0)" ResolveHostname
+expect_error "ResolveHostname: 64-byte label" "ERROR org.aarp.Resolve1.Error.InvalidName:*" "(0, '$long_label.org', 0, uint64 0)" ResolveHostname
+expect_error "ResolveHostname: 260-byte name" "ERROR org.aarp.Resolve1.Error.InvalidName:*" "(0, '$long_name', 0, uint64 0)" ResolveHostname
+expect_error "ResolveHostname: empty label" "ERROR org.aarp.Resolve1.Error.InvalidName:*" "(0, 'a..b', 0, uint64 0)" ResolveHostname
+expect_error "ResolveHostname: ifindex -1" "ERROR org.aarp.Resolve1.Error.InvalidInterface:*" "(-1, 'localhost', 0, uint64 0)" ResolveHostname
+expect_error "ResolveHostname: flag 0x2" "ERROR org.aarp.Resolve1.Error.InvalidFlags:*" "(0, 'localhost', 0, uint64 2)" ResolveHostname
+expect_error "ResolveHostname: wrong signature" "ERROR org.freedesktop.DBus.Error.InvalidArgs:*" "(0, 'localhost')" ResolveHostname
+pass "every bad ResolveHostname argument got its named error"
 
 # A link-local address with the client's real ifindex is accepted.
 ifindex=$(lab_ns client cat "/sys/class/net/$LAB_CLIENT_IF/ifindex")
@@ -57,6 +69,18 @@ if command -v setpriv >/dev/null; then
         out=$(nobody ResetStatistics "()") || rc=$?
         [ "$rc" -eq 1 ] && [[ $out == *AccessDenied* ]] || fail "an unprivileged ResetStatistics was not denied: $out"
         pass "unprivileged: resolve allowed, FlushCaches/ResetStatistics denied"
+        # The peer-to-peer socket has no bus policy in front: the daemon
+        # itself must refuse.
+        rc=0
+        out=$(LAB_DBUS_PEER="unix:path=$LABDIR/run/io.socket" nobody FlushCaches "()") || rc=$?
+        echo "  nobody FlushCaches over io.socket: $out"
+        [ "$rc" -eq 1 ] && [[ $out == "ERROR org.aarp.Resolve1.Error.AccessDenied:"* ]] ||
+                fail "an unprivileged FlushCaches over io.socket was not refused with AccessDenied: $out"
+        rc=0
+        out=$(LAB_DBUS_PEER="unix:path=$LABDIR/run/io.socket" nobody ResetStatistics "()") || rc=$?
+        [ "$rc" -eq 1 ] && [[ $out == "ERROR org.aarp.Resolve1.Error.AccessDenied:"* ]] ||
+                fail "an unprivileged ResetStatistics over io.socket was not refused with AccessDenied: $out"
+        pass "io.socket: the daemon itself refuses FlushCaches/ResetStatistics to non-root"
 fi
 
 expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER1_ADDR" ANYCAST
