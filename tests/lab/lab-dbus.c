@@ -17,6 +17,7 @@
  *       FLAGS_MASK (default 0) must be set.  Prints
  *       "sent N ok N wrong N errors N elapsed_ms N" plus the first few
  *       failures, and exits 0 only if all N were answered correctly.
+ *       With LAB_DBUS_SAME=1 all COUNT calls ask for BASE+1.
  *
  * The bus is the system bus (DBUS_SYSTEM_BUS_ADDRESS is honoured), or with
  * LAB_DBUS_PEER=unix:path=... the daemon's peer-to-peer socket.
@@ -165,6 +166,8 @@ static int do_burst(int argc, char **argv) {
         guint64 in_flags = 0;
         g_autoptr(GPtrArray) conns = g_ptr_array_new_with_free_func(g_object_unref);
         gint64 start;
+        /* LAB_DBUS_SAME=1: every call asks for BASE+1 (shared probes). */
+        gboolean same = g_strcmp0(g_getenv("LAB_DBUS_SAME"), "1") == 0;
 
         if (argc < 4 || inet_pton(AF_INET6, argv[2], &base) != 1) {
                 fprintf(stderr, "lab-dbus: burst BASE COUNT EXPECT [MASK] [CONNECTIONS] [NO_CACHE]\n");
@@ -205,7 +208,7 @@ static int do_burst(int argc, char **argv) {
                 q->burst = &b;
                 q->address = base;
                 memcpy(&low, &q->address.s6_addr[12], 4);
-                low = htonl(ntohl(low) + i);
+                low = htonl(ntohl(low) + (same ? 1 : i));
                 memcpy(&q->address.s6_addr[12], &low, 4);
                 b.pending++;
                 g_dbus_connection_call(
