@@ -186,8 +186,12 @@ static DnsChannel *build_channel(Upstream *u, GError **error) {
                         continue;
                 memcpy(d.address, m->address, sizeof(d.address));
                 /* Two anycast servers mapping to one member: ask it once. */
-                for (guint j = 0; j < list->len && !dup; j++)
-                        dup = memcmp(&g_array_index(list, DnsServer, j), &d, sizeof(d)) == 0;
+                for (guint j = 0; j < list->len && !dup; j++) {
+                        const DnsServer *e = &g_array_index(list, DnsServer, j);
+
+                        dup = e->family == d.family && e->port == d.port &&
+                              memcmp(e->address, d.address, sizeof(d.address)) == 0;
+                }
                 if (!dup)
                         g_array_append_val(list, d);
         }

@@ -449,10 +449,11 @@ Test(names_dns, free_with_lookups_in_flight_and_from_a_callback) {
         /* Freeing from inside a callback, while c-ares is on the stack. */
         n = new_names();
         names_resolve(n, 0, "dual.test", AF_UNSPEC, 0, free_names_in_callback, &n);
-        names_resolve(n, 0, "v4only.test", AF_INET, 0, on_result, a = g_new0(Result, 1));
+        g_autoptr(Result) c = g_new0(Result, 1);
+        names_resolve(n, 0, "v4only.test", AF_INET, 0, on_result, c);
         while (n)
                 g_main_context_iteration(NULL, TRUE);
-        cr_assert(a->done);
+        cr_assert(c->done);
         /* Let abandoned c-ares state and idles run out. */
         for (int i = 0; i < 50; i++)
                 g_main_context_iteration(NULL, FALSE);
