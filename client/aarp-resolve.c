@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * aarp-resolve.c: the command-line front end of aarp-resolved, in the
+ * spirit of `resolvectl query`: resolve addresses (AARP probe or cache) and
+ * host names, show and reset the statistics, flush the cache.  Parsing and
+ * the pure helpers are in resolve-cli.c, JSON escaping in json-out.c, the
+ * D-Bus calls in bus-client.c; this file only drives them and prints.  The
+ * output formats and exit codes are documented in aarp-resolve(1).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "aarp-build.h"
+#include "aarp-def.h"
+#include "bus-client.h"
+#include "json-out.h"
+#include "resolve-cli.h"
+
+static const char *program = "aarp-resolve";
+
+static void help(void) {
+        printf("%s [OPTIONS...] ADDRESS|NAME...\n"
+               "%s [OPTIONS...] {statistics|flush-caches|reset-statistics}\n"
+               "\n"
+               "Resolve IPv6 anycast addresses to the nearest member's unicast address\n"
+               "(AARP), and host names through aarp-resolved.\n"
+               "\n"
+               "Commands:\n"
+               "  [query] ADDRESS|NAME...  Resolve addresses and host names (default)\n"
+               "  statistics               Show the daemon's cache and probe counters\n"
+               "  flush-caches             Drop every cached answer (root)\n"
+               "  reset-statistics         Set the counters to zero (root)\n"
+               "\n"
+               "Options:\n"
+               "  -h --help                Show this help\n"
+               "     --version             Show the package version\n"
+               "  -i --interface=IFACE     Probe/look up through this interface (name or index)\n"
+               "  -4                       Host names: IPv4 addresses only\n"
+               "  -6                       Host names: IPv6 addresses only\n"
+               "     --no-cache            Ignore the cache: probe afresh\n"
+               "     --json                Print JSON (fields documented in aarp-resolve(1))\n"
+               "\n"
+               "Exit status: 0 success, 1 not found or failed, 2 bad usage or input,\n"
+               "3 aarp-resolved unreachable.  See aarp-resolve(1).\n",
+               program, program);
+}
+
+static void print_error(const char *what, const char *message) {
+        if (what)
+                fprintf(stderr, "%s: %s: %s\n", program, what, message);
+        else
+                fprintf(stderr, "%s: %s\n", program, message);
+}
+
+static const char *errno_name(int r) {
+        const char *n = strerrorname_np(r < 0 ? -r : r);
+        return n ? n : "EPROTO";
+}
+
+/* One failed query, in the JSON array. */
+static void json_error(const char *query, int r, bool *first) {
+        printf("%s\n  {\"query\": ", *first ? "" : ",");
+        *first = false;
+        json_write_string(stdout, query);
+        printf(", \"error\": ");
+        json_write_string(stdout, bus_client_strerror(r));
+        printf(", \"errno\": \"%s\"}", errno_name(r));
+}
+
+static void format_ifname(int ifindex, char *buf) {
+        if (ifindex <= 0 || !if_indextoname((unsigned) ifindex, buf))
+                snprintf(buf, IF_NAMESIZE, "%d", ifindex);
+}
+
+static int query_address(const CliOptions *o, const char *query, const CliArg *a, bool *first) {
+        size_t size = a->kind == CLI_ARG_ADDRESS6 ? 16 : 4;
+        int family = a->kind == CLI_ARG_ADDRESS6 ? AF_INET6 : AF_INET;
+        int ifindex = a->scope_ifindex ? a->scope_ifindex : o->ifindex;
+        uint8_t unicast[16] = { 0 };
+        char text[INET6_ADDRSTRLEN];
+        uint64_t flags = 0, rtt = 0;
+        uint32_t ttl = 0;
+        int r;
+
+        r = bus_client_resolve_address(ifindex, &a->address, size,
+                                       o->no_cache ? AARP_FLAG_NO_CACHE : 0, unicast, &flags, &ttl, &rtt);
+        if (r < 0) {
+                print_error(query, bus_client_strerror(r));
+                if (o->json)
+                        json_error(query, r, first);
+                return r;
+        }
+        inet_ntop(family, unicast, text, sizeof text);
+
+        if (o->json) {
+                printf("%s\n  {\"query\": ", *first ? "" : ",");
+                *first = false;
+                json_write_string(stdout, query);
+                printf(", \"type\": \"address\", \"addresses\": [{\"family\": \"%s\", "
+                       "\"address\": \"%s\", \"ifindex\": %d}], \"kind\": \"%s\", "
+                       "\"anycast\": %s, \"source\": \"%s\", \"ttl_sec\": %" PRIu32
+                       ", \"rtt_usec\": %" PRIu64 ", \"flags\": %" PRIu64 "}",
+                       family == AF_INET6 ? "inet6" : "inet", text, ifindex, cli_flags_kind(flags),
+                       (flags & AARP_FLAG_ANYCAST) ? "true" : "false", cli_flags_source(flags),
+                       ttl, rtt, flags);
+                return 0;
+        }
+
+        printf("%s: %s -- %s, %s, ttl %" PRIu32 "s", query, text, cli_flags_kind(flags),
+               cli_flags_source(flags), ttl);
+        if (rtt > 0)
+                printf(", rtt %" PRIu64 ".%03" PRIu64 "ms", rtt / 1000, rtt % 1000);
+        if (ifindex > 0) {
+                char ifname[IF_NAMESIZE];
+                format_ifname(ifindex, ifname);
+                printf(", link %s", ifname);
+        }
+        putchar('\n');
+        return 0;
+}
+
+static int query_name(const CliOptions *o, const char *query, bool *first) {
+        BusAddress *addresses = NULL;
+        char *canonical = NULL;
+        uint64_t flags = 0;
+        size_t n = 0;
+        int r;
+
+        r = bus_client_resolve_hostname(o->ifindex, query, o->family,
+                                        o->no_cache ? AARP_FLAG_NO_CACHE : 0, &addresses, &n,
+                                        &canonical, &flags);
+        if (r < 0) {
+                print_error(query, bus_client_strerror(r));
+                if (o->json)
+                        json_error(query, r, first);
+                return r;
+        }
+
+        if (o->json) {
+                printf("%s\n  {\"query\": ", *first ? "" : ",");
+                *first = false;
+                json_write_string(stdout, query);
+                printf(", \"type\": \"name\", \"addresses\": [");
+        }
+        for (size_t i = 0; i < n; i++) {
+                char text[INET6_ADDRSTRLEN];
+
+                inet_ntop(addresses[i].family, addresses[i].address, text, sizeof text);
+                if (o->json)
+                        printf("%s{\"family\": \"%s\", \"address\": \"%s\", \"ifindex\": %d}",
+                               i ? ", " : "", addresses[i].family == AF_INET6 ? "inet6" : "inet",
+                               text, addresses[i].ifindex);
+                else if (i == 0)
+                        printf("%s: %s\n", query, text);
+                else
+                        printf("%*s%s\n", (int) strlen(query) + 2, "", text);
+        }
+        if (o->json) {
+                printf("], \"canonical\": ");
+                json_write_string(stdout, canonical);
+                printf(", \"kind\": \"%s\", \"anycast\": %s, \"source\": \"%s\", "
+                       "\"ttl_sec\": null, \"rtt_usec\": null, \"flags\": %" PRIu64 "}",
+                       (flags & AARP_FLAG_ANYCAST) ? "anycast" : "unicast",
+                       (flags & AARP_FLAG_ANYCAST) ? "true" : "false",
+                       (flags & AARP_FLAG_FROM_CACHE) ? "cache" : "probe", flags);
+        } else {
+                printf("%*s-- %s, %s", (int) strlen(query) + 2, "",
+                       (flags & AARP_FLAG_ANYCAST) ? "anycast" : "unicast",
+                       (flags & AARP_FLAG_FROM_CACHE) ? "cache" : "probe");
+                if (strcmp(canonical, query) != 0)
+                        printf(", canonical %s", canonical);
+                putchar('\n');
+        }
+        free(addresses);
+        free(canonical);
+        return 0;
+}
+
+static int verb_query(const CliOptions *o) {
+        bool first = true;
+        int ret = CLI_EXIT_SUCCESS;
+
+        if (o->json)
+                putchar('[');
+        for (size_t i = 0; i < o->n_args; i++) {
+                const char *q = o->args[i];
+                char err[128];
+                CliArg a;
+                int r, code;
+
+                r = cli_classify(q, &a, err, sizeof err);
+                if (r >= 0 && o->family == AF_INET && a.kind == CLI_ARG_ADDRESS6) {
+                        snprintf(err, sizeof err, "an IPv6 address, but -4 was given");
+                        r = -EINVAL;
+                } else if (r >= 0 && o->family == AF_INET6 && a.kind == CLI_ARG_ADDRESS4) {
+                        snprintf(err, sizeof err, "an IPv4 address, but -6 was given");
+                        r = -EINVAL;
+                }
+                if (r < 0) {
+                        print_error(q, err);
+                        if (o->json)
+                                json_error(q, r, &first);
+                        if (ret < CLI_EXIT_USAGE)
+                                ret = CLI_EXIT_USAGE;
+                        continue;
+                }
+
+                r = a.kind == CLI_ARG_NAME ? query_name(o, q, &first) : query_address(o, q, &a, &first);
+                code = cli_exit_code(r);
+                if (code > ret)
+                        ret = code;
+                /* Nothing more can succeed without the daemon. */
+                if (code == CLI_EXIT_UNREACHABLE)
+                        break;
+        }
+        if (o->json)
+                printf("\n]\n");
+        return ret;
+}
+
+static int verb_statistics(const CliOptions *o) {
+        BusStatistics s;
+        int r;
+
+        r = bus_client_get_statistics(&s);
+        if (r < 0) {
+                print_error(NULL, bus_client_strerror(r));
+                return cli_exit_code(r);
+        }
+        if (o->json) {
+                printf("{\"cache_size\": %" PRIu32 ", \"cache_hits\": %" PRIu64
+                       ", \"cache_misses\": %" PRIu64 ", \"probes_sent\": %" PRIu64
+                       ", \"probe_replies\": %" PRIu64 ", \"probe_timeouts\": %" PRIu64
+                       ", \"anycast_found\": %" PRIu64 ", \"replies_rejected\": %" PRIu64
+                       ", \"cache_invalidations\": %" PRIu64 "}\n",
+                       s.cache_size, s.cache_hits, s.cache_misses, s.probes_sent, s.probe_replies,
+                       s.probe_timeouts, s.anycast_found, s.replies_rejected, s.cache_invalidations);
+                return CLI_EXIT_SUCCESS;
+        }
+        printf("Cache\n"
+               "          Current Cache Size: %" PRIu32 "\n"
+               "                  Cache Hits: %" PRIu64 "\n"
+               "                Cache Misses: %" PRIu64 "\n"
+               "         Cache Invalidations: %" PRIu64 "\n"
+               "\n"
+               "Probes\n"
+               "                 Probes Sent: %" PRIu64 "\n"
+               "               Probe Replies: %" PRIu64 "\n"
+               "              Probe Timeouts: %" PRIu64 "\n"
+               "               Anycast Found: %" PRIu64 "\n"
+               "            Replies Rejected: %" PRIu64 "\n",
+               s.cache_size, s.cache_hits, s.cache_misses, s.cache_invalidations, s.probes_sent,
+               s.probe_replies, s.probe_timeouts, s.anycast_found, s.replies_rejected);
+        return CLI_EXIT_SUCCESS;
+}
+
+static int verb_simple(int (*call)(void)) {
+        int r = call();
+
+        if (r < 0) {
+                print_error(NULL, bus_client_strerror(r));
+                return cli_exit_code(r);
+        }
+        return CLI_EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv) {
+        CliOptions o;
+        char err[256];
+
+        if (cli_parse(argc, argv, &o, err, sizeof err) < 0) {
+                print_error(NULL, err);
+                return CLI_EXIT_USAGE;
+        }
+        switch (o.verb) {
+        case CLI_VERB_HELP:
+                help();
+                return CLI_EXIT_SUCCESS;
+        case CLI_VERB_VERSION:
+                printf("%s %s\n", program, PACKAGE_VERSION);
+                return CLI_EXIT_SUCCESS;
+        case CLI_VERB_STATISTICS:
+                return verb_statistics(&o);
+        case CLI_VERB_FLUSH_CACHES:
+                return verb_simple(bus_client_flush_caches);
+        case CLI_VERB_RESET_STATISTICS:
+                return verb_simple(bus_client_reset_statistics);
+        case CLI_VERB_QUERY:
+        default:
+                return verb_query(&o);
+        }
+}
