@@ -9,6 +9,26 @@
  * itself resolved with AARP before use; every IPv6 address of an answer goes
  * through the Resolver, all in parallel, and is replaced by its member's
  * unicast address.  IPv4 addresses pass unchanged; order is kept.
+ *
+ * Decisions a caller can observe:
+ *   - IP literals ("192.0.2.1", "2001:db8::1", "fe80::1%eth0") are valid
+ *     names and answered as themselves, an IPv6 one after AARP resolution
+ *     (so an anycast literal gives its member); a literal of the other
+ *     family than requested is NoData.  Not cached.
+ *   - A name listed in the hosts file is answered from it alone (NoData if
+ *     it lists no address of the family), in file order, never from DNS.
+ *   - DNS answers for AF_UNSPEC: IPv6 addresses first, then IPv4, each in
+ *     the server's order (glibc's gethostbyname4 order; getaddrinfo sorts
+ *     by RFC 6724 anyway).  Duplicates after mapping (two anycast
+ *     addresses with one nearest member) are dropped, first one kept.
+ *   - One resolution takes at most NAMES_TIMEOUT_MSEC (4 s, below
+ *     AARP_CLIENT_TIMEOUT_MSEC): DNS not done by then is
+ *     TemporaryFailure; probes still out by then leave their addresses
+ *     unmapped (fail-open, flag NO_REPLY, not cached).
+ *   - NO_CACHE skips the name cache and is passed on to the Resolver; the
+ *     fresh answer is still stored.
+ *   - NameAddress.ifindex is non-zero only for link-local addresses (the
+ *     request's ifindex, or the hosts file's %scope).
  */
 #pragma once
 
@@ -34,10 +54,18 @@ typedef struct {
 typedef void (*NamesCallback)(GArray *addresses, const char *canonical, uint64_t flags,
                               const GError *error, gpointer user_data);
 
-/* @resolver is borrowed and must outlive the Names.  @hosts_path and
- * @resolv_conf_path are normally "/etc/hosts" and "/etc/resolv.conf". */
+/* @resolver is borrowed and must outlive the Names (NULL: no AARP
+ * mapping at all, for tests).  @hosts_path and @resolv_conf_path are
+ * normally "/etc/hosts" and "/etc/resolv.conf"; both are re-read whenever
+ * they change (checked with stat() on each lookup).  A missing file is
+ * fine (empty hosts; resolv.conf defaults to nameserver 127.0.0.1); NULL
+ * with @error set only if one exists but cannot be read. */
 Names *names_new(Resolver *resolver, const char *hosts_path, const char *resolv_conf_path,
                  GError **error);
+/* Lookups still in flight are completed first, synchronously, with
+ * AARP_E_TEMPORARY_FAILURE, so every caller gets its one callback; those
+ * callbacks must not use anything already freed.  Safe to call from inside
+ * a NamesCallback. */
 void names_free(Names *n);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Names, names_free)
 
@@ -46,9 +74,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Names, names_free)
 void names_resolve(Names *n, int ifindex, const char *name, int family, uint64_t flags,
                    NamesCallback callback, gpointer user_data);
 
-/* Drop every cached name answer. */
+/* Drop every cached name answer and re-resolve the nameservers with AARP
+ * on the next lookup (FlushCaches; a route change). */
 void names_flush(Names *n);
 
-/* TRUE if @name is a syntactically valid host name (length, labels,
- * characters); otherwise FALSE with AARP_E_INVALID_NAME set in @error. */
+/* TRUE if @name is a syntactically valid host name or an IP literal;
+ * otherwise FALSE with AARP_E_INVALID_NAME set in @error.  Host names:
+ * valid UTF-8, at most AARP_NAME_MAX characters plus one optional trailing
+ * dot, labels of 1..AARP_LABEL_MAX bytes, made of letters, digits, '-',
+ * '_' (lenient, like resolved) and non-ASCII UTF-8 (IDNA is the client's
+ * job); no empty labels, spaces, control or other ASCII punctuation. */
 gboolean names_validate(const char *name, GError **error);
