@@ -15,7 +15,7 @@ forge_pid=$LAB_SPAWNED
 lab_wait_for 5 test -s "$LABDIR/forge.ready" || fail "forge-replies did not start: $(cat "$LABDIR/forge.err")"
 
 rejected0=$(prop RepliesRejected)
-for i in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
         expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER1_ADDR" ANYCAST FROM_CACHE 1
         expect_resolve "$LAB_MEMBER2_ADDR" "$LAB_MEMBER2_ADDR" UNICAST ANYCAST 1
         expect_resolve "$LAB_SILENT" "$LAB_SILENT" NO_REPLY ANYCAST 1

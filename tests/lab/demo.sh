@@ -71,6 +71,7 @@ heading "aarp-resolved resolves the anycast address (over D-Bus)"
 lab_start_daemon "ProbeTimeout=1s" 2>/dev/null
 lines=$(wc -l <"$LABDIR/daemon.log")
 show "busctl call org.aarp.Resolve1 /org/aarp/Resolve1 org.aarp.Resolve1.Manager ResolveAddress iayt 0 $(lab_addr_bytes "$LAB_ANYCAST") 0"
+# shellcheck disable=SC2046 # the address bytes are separate arguments
 busctl --system call "$LAB_BUS_NAME" "$LAB_OBJECT" "$LAB_IFACE" ResolveAddress iayt 0 \
         $(lab_addr_bytes "$LAB_ANYCAST") 0 | sed 's/^/   /'
 read -r u flags ttl rtt < <(lab_resolve "$LAB_ANYCAST")

@@ -64,6 +64,7 @@ LAB_ROUTER_MEMBER2_ADDR=2001:db8:12::1
 LAB_ANYCAST=2001:db8:a::1
 LAB_SILENT=2001:db8:dead::1
 LAB_BURST_PREFIX=2001:db8:b::
+# shellcheck disable=SC2034 # used by the tests
 LAB_ATTACKER=2001:db8:66::66
 # member1 also holds LAB_BURST_PREFIX+1 .. +LAB_BURST_COUNT as anycast.
 LAB_BURST_COUNT=1000
