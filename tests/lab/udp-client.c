@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * udp-client.c: a request/response UDP client that behaves like a DNS stub
+ * resolver, for the aarp-run tests (tests/integration/client-aarp-run.sh).
+ *
+ * Usage: udp-client [--connect] ADDRESS PORT MESSAGE
+ *
+ * Sends MESSAGE to [ADDRESS]:PORT and waits up to 3 seconds for a reply.
+ * Like a DNS client it accepts a reply only from the address it sent to:
+ * without --connect it uses sendto()/recvfrom() and drops datagrams from
+ * any other source; with --connect it connect()s the socket (the kernel
+ * then drops them) and uses send()/recv()/getpeername().  So a reply from
+ * an anycast member's unicast address counts only when something (the
+ * aarp-run shim) makes it look as if it came from ADDRESS.
+ *
+ * On a reply it prints "[PEER]:PORT REPLY" (the peer as the socket API
+ * reported it) and exits 0; on timeout it prints "timeout" and exits 1;
+ * 2 for usage and socket errors.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ms(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int main(int argc, char **argv) {
+        struct sockaddr_in6 dst = { .sin6_family = AF_INET6 }, from;
+        socklen_t from_len;
+        int connected = 0, fd, a = 1;
+        char buf[512], text[INET6_ADDRSTRLEN];
+        long long deadline;
+        ssize_t n;
+
+        if (argc > 1 && strcmp(argv[1], "--connect") == 0) {
+                connected = 1;
+                a = 2;
+        }
+        if (argc - a != 3 || inet_pton(AF_INET6, argv[a], &dst.sin6_addr) != 1) {
+                fprintf(stderr, "usage: udp-client [--connect] IPV6-ADDRESS PORT MESSAGE\n");
+                return 2;
+        }
+        dst.sin6_port = htons((uint16_t) atoi(argv[a + 1]));
+
+        fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+                perror("udp-client: socket");
+                return 2;
+        }
+        if (connected) {
+                if (connect(fd, (struct sockaddr *) &dst, sizeof dst) < 0 ||
+                    send(fd, argv[a + 2], strlen(argv[a + 2]), 0) < 0) {
+                        perror("udp-client: connect/send");
+                        return 2;
+                }
+        } else if (sendto(fd, argv[a + 2], strlen(argv[a + 2]), 0, (struct sockaddr *) &dst, sizeof dst) < 0) {
+                perror("udp-client: sendto");
+                return 2;
+        }
+
+        deadline = now_ms() + 3000;
+        for (;;) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                long long left = deadline - now_ms();
+
+                if (left <= 0 || poll(&p, 1, (int) left) == 0) {
+                        printf("timeout\n");
+                        return 1;
+                }
+                from_len = sizeof from;
+                if (connected) {
+                        n = recv(fd, buf, sizeof buf - 1, 0);
+                        if (n >= 0 && getpeername(fd, (struct sockaddr *) &from, &from_len) < 0)
+                                n = -1;
+                } else {
+                        n = recvfrom(fd, buf, sizeof buf - 1, 0, (struct sockaddr *) &from, &from_len);
+                }
+                if (n < 0) {
+                        if (errno == EINTR || errno == EAGAIN || errno == ECONNREFUSED)
+                                continue;
+                        perror("udp-client: recv");
+                        return 2;
+                }
+                inet_ntop(AF_INET6, &from.sin6_addr, text, sizeof text);
+                if (!IN6_ARE_ADDR_EQUAL(&from.sin6_addr, &dst.sin6_addr)) {
+                        /* What a DNS stub does with an answer from a
+                         * stranger: ignore it and keep waiting. */
+                        fprintf(stderr, "udp-client: dropped a reply from [%s]\n", text);
+                        continue;
+                }
+                buf[n] = '\0';
+                buf[strcspn(buf, "\n")] = '\0';
+                printf("[%s]:%u %s\n", text, ntohs(from.sin6_port), buf);
+                return 0;
+        }
+}
