@@ -173,8 +173,10 @@ int main(int argc, char **argv) {
         g_main_loop_run(d.loop);
 
 out:
-        g_clear_pointer(&bus, bus_free);
+        /* Names first: it fails its lookups in flight, and their replies
+         * still need the bus connections. */
         g_clear_pointer(&names, names_free);
+        g_clear_pointer(&bus, bus_free);
         g_clear_pointer(&netlink, netlink_watch_free);
         resolver_free(d.resolver);
         config_free(d.config);
