@@ -69,6 +69,13 @@ while :; do
 done
 pass "and back to member1"
 
+echo "# a member with net.ipv6.anycast_src_echo_reply=1 answers from A itself"
+lab_ns member1 sysctl -qw net.ipv6.anycast_src_echo_reply=1
+expect_resolve "$LAB_ANYCAST" "$LAB_ANYCAST" UNICAST ANYCAST 1
+lab_ns member1 sysctl -qw net.ipv6.anycast_src_echo_reply=0
+expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER1_ADDR" ANYCAST FROM_CACHE 1
+pass "anycast_src_echo_reply=1 hides the member (documented limitation): A comes back as UNICAST"
+
 echo "# addresses that are never probed"
 probes0=$(prop ProbesSent)
 for a in ::1 ff02::1 ::ffff:c000:201; do  # the last is ::ffff:192.0.2.1
