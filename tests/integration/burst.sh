@@ -35,7 +35,8 @@ t0=$(now_ms)
 expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER1_ADDR" FROM_CACHE
 elapsed=$(($(now_ms) - t0))
 kill -0 "$burst_pid" 2>/dev/null || fail "the silent burst ended before the cached lookup: $(cat "$LABDIR/silent-burst.out")"
-[ "$elapsed" -lt 500 ] || fail "a cached answer took ${elapsed} ms while $LAB_BURST_COUNT probes were in flight"
+# No time limit is asserted (speed belongs in benchmarks): the ordering above
+# is the check: the cached answer came while every silent probe was pending.
 pass "cached answer in ${elapsed} ms with $LAB_BURST_COUNT probes in flight"
 rc=0
 wait "$burst_pid" || rc=$?

