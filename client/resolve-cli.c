@@ -158,7 +158,8 @@ bool cli_name_is_valid(const char *name) {
                 if (++label > AARP_LABEL_MAX)
                         return false;
         }
-        return true;
+        /* "x.." : after the one allowed trailing dot, an empty label. */
+        return label > 0;
 }
 
 int cli_classify(const char *arg, CliArg *ret, char *err, size_t err_size) {
