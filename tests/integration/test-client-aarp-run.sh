@@ -34,7 +34,7 @@ out=$(telnet_get 4 2>&1) || rc=$?
 pass "telnet $A 8080 without aarp-run hangs ($(($(now_ms) - t0)) ms, killed)"
 
 # ---- UDP request/response, unconnected (sendto/recvfrom) and connected.
-for mode in "" --connect; do
+for mode in "" --connect --mmsg; do
         expect_rc 0 in_client "$AARP_RUN" "$UDP_CLIENT" $mode "$A" 7 hello
         [ "$OUT" = "[$A]:7 member1" ] ||
                 fail "aarp-run udp-client $mode: '$OUT', expected the reply from [$A]:7 (member1)"
@@ -70,4 +70,73 @@ for mode in -p -A; do
         [ "$rc" -ne 0 ] || fail "tnftp ($name) without aarp-run succeeded"
         pass "tnftp $name mode without aarp-run fails (exit $rc)"
 done
+# ---- the other interposed paths, from an unmodified Python: non-blocking
+# connect (EINPROGRESS, then getpeername() says A), TCP Fast Open
+# (sendto with MSG_FASTOPEN), sendmsg/recvmsg, and errno from the real
+# call (ECONNREFUSED from the member for a closed port).
+cat >"$LABDIR/paths.py" <<'PY'
+import errno, select, socket, sys
+A = sys.argv[1]
+REQ = b"GET / HTTP/1.0\r\n\r\n"
+
+def read_all(s):
+    data = b""
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            return data
+        data += chunk
+
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setblocking(False)
+rc = s.connect_ex((A, 8080))
+assert rc == errno.EINPROGRESS, ("non-blocking connect", errno.errorcode.get(rc, rc))
+_, w, _ = select.select([], [s], [], 5)
+assert w and s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0, "connect did not complete"
+assert s.getpeername()[0] == A, ("getpeername", s.getpeername())
+s.setblocking(True)
+s.sendall(REQ)
+assert read_all(s).endswith(b"member1\n"), "non-blocking connect: wrong member"
+print("non-blocking connect: EINPROGRESS, peer", A)
+
+# Blocking: a non-blocking TFO sendto without a cookie is EINPROGRESS by
+# design (the data goes after the handshake); the outer timeout bounds it.
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.sendto(REQ, socket.MSG_FASTOPEN, (A, 8080))
+assert s.getpeername()[0] == A, ("fastopen getpeername", s.getpeername())
+assert read_all(s).endswith(b"member1\n"), "MSG_FASTOPEN: wrong member"
+print("sendto(MSG_FASTOPEN): member1, peer", A)
+
+u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+u.settimeout(3)
+u.sendmsg([b"hello"], [], 0, (A, 7))
+data, _, _, addr = u.recvmsg(512)
+assert data == b"member1\n" and addr[0] == A, ("recvmsg", data, addr)
+print("sendmsg/recvmsg: member1 from", addr[0])
+
+c = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+c.settimeout(5)
+rc = c.connect_ex((A, 8081))
+assert rc == errno.ECONNREFUSED, ("closed port", errno.errorcode.get(rc, rc))
+print("closed port: ECONNREFUSED")
+PY
+expect_rc 0 in_client timeout 20 "$AARP_RUN" /usr/bin/python3 "$LABDIR/paths.py" "$A"
+pass "aarp-run python3: $(tr '\n' ';' <<<"$OUT")"
+
+# ---- no IPC per datagram: 20 request/response rounds in one process cost
+# the daemon at most one lookup (the shim's cache answers the rest).
+before=$(($(prop CacheHits) + $(prop CacheMisses)))
+expect_rc 0 in_client timeout 20 "$AARP_RUN" /usr/bin/python3 -c '
+import socket, sys
+u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+u.settimeout(3)
+for i in range(20):
+    u.sendto(b"hello", (sys.argv[1], 7))
+    data, addr = u.recvfrom(512)
+    assert data == b"member1\n" and addr[0] == sys.argv[1], (data, addr)
+print("20 rounds")' "$A"
+lookups=$(($(prop CacheHits) + $(prop CacheMisses) - before))
+[ "$lookups" -le 1 ] || fail "20 datagrams through aarp-run made $lookups daemon lookups, expected at most 1"
+pass "20 UDP rounds through aarp-run: $lookups daemon lookup(s)"
+
 daemon_alive

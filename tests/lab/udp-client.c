@@ -3,13 +3,14 @@
  * udp-client.c: a request/response UDP client that behaves like a DNS stub
  * resolver, for the aarp-run tests (tests/integration/client-aarp-run.sh).
  *
- * Usage: udp-client [--connect] ADDRESS PORT MESSAGE
+ * Usage: udp-client [--connect|--mmsg] ADDRESS PORT MESSAGE
  *
  * Sends MESSAGE to [ADDRESS]:PORT and waits up to 3 seconds for a reply.
  * Like a DNS client it accepts a reply only from the address it sent to:
  * without --connect it uses sendto()/recvfrom() and drops datagrams from
  * any other source; with --connect it connect()s the socket (the kernel
- * then drops them) and uses send()/recv()/getpeername().  So a reply from
+ * then drops them) and uses send()/recv()/getpeername(); with --mmsg it
+ * uses sendmmsg()/recvmmsg() on an unconnected socket.  So a reply from
  * an anycast member's unicast address counts only when something (the
  * aarp-run shim) makes it look as if it came from ADDRESS.
  *
@@ -38,7 +39,7 @@ static long long now_ms(void) {
 int main(int argc, char **argv) {
         struct sockaddr_in6 dst = { .sin6_family = AF_INET6 }, from;
         socklen_t from_len;
-        int connected = 0, fd, a = 1;
+        int connected = 0, mmsg = 0, fd, a = 1;
         char buf[512], text[INET6_ADDRSTRLEN];
         long long deadline;
         ssize_t n;
@@ -46,9 +47,12 @@ int main(int argc, char **argv) {
         if (argc > 1 && strcmp(argv[1], "--connect") == 0) {
                 connected = 1;
                 a = 2;
+        } else if (argc > 1 && strcmp(argv[1], "--mmsg") == 0) {
+                mmsg = 1;
+                a = 2;
         }
         if (argc - a != 3 || inet_pton(AF_INET6, argv[a], &dst.sin6_addr) != 1) {
-                fprintf(stderr, "usage: udp-client [--connect] IPV6-ADDRESS PORT MESSAGE\n");
+                fprintf(stderr, "usage: udp-client [--connect|--mmsg] IPV6-ADDRESS PORT MESSAGE\n");
                 return 2;
         }
         dst.sin6_port = htons((uint16_t) atoi(argv[a + 1]));
@@ -62,6 +66,15 @@ int main(int argc, char **argv) {
                 if (connect(fd, (struct sockaddr *) &dst, sizeof dst) < 0 ||
                     send(fd, argv[a + 2], strlen(argv[a + 2]), 0) < 0) {
                         perror("udp-client: connect/send");
+                        return 2;
+                }
+        } else if (mmsg) {
+                struct iovec iov = { .iov_base = argv[a + 2], .iov_len = strlen(argv[a + 2]) };
+                struct mmsghdr m = { .msg_hdr = { .msg_name = &dst, .msg_namelen = sizeof dst,
+                                                  .msg_iov = &iov, .msg_iovlen = 1 } };
+
+                if (sendmmsg(fd, &m, 1, 0) != 1) {
+                        perror("udp-client: sendmmsg");
                         return 2;
                 }
         } else if (sendto(fd, argv[a + 2], strlen(argv[a + 2]), 0, (struct sockaddr *) &dst, sizeof dst) < 0) {
@@ -83,6 +96,16 @@ int main(int argc, char **argv) {
                         n = recv(fd, buf, sizeof buf - 1, 0);
                         if (n >= 0 && getpeername(fd, (struct sockaddr *) &from, &from_len) < 0)
                                 n = -1;
+                } else if (mmsg) {
+                        struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf - 1 };
+                        struct mmsghdr m = { .msg_hdr = { .msg_name = &from, .msg_namelen = sizeof from,
+                                                          .msg_iov = &iov, .msg_iovlen = 1 } };
+
+                        n = recvmmsg(fd, &m, 1, MSG_DONTWAIT, NULL);
+                        if (n == 1)
+                                n = (ssize_t) m.msg_len;
+                        else if (n == 0)
+                                continue;
                 } else {
                         n = recvfrom(fd, buf, sizeof buf - 1, 0, (struct sockaddr *) &from, &from_len);
                 }
