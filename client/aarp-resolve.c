@@ -74,7 +74,7 @@ static void json_error(const char *query, int r, bool *first) {
 }
 
 static void format_ifname(int ifindex, char *buf) {
-        if (ifindex <= 0 || !if_indextoname((unsigned) ifindex, buf))
+        if (ifindex <= 0 || !if_indextoname((unsigned)ifindex, buf))
                 snprintf(buf, IF_NAMESIZE, "%d", ifindex);
 }
 
@@ -82,14 +82,14 @@ static int query_address(const CliOptions *o, const char *query, const CliArg *a
         size_t size = a->kind == CLI_ARG_ADDRESS6 ? 16 : 4;
         int family = a->kind == CLI_ARG_ADDRESS6 ? AF_INET6 : AF_INET;
         int ifindex = a->scope_ifindex ? a->scope_ifindex : o->ifindex;
-        uint8_t unicast[16] = { 0 };
+        uint8_t unicast[16] = {0};
         char text[INET6_ADDRSTRLEN];
         uint64_t flags = 0, rtt = 0;
         uint32_t ttl = 0;
         int r;
 
-        r = bus_client_resolve_address(ifindex, &a->address, size,
-                                       o->no_cache ? AARP_FLAG_NO_CACHE : 0, unicast, &flags, &ttl, &rtt);
+        r = bus_client_resolve_address(ifindex, &a->address, size, o->no_cache ? AARP_FLAG_NO_CACHE : 0,
+                                       unicast, &flags, &ttl, &rtt);
         if (r < 0) {
                 print_error(query, bus_client_strerror(r));
                 if (o->json)
@@ -107,8 +107,8 @@ static int query_address(const CliOptions *o, const char *query, const CliArg *a
                        "\"anycast\": %s, \"source\": \"%s\", \"ttl_sec\": %" PRIu32
                        ", \"rtt_usec\": %" PRIu64 ", \"flags\": %" PRIu64 "}",
                        family == AF_INET6 ? "inet6" : "inet", text, ifindex, cli_flags_kind(flags),
-                       (flags & AARP_FLAG_ANYCAST) ? "true" : "false", cli_flags_source(flags),
-                       ttl, rtt, flags);
+                       (flags & AARP_FLAG_ANYCAST) ? "true" : "false", cli_flags_source(flags), ttl, rtt,
+                       flags);
                 return 0;
         }
 
@@ -132,9 +132,8 @@ static int query_name(const CliOptions *o, const char *query, bool *first) {
         size_t n = 0;
         int r;
 
-        r = bus_client_resolve_hostname(o->ifindex, query, o->family,
-                                        o->no_cache ? AARP_FLAG_NO_CACHE : 0, &addresses, &n,
-                                        &canonical, &flags);
+        r = bus_client_resolve_hostname(o->ifindex, query, o->family, o->no_cache ? AARP_FLAG_NO_CACHE : 0,
+                                        &addresses, &n, &canonical, &flags);
         if (r < 0) {
                 print_error(query, bus_client_strerror(r));
                 if (o->json)
@@ -153,13 +152,13 @@ static int query_name(const CliOptions *o, const char *query, bool *first) {
 
                 inet_ntop(addresses[i].family, addresses[i].address, text, sizeof text);
                 if (o->json)
-                        printf("%s{\"family\": \"%s\", \"address\": \"%s\", \"ifindex\": %d}",
-                               i ? ", " : "", addresses[i].family == AF_INET6 ? "inet6" : "inet",
-                               text, addresses[i].ifindex);
+                        printf("%s{\"family\": \"%s\", \"address\": \"%s\", \"ifindex\": %d}", i ? ", " : "",
+                               addresses[i].family == AF_INET6 ? "inet6" : "inet", text,
+                               addresses[i].ifindex);
                 else if (i == 0)
                         printf("%s: %s\n", query, text);
                 else
-                        printf("%*s%s\n", (int) strlen(query) + 2, "", text);
+                        printf("%*s%s\n", (int)strlen(query) + 2, "", text);
         }
         if (o->json) {
                 printf("], \"canonical\": ");
@@ -170,7 +169,7 @@ static int query_name(const CliOptions *o, const char *query, bool *first) {
                        (flags & AARP_FLAG_ANYCAST) ? "true" : "false",
                        (flags & AARP_FLAG_FROM_CACHE) ? "cache" : "probe", flags);
         } else {
-                printf("%*s-- %s, %s", (int) strlen(query) + 2, "",
+                printf("%*s-- %s, %s", (int)strlen(query) + 2, "",
                        (flags & AARP_FLAG_ANYCAST) ? "anycast" : "unicast",
                        (flags & AARP_FLAG_FROM_CACHE) ? "cache" : "probe");
                 if (strcmp(canonical, query) != 0)

@@ -49,11 +49,11 @@ static int find_shim(char *buf, size_t size) {
 
         if (n > 0) {
                 self[n] = '\0';
-                if ((size_t) snprintf(buf, size, "%s/" SHIM_NAME, dirname(self)) < size &&
+                if ((size_t)snprintf(buf, size, "%s/" SHIM_NAME, dirname(self)) < size &&
                     access(buf, R_OK) == 0)
                         return 0;
         }
-        if ((size_t) snprintf(buf, size, "%s", AARP_RUN_SHIM_PATH) >= size || access(buf, R_OK) < 0)
+        if ((size_t)snprintf(buf, size, "%s", AARP_RUN_SHIM_PATH) >= size || access(buf, R_OK) < 0)
                 return -ENOENT;
         return 0;
 }
@@ -83,8 +83,8 @@ int main(int argc, char **argv) {
         }
 
         if (find_shim(shim, sizeof shim) < 0) {
-                fprintf(stderr, "aarp-run: %s not found (neither next to aarp-run nor at %s)\n",
-                        SHIM_NAME, AARP_RUN_SHIM_PATH);
+                fprintf(stderr, "aarp-run: %s not found (neither next to aarp-run nor at %s)\n", SHIM_NAME,
+                        AARP_RUN_SHIM_PATH);
                 return EXIT_AARP_RUN_FAILED;
         }
         /* Ours first: it must see the calls before any other preloaded

@@ -37,20 +37,41 @@ static size_t utf8_sequence_length(const unsigned char *s) {
 }
 
 void json_write_string(FILE *f, const char *s) {
-        const unsigned char *p = (const unsigned char *) (s ? s : "");
+        const unsigned char *p = (const unsigned char *)(s ? s : "");
 
         fputc('"', f);
         while (*p) {
                 size_t n;
 
                 switch (*p) {
-                case '"':  fputs("\\\"", f); p++; continue;
-                case '\\': fputs("\\\\", f); p++; continue;
-                case '\b': fputs("\\b", f);  p++; continue;
-                case '\f': fputs("\\f", f);  p++; continue;
-                case '\n': fputs("\\n", f);  p++; continue;
-                case '\r': fputs("\\r", f);  p++; continue;
-                case '\t': fputs("\\t", f);  p++; continue;
+                case '"':
+                        fputs("\\\"", f);
+                        p++;
+                        continue;
+                case '\\':
+                        fputs("\\\\", f);
+                        p++;
+                        continue;
+                case '\b':
+                        fputs("\\b", f);
+                        p++;
+                        continue;
+                case '\f':
+                        fputs("\\f", f);
+                        p++;
+                        continue;
+                case '\n':
+                        fputs("\\n", f);
+                        p++;
+                        continue;
+                case '\r':
+                        fputs("\\r", f);
+                        p++;
+                        continue;
+                case '\t':
+                        fputs("\\t", f);
+                        p++;
+                        continue;
                 default:
                         break;
                 }

@@ -18,14 +18,14 @@
 
 AARP_EXPORT int aarp_resolv_full(const struct in6_addr *anycast, unsigned int ifindex, uint64_t flags,
                                  struct aarp_answer *ret) {
-        struct aarp_answer a = { 0 };
+        struct aarp_answer a = {0};
         int saved_errno = errno, r;
 
         if (!anycast || !ret || ifindex > INT_MAX || (flags & ~AARP_FLAGS_INPUT_MASK))
                 return -EINVAL;
 
-        r = bus_client_resolve_address((int) ifindex, anycast, sizeof *anycast, flags, &a.unicast,
-                                       &a.flags, &a.ttl_sec, &a.rtt_usec);
+        r = bus_client_resolve_address((int)ifindex, anycast, sizeof *anycast, flags, &a.unicast, &a.flags,
+                                       &a.ttl_sec, &a.rtt_usec);
         errno = saved_errno;
         if (r < 0)
                 return r;
@@ -60,8 +60,8 @@ AARP_EXPORT int aarp_resolve_hostname(const char *name, int family, unsigned int
         if (!name || ifindex > INT_MAX || (flags & ~AARP_FLAGS_INPUT_MASK))
                 return -EINVAL;
 
-        r = bus_client_resolve_hostname((int) ifindex, name, family, flags, &addresses, &n,
-                                        &canonical, &out_flags);
+        r = bus_client_resolve_hostname((int)ifindex, name, family, flags, &addresses, &n, &canonical,
+                                        &out_flags);
         if (r < 0)
                 goto finish;
 
@@ -75,8 +75,7 @@ AARP_EXPORT int aarp_resolve_hostname(const char *name, int family, unsigned int
         for (size_t i = 0; i < n; i++) {
                 out[i].ifindex = addresses[i].ifindex;
                 out[i].family = addresses[i].family;
-                memcpy(&out[i].address, addresses[i].address,
-                       addresses[i].family == AF_INET ? 4 : 16);
+                memcpy(&out[i].address, addresses[i].address, addresses[i].family == AF_INET ? 4 : 16);
         }
 
         if (ret_addresses) {

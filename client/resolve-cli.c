@@ -33,30 +33,28 @@ static int parse_ifindex(const char *s) {
                 v = strtoul(s, &end, 10);
                 if (errno != 0 || *end != '\0' || v == 0 || v > INT_MAX)
                         return 0;
-                return (int) v;
+                return (int)v;
         }
-        return (int) if_nametoindex(s);
+        return (int)if_nametoindex(s);
 }
 
 int cli_parse(int argc, char **argv, CliOptions *ret, char *err, size_t err_size) {
-        static const struct option options[] = {
-                { "help",      no_argument,       NULL, 'h'          },
-                { "version",   no_argument,       NULL, ARG_VERSION  },
-                { "interface", required_argument, NULL, 'i'          },
-                { "no-cache",  no_argument,       NULL, ARG_NO_CACHE },
-                { "json",      no_argument,       NULL, ARG_JSON     },
-                { NULL, 0, NULL, 0 }
-        };
+        static const struct option options[] = {{"help", no_argument, NULL, 'h'},
+                                                {"version", no_argument, NULL, ARG_VERSION},
+                                                {"interface", required_argument, NULL, 'i'},
+                                                {"no-cache", no_argument, NULL, ARG_NO_CACHE},
+                                                {"json", no_argument, NULL, ARG_JSON},
+                                                {NULL, 0, NULL, 0}};
         static const struct {
                 const char *name;
                 CliVerb verb;
         } verbs[] = {
-                { "query",            CLI_VERB_QUERY            },
-                { "statistics",       CLI_VERB_STATISTICS       },
-                { "flush-caches",     CLI_VERB_FLUSH_CACHES     },
-                { "reset-statistics", CLI_VERB_RESET_STATISTICS },
+                {"query", CLI_VERB_QUERY},
+                {"statistics", CLI_VERB_STATISTICS},
+                {"flush-caches", CLI_VERB_FLUSH_CACHES},
+                {"reset-statistics", CLI_VERB_RESET_STATISTICS},
         };
-        CliOptions o = { .verb = CLI_VERB_QUERY, .family = AF_UNSPEC };
+        CliOptions o = {.verb = CLI_VERB_QUERY, .family = AF_UNSPEC};
         int c;
 
         /* optind = 0 makes glibc's getopt start afresh (the unit tests
@@ -109,7 +107,7 @@ int cli_parse(int argc, char **argv, CliOptions *ret, char *err, size_t err_size
         }
 
         o.args = argv + optind;
-        o.n_args = (size_t) (argc - optind);
+        o.n_args = (size_t)(argc - optind);
         if (o.n_args > 0)
                 for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
                         if (strcmp(o.args[0], verbs[i].name) == 0) {
@@ -143,7 +141,7 @@ bool cli_name_is_valid(const char *name) {
         if (len == 0 || len > AARP_NAME_MAX)
                 return false;
         for (size_t i = 0; i < len; i++) {
-                unsigned char ch = (unsigned char) name[i];
+                unsigned char ch = (unsigned char)name[i];
 
                 if (ch == '.') {
                         if (label == 0)
@@ -163,12 +161,12 @@ bool cli_name_is_valid(const char *name) {
 }
 
 int cli_classify(const char *arg, CliArg *ret, char *err, size_t err_size) {
-        CliArg a = { 0 };
+        CliArg a = {0};
         char buf[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
         const char *pct = strchr(arg, '%');
 
         if (pct && strlen(arg) < sizeof buf) {
-                memcpy(buf, arg, (size_t) (pct - arg));
+                memcpy(buf, arg, (size_t)(pct - arg));
                 buf[pct - arg] = '\0';
                 if (inet_pton(AF_INET6, buf, &a.address.in6) == 1) {
                         a.kind = CLI_ARG_ADDRESS6;

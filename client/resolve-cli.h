@@ -16,9 +16,13 @@
  * arguments fail differently the highest code wins. */
 enum {
         CLI_EXIT_SUCCESS = 0,
-        CLI_EXIT_FAILED = 1,      /* not found, no data, temporary failure, refused by the daemon, access denied */
-        CLI_EXIT_USAGE = 2,       /* bad option, bad argument, unknown interface, invalid name */
-        CLI_EXIT_UNREACHABLE = 3, /* aarp-resolved not running or not answering */
+        /* not found, no data, temporary failure, refused by the daemon,
+         * access denied */
+        CLI_EXIT_FAILED = 1,
+        /* bad option, bad argument, unknown interface, invalid name */
+        CLI_EXIT_USAGE = 2,
+        /* aarp-resolved not running or not answering */
+        CLI_EXIT_UNREACHABLE = 3,
 };
 
 typedef enum CliVerb {
@@ -34,9 +38,9 @@ typedef struct CliOptions {
         CliVerb verb;
         bool json;
         bool no_cache;
-        int family;     /* AF_UNSPEC, AF_INET (-4) or AF_INET6 (-6) */
-        int ifindex;    /* -i; 0: any */
-        char **args;    /* the query arguments, pointing into argv */
+        int family;  /* AF_UNSPEC, AF_INET (-4) or AF_INET6 (-6) */
+        int ifindex; /* -i; 0: any */
+        char **args; /* the query arguments, pointing into argv */
         size_t n_args;
 } CliOptions;
 

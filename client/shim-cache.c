@@ -88,11 +88,11 @@ int shim_sockets_add(ShimSockets *t, int fd, dev_t dev, ino_t ino, const struct 
 
         if (fd < 0 || fd >= SHIM_SOCKETS_FD_MAX)
                 return -EBADF;
-        if ((size_t) fd >= t->size) {
+        if ((size_t)fd >= t->size) {
                 size_t size = t->size ? t->size : 64;
                 ShimSocket *p;
 
-                while (size <= (size_t) fd)
+                while (size <= (size_t)fd)
                         size *= 2;
                 p = realloc(t->by_fd, size * sizeof *p);
                 if (!p)
@@ -115,7 +115,7 @@ int shim_sockets_add(ShimSockets *t, int fd, dev_t dev, ino_t ino, const struct 
                 memmove(s->pairs, s->pairs + 1, (SHIM_SOCKET_PAIRS - 1) * sizeof s->pairs[0]);
                 s->n_pairs--;
         }
-        s->pairs[s->n_pairs++] = (ShimSocketPair) { .anycast = *anycast, .unicast = *unicast };
+        s->pairs[s->n_pairs++] = (ShimSocketPair){.anycast = *anycast, .unicast = *unicast};
         return 0;
 }
 
@@ -123,7 +123,7 @@ bool shim_sockets_lookup(const ShimSockets *t, int fd, const struct in6_addr *un
                          struct in6_addr *ret_anycast, dev_t *ret_dev, ino_t *ret_ino) {
         const ShimSocket *s;
 
-        if (fd < 0 || (size_t) fd >= t->size)
+        if (fd < 0 || (size_t)fd >= t->size)
                 return false;
         s = &t->by_fd[fd];
         /* Newest pair first: after a member change both may name the same
@@ -139,7 +139,7 @@ bool shim_sockets_lookup(const ShimSockets *t, int fd, const struct in6_addr *un
 }
 
 void shim_sockets_forget(ShimSockets *t, int fd) {
-        if (fd >= 0 && (size_t) fd < t->size)
+        if (fd >= 0 && (size_t)fd < t->size)
                 t->by_fd[fd].n_pairs = 0;
 }
 

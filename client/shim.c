@@ -78,7 +78,7 @@ static __thread int in_shim;
 static void resolve_real(void) {
 /* Through a void * lvalue: ISO C has no object-to-function pointer
  * conversion, POSIX guarantees this one works (dlsym(3)). */
-#define R(name) (*(void **) &real.name = dlsym(RTLD_NEXT, #name))
+#define R(name) (*(void **)&real.name = dlsym(RTLD_NEXT, #name))
         R(connect);
         R(sendto);
         R(sendmsg);
@@ -94,23 +94,23 @@ static void atfork_child(void) {
         /* The lock may have been held by a thread that does not exist in
          * the child; the data it guarded is consistent enough to keep
          * (worst case one half-written cache entry, which just misses). */
-        state_lock = (pthread_mutex_t) PTHREAD_MUTEX_INITIALIZER;
+        state_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 }
 
 static void init(void) {
         resolve_real();
-        (void) pthread_atfork(NULL, NULL, atfork_child);
+        (void)pthread_atfork(NULL, NULL, atfork_child);
 }
 
 static void ensure_init(void) {
-        (void) pthread_once(&real_once, init);
+        (void)pthread_once(&real_once, init);
 }
 
 static uint64_t now_usec(void) {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 /* Not for raw sockets or ICMPv6 ping sockets: rewriting a ping's
@@ -151,10 +151,10 @@ static bool lookup(const struct in6_addr *a, uint32_t scope, struct in6_addr *re
          * threads must not wait for it.  Two threads missing on the same
          * address both ask; the daemon shares one probe between them. */
         in_shim++;
-        r = bus_client_resolve_address((int) scope, a, sizeof *a, 0, &u, &flags, &ttl, NULL);
+        r = bus_client_resolve_address((int)scope, a, sizeof *a, 0, &u, &flags, &ttl, NULL);
         in_shim--;
 
-        m = (ShimMapping) { .anycast = *a, .scope = scope };
+        m = (ShimMapping){.anycast = *a, .scope = scope};
         if (r < 0) {
                 /* Unreachable or refused: pass through, and do not ask again
                  * for a while. */
@@ -164,7 +164,7 @@ static bool lookup(const struct in6_addr *a, uint32_t scope, struct in6_addr *re
                 m.rewrite = true;
                 m.unicast = u;
         }
-        m.expires_usec = now + (uint64_t) ttl * 1000000u;
+        m.expires_usec = now + (uint64_t)ttl * 1000000u;
 
         pthread_mutex_lock(&state_lock);
         shim_cache_insert(&cache, &m, now);
@@ -194,7 +194,7 @@ static bool map_destination(int fd, const struct sockaddr *sa, socklen_t len, st
         int saved_errno = errno;
         bool rewrite = false;
 
-        if (in_shim || !sa || len < (socklen_t) sizeof(struct sockaddr_in6) || sa->sa_family != AF_INET6)
+        if (in_shim || !sa || len < (socklen_t)sizeof(struct sockaddr_in6) || sa->sa_family != AF_INET6)
                 return false;
         /* memcpy: the caller's buffer need not be aligned for sockaddr_in6. */
         memcpy(out, sa, sizeof *out);
@@ -221,8 +221,8 @@ static void unmap_source(int fd, void *sa, socklen_t len, socklen_t cap) {
         bool found;
         int saved_errno;
 
-        if (!atomic_load(&have_sockets) || !sa || len < (socklen_t) sizeof sin6 ||
-            cap < (socklen_t) sizeof sin6)
+        if (!atomic_load(&have_sockets) || !sa || len < (socklen_t)sizeof sin6 ||
+            cap < (socklen_t)sizeof sin6)
                 return;
         memcpy(&sin6, sa, sizeof sin6);
         if (sin6.sin6_family != AF_INET6)
@@ -236,7 +236,7 @@ static void unmap_source(int fd, void *sa, socklen_t len, socklen_t cap) {
                 /* A closed and reused descriptor is another socket: only
                  * the one we rewrote for gets the anycast address back. */
                 if (fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino) {
-                        memcpy((char *) sa + offsetof(struct sockaddr_in6, sin6_addr), &anycast,
+                        memcpy((char *)sa + offsetof(struct sockaddr_in6, sin6_addr), &anycast,
                                sizeof anycast);
                 } else {
                         pthread_mutex_lock(&state_lock);
@@ -253,7 +253,7 @@ SHIM_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len) {
 
         ensure_init();
         if (map_destination(fd, sa, len, &mapped))
-                return real.connect(fd, (const struct sockaddr *) &mapped, sizeof mapped);
+                return real.connect(fd, (const struct sockaddr *)&mapped, sizeof mapped);
         return real.connect(fd, sa, len);
 }
 
@@ -264,7 +264,7 @@ SHIM_EXPORT ssize_t sendto(int fd, const void *buf, size_t n, int flags, __CONST
 
         ensure_init();
         if (map_destination(fd, sa, len, &mapped))
-                return real.sendto(fd, buf, n, flags, (const struct sockaddr *) &mapped, sizeof mapped);
+                return real.sendto(fd, buf, n, flags, (const struct sockaddr *)&mapped, sizeof mapped);
         return real.sendto(fd, buf, n, flags, sa, len);
 }
 
@@ -372,7 +372,7 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int fla
         for (int i = 0; i < r; i++)
                 if (vec[i].msg_hdr.msg_name)
                         unmap_source(fd, vec[i].msg_hdr.msg_name, vec[i].msg_hdr.msg_namelen,
-                                     (unsigned) i < n_caps ? caps[i] : caps[0]);
+                                     (unsigned)i < n_caps ? caps[i] : caps[0]);
         return r;
 }
 

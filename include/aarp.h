@@ -59,7 +59,7 @@ struct aarp_host_address {
         union {
                 struct in_addr in;
                 struct in6_addr in6;
-        } address;   /* network byte order */
+        } address; /* network byte order */
 };
 
 /* The paper's call: resolve @anycast through interface @ifindex (0: any;

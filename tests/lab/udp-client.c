@@ -33,11 +33,11 @@ static long long now_ms(void) {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int main(int argc, char **argv) {
-        struct sockaddr_in6 dst = { .sin6_family = AF_INET6 }, from;
+        struct sockaddr_in6 dst = {.sin6_family = AF_INET6}, from;
         socklen_t from_len;
         int connected = 0, mmsg = 0, fd, a = 1;
         char buf[512], text[INET6_ADDRSTRLEN];
@@ -55,7 +55,7 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "usage: udp-client [--connect|--mmsg] IPV6-ADDRESS PORT MESSAGE\n");
                 return 2;
         }
-        dst.sin6_port = htons((uint16_t) atoi(argv[a + 1]));
+        dst.sin6_port = htons((uint16_t)atoi(argv[a + 1]));
 
         fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0) {
@@ -63,51 +63,56 @@ int main(int argc, char **argv) {
                 return 2;
         }
         if (connected) {
-                if (connect(fd, (struct sockaddr *) &dst, sizeof dst) < 0 ||
+                if (connect(fd, (struct sockaddr *)&dst, sizeof dst) < 0 ||
                     send(fd, argv[a + 2], strlen(argv[a + 2]), 0) < 0) {
                         perror("udp-client: connect/send");
                         return 2;
                 }
         } else if (mmsg) {
-                struct iovec iov = { .iov_base = argv[a + 2], .iov_len = strlen(argv[a + 2]) };
-                struct mmsghdr m = { .msg_hdr = { .msg_name = &dst, .msg_namelen = sizeof dst,
-                                                  .msg_iov = &iov, .msg_iovlen = 1 } };
+                struct iovec iov = {.iov_base = argv[a + 2], .iov_len = strlen(argv[a + 2])};
+                struct mmsghdr m = {.msg_hdr = {.msg_name = &dst,
+                                                .msg_namelen = sizeof dst,
+                                                .msg_iov = &iov,
+                                                .msg_iovlen = 1}};
 
                 if (sendmmsg(fd, &m, 1, 0) != 1) {
                         perror("udp-client: sendmmsg");
                         return 2;
                 }
-        } else if (sendto(fd, argv[a + 2], strlen(argv[a + 2]), 0, (struct sockaddr *) &dst, sizeof dst) < 0) {
+        } else if (sendto(fd, argv[a + 2], strlen(argv[a + 2]), 0, (struct sockaddr *)&dst, sizeof dst) <
+                   0) {
                 perror("udp-client: sendto");
                 return 2;
         }
 
         deadline = now_ms() + 3000;
         for (;;) {
-                struct pollfd p = { .fd = fd, .events = POLLIN };
+                struct pollfd p = {.fd = fd, .events = POLLIN};
                 long long left = deadline - now_ms();
 
-                if (left <= 0 || poll(&p, 1, (int) left) == 0) {
+                if (left <= 0 || poll(&p, 1, (int)left) == 0) {
                         printf("timeout\n");
                         return 1;
                 }
                 from_len = sizeof from;
                 if (connected) {
                         n = recv(fd, buf, sizeof buf - 1, 0);
-                        if (n >= 0 && getpeername(fd, (struct sockaddr *) &from, &from_len) < 0)
+                        if (n >= 0 && getpeername(fd, (struct sockaddr *)&from, &from_len) < 0)
                                 n = -1;
                 } else if (mmsg) {
-                        struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf - 1 };
-                        struct mmsghdr m = { .msg_hdr = { .msg_name = &from, .msg_namelen = sizeof from,
-                                                          .msg_iov = &iov, .msg_iovlen = 1 } };
+                        struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf - 1};
+                        struct mmsghdr m = {.msg_hdr = {.msg_name = &from,
+                                                        .msg_namelen = sizeof from,
+                                                        .msg_iov = &iov,
+                                                        .msg_iovlen = 1}};
 
                         n = recvmmsg(fd, &m, 1, MSG_DONTWAIT, NULL);
                         if (n == 1)
-                                n = (ssize_t) m.msg_len;
+                                n = (ssize_t)m.msg_len;
                         else if (n == 0)
                                 continue;
                 } else {
-                        n = recvfrom(fd, buf, sizeof buf - 1, 0, (struct sockaddr *) &from, &from_len);
+                        n = recvfrom(fd, buf, sizeof buf - 1, 0, (struct sockaddr *)&from, &from_len);
                 }
                 if (n < 0) {
                         if (errno == EINTR || errno == EAGAIN || errno == ECONNREFUSED)

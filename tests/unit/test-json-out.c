@@ -18,11 +18,11 @@ static char *escaped(const char *s) {
         return buf;
 }
 
-#define EXPECT(in, out)                                 \
-        do {                                            \
-                char *got_ = escaped(in);               \
-                cr_assert_str_eq(got_, out);            \
-                free(got_);                             \
+#define EXPECT(in, out)                                                                                     \
+        do {                                                                                                \
+                char *got_ = escaped(in);                                                                   \
+                cr_assert_str_eq(got_, out);                                                                \
+                free(got_);                                                                                 \
         } while (0)
 
 Test(json, plain_ascii_is_quoted_unchanged) {
@@ -41,15 +41,18 @@ Test(json, control_characters_are_escaped) {
 }
 
 Test(json, valid_utf8_passes_through) {
-        EXPECT("b\xc3\xbc" "cher", "\"b\xc3\xbc" "cher\"");
+        EXPECT("b\xc3\xbc"
+               "cher",
+               "\"b\xc3\xbc"
+               "cher\"");
         EXPECT("\xe2\x82\xac", "\"\xe2\x82\xac\"");
         EXPECT("\xf0\x9f\x98\x80", "\"\xf0\x9f\x98\x80\"");
 }
 
 Test(json, invalid_utf8_becomes_replacement_characters) {
         EXPECT("\xff", "\"\\ufffd\"");
-        EXPECT("a\xc3", "\"a\\ufffd\"");           /* truncated at the end */
-        EXPECT("\xc0\xaf", "\"\\ufffd\\ufffd\"");  /* overlong '/' */
-        EXPECT("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""); /* surrogate */
+        EXPECT("a\xc3", "\"a\\ufffd\"");                                /* truncated at the end */
+        EXPECT("\xc0\xaf", "\"\\ufffd\\ufffd\"");                       /* overlong '/' */
+        EXPECT("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"");            /* surrogate */
         EXPECT("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* > U+10FFFF */
 }

@@ -17,7 +17,7 @@ static char err[256];
 /* cli_parse() over "aarp-resolve" and the NULL-terminated arguments.
  * Static argv: CliOptions.args points into it after we return. */
 static int parse(CliOptions *o, ...) {
-        static char *argv[16] = { (char *) "aarp-resolve" };
+        static char *argv[16] = {(char *)"aarp-resolve"};
         int argc = 1;
         va_list ap;
 
@@ -28,7 +28,7 @@ static int parse(CliOptions *o, ...) {
         return cli_parse(argc, argv, o, err, sizeof err);
 }
 
-#define PARSE(o, ...) parse((o), __VA_ARGS__, (char *) NULL)
+#define PARSE(o, ...) parse((o), __VA_ARGS__, (char *)NULL)
 
 Test(cli, plain_arguments_are_queries_with_defaults) {
         CliOptions o;
@@ -54,7 +54,7 @@ Test(cli, options_may_follow_arguments) {
 
 Test(cli, interface_by_name_and_by_index) {
         CliOptions o;
-        int lo = (int) if_nametoindex("lo");
+        int lo = (int)if_nametoindex("lo");
 
         cr_assert_gt(lo, 0);
         cr_assert_eq(PARSE(&o, "-i", "lo", "x.example"), 0);
@@ -85,7 +85,7 @@ Test(cli, unknown_option_and_missing_argument_are_named) {
 
 Test(cli, no_argument_is_a_usage_error) {
         CliOptions o;
-        char *argv[] = { (char *) "aarp-resolve", NULL };
+        char *argv[] = {(char *)"aarp-resolve", NULL};
 
         cr_assert_eq(cli_parse(1, argv, &o, err, sizeof err), -EINVAL);
         cr_assert_str_eq(err, "no address or host name given (see --help)");
@@ -139,7 +139,7 @@ Test(cli, arguments_are_classified) {
 
         cr_assert_eq(cli_classify("fe80::1%lo", &a, err, sizeof err), 0);
         cr_assert_eq(a.kind, CLI_ARG_ADDRESS6);
-        cr_assert_eq(a.scope_ifindex, (int) if_nametoindex("lo"));
+        cr_assert_eq(a.scope_ifindex, (int)if_nametoindex("lo"));
 
         cr_assert_eq(cli_classify("fe80::1%nosuch0", &a, err, sizeof err), -EINVAL);
         cr_assert_eq(cli_classify("host.example.", &a, err, sizeof err), 0);
@@ -174,7 +174,8 @@ Test(cli, host_name_syntax_limits) {
         cr_assert(!cli_name_is_valid("x.."));
         cr_assert(!cli_name_is_valid("a b"));
         cr_assert(!cli_name_is_valid("a\tb"));
-        cr_assert(cli_name_is_valid("b\xc3\xbc" "cher.example"));
+        cr_assert(cli_name_is_valid("b\xc3\xbc"
+                                    "cher.example"));
 }
 
 Test(cli, exit_codes_follow_the_documented_table) {

@@ -16,8 +16,9 @@ static struct in6_addr A(const char *s) {
         return a;
 }
 
-static ShimMapping mapping(const char *anycast, const char *unicast, uint64_t expires) {
-        return (ShimMapping) {
+static ShimMapping
+mapping(const char *anycast, const char *unicast, uint64_t expires) {
+        return (ShimMapping){
                 .anycast = A(anycast),
                 .unicast = A(unicast),
                 .rewrite = true,
@@ -58,7 +59,7 @@ Test(shim_cache, scope_is_part_of_the_key) {
 
 Test(shim_cache, pass_through_entries_are_cached_too) {
         static ShimCache c;
-        ShimMapping m = { .anycast = A("2001:db8::5"), .rewrite = false, .expires_usec = 5 * SEC }, got;
+        ShimMapping m = {.anycast = A("2001:db8::5"), .rewrite = false, .expires_usec = 5 * SEC}, got;
 
         shim_cache_insert(&c, &m, 0);
         cr_assert(shim_cache_lookup(&c, &m.anycast, 0, 1, &got));
@@ -83,14 +84,14 @@ Test(shim_cache, table_is_bounded_and_evicts_what_expires_first) {
         ShimMapping m = mapping("2001:db8:b::", "2001:db8:11::2", 0), got;
 
         for (unsigned i = 0; i < n; i++) {
-                m.anycast.s6_addr[14] = (uint8_t) (i >> 8);
-                m.anycast.s6_addr[15] = (uint8_t) i;
+                m.anycast.s6_addr[14] = (uint8_t)(i >> 8);
+                m.anycast.s6_addr[15] = (uint8_t)i;
                 m.expires_usec = (1000 + i) * SEC; /* later ones live longer */
                 shim_cache_insert(&c, &m, 0);
         }
         for (unsigned i = 0; i < n; i++) {
-                m.anycast.s6_addr[14] = (uint8_t) (i >> 8);
-                m.anycast.s6_addr[15] = (uint8_t) i;
+                m.anycast.s6_addr[14] = (uint8_t)(i >> 8);
+                m.anycast.s6_addr[15] = (uint8_t)i;
                 found += shim_cache_lookup(&c, &m.anycast, 0, 1, &got);
         }
         cr_assert_leq(found, SHIM_CACHE_SETS * SHIM_CACHE_WAYS);
@@ -117,7 +118,7 @@ Test(shim_cache, only_probeable_addresses_are_candidates) {
 }
 
 Test(shim_sockets, member_maps_back_to_the_anycast_address_on_that_socket_only) {
-        ShimSockets t = { 0 };
+        ShimSockets t = {0};
         struct in6_addr any = A("2001:db8:a::1"), u = A("2001:db8:11::2"), got, other = A("2001:db8::9");
         dev_t dev;
         ino_t ino;
@@ -136,7 +137,7 @@ Test(shim_sockets, member_maps_back_to_the_anycast_address_on_that_socket_only) 
 }
 
 Test(shim_sockets, a_reused_descriptor_starts_afresh) {
-        ShimSockets t = { 0 };
+        ShimSockets t = {0};
         struct in6_addr a1 = A("2001:db8:a::1"), a2 = A("2001:db8:a::2"), u = A("2001:db8:11::2"), got;
         dev_t dev;
         ino_t ino;
@@ -151,14 +152,14 @@ Test(shim_sockets, a_reused_descriptor_starts_afresh) {
 }
 
 Test(shim_sockets, pairs_per_socket_are_bounded_and_newest_wins) {
-        ShimSockets t = { 0 };
+        ShimSockets t = {0};
         struct in6_addr u = A("2001:db8:11::2"), a, got;
         dev_t dev;
         ino_t ino;
 
         for (unsigned i = 1; i <= SHIM_SOCKET_PAIRS + 3; i++) {
                 a = A("2001:db8:a::");
-                a.s6_addr[15] = (uint8_t) i;
+                a.s6_addr[15] = (uint8_t)i;
                 shim_sockets_add(&t, 0, 1, 1, &a, &u);
         }
         cr_assert_eq(t.by_fd[0].n_pairs, SHIM_SOCKET_PAIRS);
