@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# tests/bench/bench-nss.sh: getaddrinfo() through "hosts: files" and through
+# "hosts: aarp" side by side (tests/bench/bench-nss.c), in the lab's client
+# namespace with the daemon from the build tree.  The name is in the hosts
+# file both read (/etc/netns/NS/hosts, which 'ip netns exec' mounts over
+# /etc/hosts), so "files" answers from the file and "aarp" from the daemon's
+# cache after the first lookup.  Not part of CI:
+#   meson test -C build --suite bench --verbose
+# or: AARP_BUILD_ROOT=build bash tests/bench/bench-nss.sh [ITERATIONS]
+source "${AARP_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/integration/common.sh"
+
+ITERATIONS=${1:-20000}
+BENCH=$LAB_BUILD_ROOT/tests/bench/bench-nss
+[ -x "$BENCH" ] && [ -f "$LAB_BUILD_ROOT/nss/libnss_aarp.so.2" ] || lab_die "bench-nss or the module is not built"
+
+lab_up
+NETNS_ETC=/etc/netns/${LAB_PREFIX}client
+trap 'rm -rf "$NETNS_ETC"; lab_down' EXIT
+trap 'rm -rf "$NETNS_ETC"; lab_down; exit 130' INT
+trap 'rm -rf "$NETNS_ETC"; lab_down; exit 143' TERM
+mkdir -p "$NETNS_ETC"
+printf '127.0.0.1 localhost\n192.0.2.1 bench.test\n%s bench.test\n' "$LAB_ANYCAST" >"$NETNS_ETC/hosts"
+lab_start_daemon
+
+for transport in p2p bus; do
+        if [ $transport = p2p ]; then dir=$LABDIR/run; else dir=$LABDIR/no-such-dir; fi
+        echo "# libnss_aarp over the $transport transport (AARP_RUNTIME_DIR=$dir)"
+        lab_client env AARP_RUNTIME_DIR="$dir" LD_LIBRARY_PATH="$LAB_BUILD_ROOT/nss" \
+                "$BENCH" bench.test "$ITERATIONS" || fail "benchmark failed ($transport)"
+done
