@@ -10,6 +10,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 TEST_BIN=$LAB_BUILD_ROOT/tests/nss/test-nss-hosts
+[ -x "$LAB_BUILD_ROOT/tests/nss/test-nss-self-marker" ] || lab_die "test-nss-self-marker is not built"
 MODULE=$LAB_BUILD_ROOT/nss/libnss_aarp.so.2
 [ -x "$TEST_BIN" ] && [ -f "$MODULE" ] || lab_die "test-nss-hosts or the module is not built"
 
@@ -62,6 +63,10 @@ lab_client "${bus[@]}" "$TEST_BIN" "$MODULE" up "${EXPECT[@]}" || fail "dlopen t
 echo "# AARP_NSS_BYPASS=1: UNAVAIL at once with the daemon up"
 lab_client "${p2p[@]}" AARP_NSS_BYPASS=1 "$TEST_BIN" "$MODULE" down dual.test ||
         fail "AARP_NSS_BYPASS=1 did not make the module step aside"
+
+echo "# inside the daemon (aarp_resolved_self_marker exported): UNAVAIL at once"
+lab_client "${p2p[@]}" "$LAB_BUILD_ROOT/tests/nss/test-nss-self-marker" "$MODULE" down dual.test ||
+        fail "the module did not step aside in a process exporting aarp_resolved_self_marker"
 
 echo "# daemon restarted under a kept connection"
 mkfifo "$LABDIR/restart-req" "$LABDIR/restart-ack"

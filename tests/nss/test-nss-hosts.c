@@ -23,6 +23,9 @@
  *       now dead kept connection: must reconnect, and SIGPIPE (left at its
  *       default action) must not kill us.
  *
+ * Built a second time as test-nss-self-marker, which exports the daemon's
+ * aarp_resolved_self_marker: run in "down" mode with the daemon up.
+ *
  * Prints one line per failure and exits 1 if there was any.
  */
 #include <arpa/inet.h>
@@ -44,6 +47,13 @@
 #include <unistd.h>
 
 #include "aarp-def.h"
+
+#ifdef AARP_TEST_SELF_MARKER
+/* Built as test-nss-self-marker: this executable poses as aarp-resolved
+ * (same exported marker), so the module must answer UNAVAIL at once even
+ * with the daemon up - the daemon never re-enters its own module. */
+__attribute__((visibility("default"), used)) const int aarp_resolved_self_marker = 1;
+#endif
 
 #define DOWN_BOUND_MSEC 100u
 #define BUFFER_MAX 4096u
