@@ -563,6 +563,9 @@ int main(int argc, char **argv) {
                 return 2;
         }
 
+        if (strcmp(mode, "up") == 0 || strcmp(mode, "restart") == 0)
+                for (size_t i = 0; i < n; i++)
+                        free((char *) expects[i].name); /* parse_expect()'s copy */
         if (failures) {
                 fprintf(stderr, "%u failure(s)\n", failures);
                 return 1;
