@@ -199,6 +199,14 @@ static int conn_exchange(BusConn *c, DBusMessage *m, uint64_t deadline, DBusMess
         if (r < 0)
                 return r;
 
+        /* The reply cannot be there yet: wait before the first recv()
+         * rather than pay for one that says EAGAIN. */
+        if (c->len == 0) {
+                r = wait_fd(c->fd, POLLIN, deadline);
+                if (r < 0)
+                        return r;
+        }
+
         for (;;) {
                 DBusMessage *reply = NULL;
                 int type;
