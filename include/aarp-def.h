@@ -54,6 +54,7 @@
 #define AARP_FLAG_NO_REPLY       (UINT64_C(1) << 18) /* out: no valid echo reply in time; the address itself is returned (fail-open) */
 #define AARP_FLAG_UNICAST        (UINT64_C(1) << 19) /* out: the address answered from itself: ordinary unicast */
 #define AARP_FLAG_NOT_PROBED     (UINT64_C(1) << 20) /* out: address class never probed (IPv4, loopback, multicast, ...); returned unchanged */
+#define AARP_FLAG_REFRESHING     (UINT64_C(1) << 21) /* out: served from the cache near its expiry while a background re-probe runs */
 
 /* ---- Limits ----------------------------------------------------------- */
 #define AARP_NAME_MAX            253u   /* RFC 1035 presentation length without the trailing dot */
@@ -61,6 +62,8 @@
 #define AARP_ADDRESSES_MAX       64u    /* addresses returned per name */
 #define AARP_CACHE_SIZE_MAX      (4u * 1024u * 1024u)
 #define AARP_PROBES_IN_FLIGHT_MAX 65536u
+#define AARP_MEMBERS_MAX         16u    /* members kept per anycast address */
+#define AARP_MEMBER_PROBES_MAX   32u    /* flow-label probes per discovery */
 
 /* ---- Defaults (overridable in resolved.conf) -------------------------- */
 #define AARP_PROBE_TIMEOUT_MSEC_DEFAULT   1000u  /* per attempt */
@@ -71,6 +74,7 @@
 #define AARP_NOT_PROBED_TTL_SEC           3600u  /* TTL reported for NOT_PROBED answers */
 #define AARP_CACHE_SIZE_DEFAULT           65536u
 #define AARP_PROBES_IN_FLIGHT_DEFAULT     16384u
+#define AARP_MEMBER_PROBES_DEFAULT        16u    /* flow-label probes when an address turns out anycast; 0 disables */
 
 /* Echo payload: 16 bytes of per-probe random nonce, checked on receipt. */
 #define AARP_NONCE_SIZE                   16u

@@ -62,6 +62,8 @@ static void sync_stats(Bus *b) {
         aarp_manager_set_anycast_found(b->manager, s.anycast_found);
         aarp_manager_set_replies_rejected(b->manager, s.replies_rejected);
         aarp_manager_set_cache_invalidations(b->manager, s.cache_invalidations);
+        aarp_manager_set_cache_refreshes(b->manager, s.cache_refreshes);
+        aarp_manager_set_member_probes_sent(b->manager, s.member_probes_sent);
 }
 
 static GVariant *stats_get_property(GDBusConnection *connection, const char *sender,
@@ -133,8 +135,11 @@ static void on_address_resolved(const AddressAnswer *answer, const GError *error
         g_free(call);
 }
 
-static gboolean handle_resolve_address(AarpManager *manager, GDBusMethodInvocation *invocation,
-                                       gint32 ifindex, GVariant *address, guint64 flags, Bus *b) {
+static void on_members_resolved(const AddressAnswer *answer, const GError *error, gpointer user_data);
+
+/* ResolveAddress and ResolveAddressMembers: same arguments, same checks. */
+static void resolve_address(GDBusMethodInvocation *invocation, gint32 ifindex, GVariant *address,
+                            guint64 flags, gboolean all_members, Bus *b) {
         g_autoptr(GError) error = NULL;
         gsize len = 0;
         const guint8 *bytes = g_variant_get_fixed_array(address, &len, 1);
@@ -143,26 +148,74 @@ static gboolean handle_resolve_address(AarpManager *manager, GDBusMethodInvocati
 
         if (!validate_flags(flags, &error) || !validate_ifindex(ifindex, &error)) {
                 g_dbus_method_invocation_return_gerror(invocation, error);
-                return TRUE;
+                return;
         }
         if (len == 4) {
                 /* IPv4 has no anycast problem of this kind: unchanged. */
-                aarp_manager_complete_resolve_address(manager, invocation, address,
-                                                      AARP_FLAG_NOT_PROBED, AARP_NOT_PROBED_TTL_SEC, 0);
-                return TRUE;
+                if (all_members) {
+                        GVariantBuilder builder;
+                        g_variant_builder_init(&builder, G_VARIANT_TYPE("a(ayt)"));
+                        g_variant_builder_add(&builder, "(@ayt)", address, (guint64) 0);
+                        aarp_manager_complete_resolve_address_members(b->manager, invocation,
+                                                                      g_variant_builder_end(&builder),
+                                                                      AARP_FLAG_NOT_PROBED,
+                                                                      AARP_NOT_PROBED_TTL_SEC);
+                } else
+                        aarp_manager_complete_resolve_address(b->manager, invocation, address,
+                                                              AARP_FLAG_NOT_PROBED,
+                                                              AARP_NOT_PROBED_TTL_SEC, 0);
+                return;
         }
         if (len != 16) {
                 g_dbus_method_invocation_return_error(invocation, AARP_ERROR, AARP_E_INVALID_ADDRESS,
                                                       "address must be 4 or 16 bytes, got %zu", len);
-                return TRUE;
+                return;
         }
         memcpy(&a, bytes, 16);
 
         call = g_new0(Call, 1);
         call->invocation = invocation;
         call->bus = b;
-        resolver_resolve_address(b->resolver, ifindex, &a, flags, on_address_resolved, call);
+        if (all_members)
+                resolver_resolve_address(b->resolver, ifindex, &a, flags | RESOLVER_FLAG_ALL_MEMBERS,
+                                         on_members_resolved, call);
+        else
+                resolver_resolve_address(b->resolver, ifindex, &a, flags, on_address_resolved, call);
+}
+
+static gboolean handle_resolve_address(AarpManager *manager, GDBusMethodInvocation *invocation,
+                                       gint32 ifindex, GVariant *address, guint64 flags, Bus *b) {
+        resolve_address(invocation, ifindex, address, flags, FALSE, b);
         return TRUE;
+}
+
+static gboolean handle_resolve_address_members(AarpManager *manager, GDBusMethodInvocation *invocation,
+                                               gint32 ifindex, GVariant *address, guint64 flags, Bus *b) {
+        resolve_address(invocation, ifindex, address, flags, TRUE, b);
+        return TRUE;
+}
+
+/* ---- ResolveAddressMembers ------------------------------------------- */
+
+static void on_members_resolved(const AddressAnswer *answer, const GError *error, gpointer user_data) {
+        Call *call = user_data;
+        GVariantBuilder builder;
+
+        if (error) {
+                g_dbus_method_invocation_return_gerror(call->invocation, error);
+                g_free(call);
+                return;
+        }
+        g_variant_builder_init(&builder, G_VARIANT_TYPE("a(ayt)"));
+        for (unsigned i = 0; i < answer->n_members; i++)
+                g_variant_builder_add(&builder, "(@ayt)",
+                                      g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE,
+                                                                &answer->members[i].address, 16, 1),
+                                      (guint64) answer->members[i].rtt_usec);
+        aarp_manager_complete_resolve_address_members(call->bus->manager, call->invocation,
+                                                      g_variant_builder_end(&builder), answer->flags,
+                                                      answer->ttl_sec);
+        g_free(call);
 }
 
 /* ---- ResolveHostname ------------------------------------------------- */
@@ -371,6 +424,8 @@ Bus *bus_new(Resolver *resolver, Names *names, const char *runtime_dir, BusFatal
         b->manager = g_object_new(stats_skeleton_get_type(), NULL);
         ((StatsSkeleton *) b->manager)->bus = b;
         g_signal_connect(b->manager, "handle-resolve-address", G_CALLBACK(handle_resolve_address), b);
+        g_signal_connect(b->manager, "handle-resolve-address-members",
+                         G_CALLBACK(handle_resolve_address_members), b);
         g_signal_connect(b->manager, "handle-resolve-hostname", G_CALLBACK(handle_resolve_hostname), b);
         g_signal_connect(b->manager, "handle-flush-caches", G_CALLBACK(handle_flush_caches), b);
         g_signal_connect(b->manager, "handle-reset-statistics", G_CALLBACK(handle_reset_statistics), b);

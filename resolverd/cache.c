@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "aarp-def.h"
 #include "cache.h"
 
 struct Cache {
@@ -85,23 +86,24 @@ const CacheEntry *cache_lookup(Cache *c, const struct in6_addr *address, int ifi
         return e;
 }
 
-void cache_insert(Cache *c, const struct in6_addr *address, int ifindex,
-                  const struct in6_addr *unicast, uint64_t flags, uint64_t rtt_usec,
-                  uint32_t ttl_sec, uint64_t now_usec) {
+void cache_insert(Cache *c, const struct in6_addr *address, int ifindex, const Member *members,
+                  unsigned n_members, uint64_t flags, uint32_t ttl_sec, uint64_t now_usec) {
         CacheKey k = { .address = *address, .ifindex = ifindex };
         CacheEntry *e = g_hash_table_lookup(c->entries, &k);
 
         if (e)
                 entry_remove(c, e);
-        if (ttl_sec == 0)
+        if (ttl_sec == 0 || n_members == 0)
                 return;
+        n_members = MIN(n_members, AARP_MEMBERS_MAX);
 
-        e = g_new0(CacheEntry, 1);
+        e = g_malloc0(sizeof(CacheEntry) + n_members * sizeof(Member));
         e->key = k;
-        e->unicast = *unicast;
         e->flags = flags;
-        e->rtt_usec = rtt_usec;
-        e->expiry_usec = now_usec + (uint64_t) ttl_sec * G_USEC_PER_SEC;
+        e->n_members = n_members;
+        memcpy(e->members, members, n_members * sizeof(Member));
+        e->lifetime_usec = (uint64_t) ttl_sec * G_USEC_PER_SEC;
+        e->expiry_usec = now_usec + e->lifetime_usec;
         e->lru.data = e;
         g_hash_table_insert(c->entries, &e->key, e);
         g_queue_push_head_link(&c->lru, &e->lru);

@@ -21,13 +21,21 @@ typedef struct {
         int ifindex;
 } CacheKey;
 
+/* One member of an anycast address (or the address itself for unicast and
+ * no-reply results) with the round trip measured to it. */
+typedef struct {
+        struct in6_addr address;
+        uint64_t rtt_usec;
+} Member;
+
 typedef struct {
         CacheKey key;
-        struct in6_addr unicast;
-        uint64_t flags;       /* AARP_FLAG_ANYCAST / UNICAST / NO_REPLY */
-        uint64_t rtt_usec;
-        uint64_t expiry_usec; /* monotonic; the entry is dead at and after it */
-        GList lru;            /* link in the LRU queue; data points to the entry */
+        uint64_t flags;         /* AARP_FLAG_ANYCAST / UNICAST / NO_REPLY */
+        uint64_t expiry_usec;   /* monotonic; the entry is dead at and after it */
+        uint64_t lifetime_usec; /* the TTL it was inserted with */
+        GList lru;              /* link in the LRU queue; data points to the entry */
+        unsigned n_members;     /* >= 1 */
+        Member members[];       /* nearest first; members[0] is the answer */
 } CacheEntry;
 
 /* @max_entries >= 1. */
@@ -44,12 +52,12 @@ void cache_set_max(Cache *c, uint32_t max_entries);
 const CacheEntry *cache_lookup(Cache *c, const struct in6_addr *address, int ifindex,
                                uint64_t now_usec);
 
-/* Insert or replace the entry for (@address, @ifindex), valid for @ttl_sec
- * from @now_usec.  A zero TTL removes any entry instead (caching disabled
- * for that kind of result). */
-void cache_insert(Cache *c, const struct in6_addr *address, int ifindex,
-                  const struct in6_addr *unicast, uint64_t flags, uint64_t rtt_usec,
-                  uint32_t ttl_sec, uint64_t now_usec);
+/* Insert or replace the entry for (@address, @ifindex): @n_members (1 ..
+ * AARP_MEMBERS_MAX, more are dropped) members nearest first, copied; valid
+ * for @ttl_sec from @now_usec.  A zero TTL removes any entry instead
+ * (caching disabled for that kind of result). */
+void cache_insert(Cache *c, const struct in6_addr *address, int ifindex, const Member *members,
+                  unsigned n_members, uint64_t flags, uint32_t ttl_sec, uint64_t now_usec);
 
 void cache_flush(Cache *c);
 guint cache_size(const Cache *c);

@@ -27,6 +27,7 @@ Config *config_new_default(void) {
         c->no_reply_ttl_sec = AARP_NO_REPLY_TTL_SEC_DEFAULT;
         c->cache_size = AARP_CACHE_SIZE_DEFAULT;
         c->probes_in_flight = AARP_PROBES_IN_FLIGHT_DEFAULT;
+        c->member_probes = AARP_MEMBER_PROBES_DEFAULT;
         c->probe_addresses = PROBE_ADDRESSES_ALL;
         c->probe_socket = PROBE_SOCKET_AUTO;
         c->anycast_prefixes = g_array_new(FALSE, FALSE, sizeof(Prefix));
@@ -228,6 +229,16 @@ static gboolean parse_probes_in_flight(Config *c, const char *v, const char **wh
         return TRUE;
 }
 
+static gboolean parse_member_probes(Config *c, const char *v, const char **why) {
+        uint64_t n;
+
+        *why = "expected a number from 0 to 32";
+        if (!parse_uint(v, 0, AARP_MEMBER_PROBES_MAX, &n))
+                return FALSE;
+        c->member_probes = (uint32_t) n;
+        return TRUE;
+}
+
 static gboolean parse_probe_addresses(Config *c, const char *v, const char **why) {
         *why = "expected 'all' or 'anycast-only'";
         if (strcmp(v, "all") == 0)
@@ -285,6 +296,7 @@ static const struct {
         { "NoReplyTTL", parse_no_reply_ttl },
         { "CacheSize", parse_cache_size },
         { "ProbesInFlight", parse_probes_in_flight },
+        { "MemberProbes", parse_member_probes },
         { "ProbeAddresses", parse_probe_addresses },
         { "AnycastPrefixes", parse_anycast_prefixes },
         { "ProbeSocket", parse_probe_socket },

@@ -35,6 +35,7 @@ typedef struct {
         uint32_t no_reply_ttl_sec;
         uint32_t cache_size;
         uint32_t probes_in_flight;
+        uint32_t member_probes;   /* flow-label probes per anycast discovery, 0 = off */
         ProbeAddresses probe_addresses;
         ProbeSocketKind probe_socket;
         GArray *anycast_prefixes; /* of Prefix */

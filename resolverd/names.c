@@ -112,6 +112,7 @@ struct NameLookup {
         uint32_t map_ttl_sec;
         uint64_t answer_flags;
         GPtrArray *map_tokens;
+        GPtrArray *more_members; /* per address index: GArray of NameAddress (members after the first) or NULL */
 };
 
 /* ---- the default address resolver: the daemon's Resolver ---- */
@@ -189,6 +190,8 @@ static void lookup_free(NameLookup *l) {
                 g_array_unref(l->addresses);
         g_free(l->canonical);
         g_ptr_array_unref(l->map_tokens);
+        if (l->more_members)
+                g_ptr_array_unref(l->more_members);
         g_free(l);
 }
 
@@ -226,16 +229,24 @@ static void finish_mapping(NameLookup *l) {
         g_autoptr(GArray) out = g_array_sized_new(FALSE, FALSE, sizeof(NameAddress),
                                                   l->addresses->len);
 
-        /* Two anycast addresses of one service usually map to the same
-         * member: hand it out once, where it first appeared. */
-        for (guint i = 0; i < l->addresses->len; i++) {
-                const NameAddress *a = &g_array_index(l->addresses, NameAddress, i);
-                gboolean dup = FALSE;
+        /* An anycast address becomes all its members, nearest first, so
+         * that clients trying addresses in turn fail over.  Two anycast
+         * addresses of one service usually share members: hand each out
+         * once, where it first appeared. */
+        for (guint i = 0; i < l->addresses->len && out->len < AARP_ADDRESSES_MAX; i++) {
+                GArray *more = l->more_members && i < l->more_members->len ? l->more_members->pdata[i] : NULL;
+                guint n_members = 1 + (more ? more->len : 0);
 
-                for (guint j = 0; j < out->len && !dup; j++)
-                        dup = address_equal(&g_array_index(out, NameAddress, j), a);
-                if (!dup)
-                        g_array_append_val(out, *a);
+                for (guint m = 0; m < n_members && out->len < AARP_ADDRESSES_MAX; m++) {
+                        const NameAddress *a = m == 0 ? &g_array_index(l->addresses, NameAddress, i)
+                                                      : &g_array_index(more, NameAddress, m - 1);
+                        gboolean dup = FALSE;
+
+                        for (guint j = 0; j < out->len && !dup; j++)
+                                dup = address_equal(&g_array_index(out, NameAddress, j), a);
+                        if (!dup)
+                                g_array_append_val(out, *a);
+                }
         }
 
         if (l->from_dns && l->cacheable)
@@ -267,6 +278,25 @@ static void on_mapped(const AddressAnswer *answer, const GError *error, gpointer
                 a->ifindex = names_address_is_link_local(a) ? (a->ifindex ? a->ifindex : l->ifindex)
                                                             : 0;
                 l->map_ttl_sec = MIN(l->map_ttl_sec, answer->ttl_sec);
+                if (answer->n_members > 1) {
+                        GArray *more = g_array_sized_new(FALSE, FALSE, sizeof(NameAddress), answer->n_members - 1);
+
+                        for (unsigned m = 1; m < answer->n_members; m++) {
+                                NameAddress na = { .family = AF_INET6 };
+
+                                memcpy(na.address, &answer->members[m].address, 16);
+                                na.ifindex = names_address_is_link_local(&na) ? a->ifindex : 0;
+                                g_array_append_val(more, na);
+                        }
+                        if (!l->more_members)
+                                l->more_members = g_ptr_array_new_full(l->addresses->len,
+                                                                       (GDestroyNotify) g_array_unref);
+                        if (l->more_members->len < l->addresses->len)
+                                g_ptr_array_set_size(l->more_members, (gint) l->addresses->len);
+                        if (l->more_members->pdata[index])
+                                g_array_unref(l->more_members->pdata[index]);
+                        l->more_members->pdata[index] = more;
+                }
         } else {
                 /* Fail open, as the resolver does for NO_REPLY: the address
                  * itself is the best we have.  Cache it only briefly. */
@@ -299,7 +329,7 @@ static void start_mapping(NameLookup *l) {
                 l->map_pending++;
                 memcpy(&address, a->address, sizeof(address));
                 n->resolve(n->resolve_data, a->ifindex ? a->ifindex : l->ifindex, &address,
-                           l->flags & AARP_FLAG_NO_CACHE, on_mapped, t);
+                           (l->flags & AARP_FLAG_NO_CACHE) | RESOLVER_FLAG_ALL_MEMBERS, on_mapped, t);
         }
         if (--l->map_pending == 0)
                 finish_mapping(l);

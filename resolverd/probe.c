@@ -24,6 +24,31 @@
 #include "probe.h"
 
 #define ATTEMPTS_MAX 11 /* 1 + ProbeRetries (at most 10) */
+
+/* Flow label manager (linux/in6.h, which clashes with netinet/in.h). */
+#ifndef IPV6_FLOWLABEL_MGR
+#define IPV6_FLOWLABEL_MGR 32
+#endif
+#ifndef IPV6_FLOWINFO_SEND
+#define IPV6_FLOWINFO_SEND 33
+#endif
+struct flowlabel_req {
+        struct in6_addr flr_dst;
+        uint32_t flr_label;
+        uint8_t flr_action;
+        uint8_t flr_share;
+        uint16_t flr_flags;
+        uint16_t flr_expires;
+        uint16_t flr_linger;
+        uint32_t flr_pad;
+};
+#define FL_ACTION_GET 0
+#define FL_FLAG_CREATE 1
+#define FL_FLAG_EXCL 2
+#define FL_SHARE_EXCL 1
+#define FLOWLABEL_MASK 0x000fffffu
+/* Labels below this stay valid with net.ipv6.flowlabel_state_ranges=1. */
+#define FLOWLABEL_STATEFUL_MAX 0x0007ffffu
 #define SOCKET_BUFFER_SIZE (4 * 1024 * 1024)
 
 typedef struct Probe Probe;
@@ -45,6 +70,7 @@ struct Probe {
         unsigned attempts_total, attempts_used;
         Attempt attempts[ATTEMPTS_MAX];
         uint64_t deadline_usec;
+        uint32_t flowinfo; /* network byte order, 0: kernel default */
         GList link; /* in exactly one of: waiting, sendq, deadlines; or none */
         GQueue *queue;
         gboolean failed; /* hard send error: give up at the next deadline */
@@ -69,6 +95,8 @@ struct Prober {
         ProberStats stats;
         uint8_t random_pool[4096];
         size_t random_left;
+        uint32_t labels[AARP_MEMBER_PROBES_MAX]; /* leased, network byte order */
+        unsigned n_labels;
 };
 
 static void random_bytes(Prober *p, void *buf, size_t n) {
@@ -139,6 +167,7 @@ static int attempt_send(Probe *pr) {
         struct msghdr mh = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1 };
 
         iov.iov_len = icmp6_echo_request_build(&a->fields, buf);
+        sa.sin6_flowinfo = pr->flowinfo;
         if (IN6_IS_ADDR_LINKLOCAL(&pr->target))
                 sa.sin6_scope_id = (uint32_t) pr->ifindex;
         else if (pr->ifindex > 0) {
@@ -167,6 +196,8 @@ static int attempt_send(Probe *pr) {
                 return -errno;
         }
         p->stats.sent++;
+        if (pr->flowinfo)
+                p->stats.labelled_sent++;
         return 0;
 }
 
@@ -365,6 +396,45 @@ static int open_ping(uint16_t *ret_identifier, GError **error) {
         return fd;
 }
 
+/* Lease distinct random flow labels for member discovery.  Labels are a
+ * per-namespace resource shared with other programs, so a taken one is
+ * skipped; fewer labels only means fewer discovery probes. */
+static void lease_flow_labels(Prober *p) {
+        int on = 1;
+
+        if (setsockopt(p->fd, IPPROTO_IPV6, IPV6_FLOWINFO_SEND, &on, sizeof(on)) < 0) {
+                g_info("flow labels unavailable (IPV6_FLOWINFO_SEND: %s): no member discovery",
+                       g_strerror(errno));
+                return;
+        }
+        for (unsigned tries = 0; p->n_labels < AARP_MEMBER_PROBES_MAX && tries < 4 * AARP_MEMBER_PROBES_MAX;
+             tries++) {
+                struct flowlabel_req req = {
+                        /* The kernel wants some destination for a lease
+                         * but checks it only when sending to ::; the
+                         * label serves every target. */
+                        .flr_dst = IN6ADDR_LOOPBACK_INIT,
+                        .flr_action = FL_ACTION_GET,
+                        .flr_share = FL_SHARE_EXCL,
+                        .flr_flags = FL_FLAG_CREATE | FL_FLAG_EXCL,
+                };
+                uint32_t label;
+
+                random_bytes(p, &label, sizeof(label));
+                label &= FLOWLABEL_STATEFUL_MAX;
+                if (label == 0)
+                        continue;
+                req.flr_label = htonl(label);
+                if (setsockopt(p->fd, IPPROTO_IPV6, IPV6_FLOWLABEL_MGR, &req, sizeof(req)) < 0) {
+                        if (errno == EEXIST || errno == EPERM)
+                                continue; /* taken by someone else */
+                        g_info("cannot lease flow labels: %s: no member discovery", g_strerror(errno));
+                        return;
+                }
+                p->labels[p->n_labels++] = htonl(label);
+        }
+}
+
 static void set_buffers(int fd) {
         int size = SOCKET_BUFFER_SIZE;
 
@@ -413,6 +483,9 @@ Prober *prober_new(ProbeSocketKind kind, GError **error) {
                 p->identifier = identifier;
         prober_set_params(p, AARP_PROBE_TIMEOUT_MSEC_DEFAULT, AARP_PROBE_RETRIES_DEFAULT,
                           AARP_PROBES_IN_FLIGHT_DEFAULT);
+        /* Ping sockets ignore sin6_flowinfo; only raw sockets can steer. */
+        if (raw)
+                lease_flow_labels(p);
 
         p->source = (ProberSource *) g_source_new(&source_funcs, sizeof(ProberSource));
         p->source->prober = p;
@@ -450,9 +523,13 @@ void prober_set_params(Prober *p, uint32_t timeout_msec, uint32_t retries, uint3
         p->max_in_flight = CLAMP(max_in_flight, 1u, 60000u / (p->retries + 1));
 }
 
-void prober_start(Prober *p, const struct in6_addr *target, int ifindex, ProbeCallback callback,
-                  gpointer user_data) {
+void prober_start(Prober *p, const struct in6_addr *target, int ifindex, unsigned label,
+                  ProbeCallback callback, gpointer user_data) {
         Probe *pr = g_new0(Probe, 1);
+
+        g_return_if_fail(label <= p->n_labels);
+        if (label > 0)
+                pr->flowinfo = p->labels[label - 1];
 
         pr->prober = p;
         pr->target = *target;
@@ -460,7 +537,8 @@ void prober_start(Prober *p, const struct in6_addr *target, int ifindex, ProbeCa
         pr->callback = callback;
         pr->user_data = user_data;
         pr->timeout_msec = p->timeout_msec;
-        pr->attempts_total = p->retries + 1;
+        /* A discovery probe is one sample of one path: no retries. */
+        pr->attempts_total = label > 0 ? 1 : p->retries + 1;
         pr->link.data = pr;
         queue_move(pr, &p->waiting);
         /* Sending happens from the source's dispatch, in this same loop
@@ -479,6 +557,10 @@ void prober_reset_stats(Prober *p) {
 
 const char *prober_socket_kind(const Prober *p) {
         return p->raw ? "raw" : "ping";
+}
+
+unsigned prober_flow_labels(const Prober *p) {
+        return p->n_labels;
 }
 
 guint prober_in_flight(const Prober *p) {

@@ -40,6 +40,7 @@ typedef struct {
         uint64_t rejected; /* replies dropped by validation */
         uint64_t rejected_by[_ECHO_RESULT_MAX];
         uint64_t send_errors;
+        uint64_t labelled_sent; /* of sent: flow-label (member discovery) probes */
 } ProberStats;
 
 /* Open the probe socket of @kind (auto: raw if CAP_NET_RAW is held, else a
@@ -54,9 +55,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Prober, prober_free)
  * flight (more wait in a queue).  Applies to probes started afterwards. */
 void prober_set_params(Prober *p, uint32_t timeout_msec, uint32_t retries, uint32_t max_in_flight);
 
-/* Probe @target (through @ifindex if non-zero; required for link-local). */
-void prober_start(Prober *p, const struct in6_addr *target, int ifindex, ProbeCallback callback,
-                  gpointer user_data);
+/* Probe @target (through @ifindex if non-zero; required for link-local).
+ * @label: 0 sends with the kernel's default flow label (the path routing
+ * picks for ordinary traffic); 1..prober_flow_labels(p) sends with the
+ * label-th of the flow labels this prober leased, so that ECMP routers hash
+ * the probe onto another path.  Labelled probes make a single attempt. */
+void prober_start(Prober *p, const struct in6_addr *target, int ifindex, unsigned label,
+                  ProbeCallback callback, gpointer user_data);
+
+/* How many distinct flow labels this prober can send with: 0 on a ping
+ * socket (which cannot set the flow label), else up to
+ * AARP_MEMBER_PROBES_MAX leased at creation. */
+unsigned prober_flow_labels(const Prober *p);
 
 const ProberStats *prober_get_stats(const Prober *p);
 void prober_reset_stats(Prober *p);

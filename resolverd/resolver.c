@@ -1,11 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * resolver.c: classification -> cache -> shared probe -> cache (resolver.h).
+ * resolver.c: classification -> cache -> shared probe -> member discovery
+ * -> cache (see resolver.h).
  *
- * Requests for an (address, ifindex) already being probed join that probe
- * instead of sending another.  A probe that was in flight while the cache
- * was flushed (route change, FlushCaches) still answers its waiters, but its
- * result is not cached: it may describe the network as it was.
+ * A Pending record exists per (address, ifindex) while anything about it is
+ * being probed; requests for that key join it instead of sending another
+ * probe.  Its life:
+ *
+ *   first probe (default flow label) --> not anycast: answer all, cache, done
+ *                                   \--> anycast: answer single-member
+ *                                        callers now, send MemberProbes=
+ *                                        labelled probes, then answer the
+ *                                        all-members callers, cache, done
+ *
+ * A refresh is a Pending without callers, started by a cache hit late in an
+ * entry's life.  A probe that was in flight while the cache was flushed
+ * (route change, FlushCaches) still answers its callers, but its result is
+ * not cached: it may describe the network as it was.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -27,8 +38,20 @@ typedef struct {
         Resolver *resolver;
         CacheKey key;
         uint64_t generation;
-        GArray *waiters; /* of Waiter */
+        GArray *waiters;        /* of Waiter: answered after the first probe */
+        GArray *member_waiters; /* of Waiter: answered after discovery */
+        gboolean was_anycast;   /* refresh of an anycast entry */
+        gboolean first_done;
+        uint64_t flags;         /* result of the first probe */
+        uint32_t ttl_sec;
+        Member members[AARP_MEMBERS_MAX];
+        unsigned n_members;
+        unsigned discovery_left;
 } Pending;
+
+typedef struct {
+        Pending *pending;
+} LabelProbe;
 
 struct Resolver {
         const Config *config;
@@ -38,6 +61,8 @@ struct Resolver {
         uint64_t generation;
         uint64_t anycast_found;
         uint64_t invalidations;
+        uint64_t refreshes;
+        uint64_t members_found;
 };
 
 static guint key_hash(gconstpointer p) {
@@ -73,24 +98,29 @@ Resolver *resolver_new(const Config *config, GError **error) {
         r->cache = cache_new(config->cache_size);
         r->pending = g_hash_table_new(key_hash, key_equal);
         apply_config(r);
-        g_info("probing with a %s ICMPv6 socket", prober_socket_kind(r->prober));
+        g_info("probing with a %s ICMPv6 socket, %u flow labels for member discovery",
+               prober_socket_kind(r->prober), prober_flow_labels(r->prober));
         return r;
 }
 
+static void pending_free(Pending *pd) {
+        g_array_unref(pd->waiters);
+        g_array_unref(pd->member_waiters);
+        g_free(pd);
+}
+
 void resolver_free(Resolver *r) {
-        if (!r)
-                return;
-        /* Probes in flight are dropped silently; their Pending records go
-         * with them.  Callers free the resolver only at exit. */
         GHashTableIter it;
         gpointer value;
-        g_hash_table_iter_init(&it, r->pending);
-        while (g_hash_table_iter_next(&it, NULL, &value)) {
-                Pending *pd = value;
-                g_array_unref(pd->waiters);
-                g_free(pd);
-        }
+
+        if (!r)
+                return;
+        /* Probes in flight are dropped silently (their callbacks never run);
+         * callers free the resolver only at exit. */
         prober_free(r->prober);
+        g_hash_table_iter_init(&it, r->pending);
+        while (g_hash_table_iter_next(&it, NULL, &value))
+                pending_free(value);
         g_hash_table_destroy(r->pending);
         cache_free(r->cache);
         g_free(r);
@@ -112,55 +142,186 @@ void resolver_invalidate(Resolver *r) {
         resolver_flush(r);
 }
 
-static void answer(ResolverAddressCallback cb, gpointer ud, const struct in6_addr *unicast,
-                   uint64_t flags, uint32_t ttl, uint64_t rtt) {
-        AddressAnswer a = { .unicast = *unicast, .flags = flags, .ttl_sec = ttl, .rtt_usec = rtt };
+static void answer(const Waiter *w, const Member *members, unsigned n_members, uint64_t flags,
+                   uint32_t ttl) {
+        AddressAnswer a = {
+                .unicast = members[0].address,
+                .flags = flags,
+                .ttl_sec = ttl,
+                .rtt_usec = members[0].rtt_usec,
+                .members = members,
+                .n_members = n_members,
+        };
 
-        cb(&a, NULL, ud);
+        w->callback(&a, NULL, w->user_data);
 }
 
-static void on_probe_done(const ProbeResult *result, gpointer user_data) {
+static void answer_all(GArray *waiters, const Member *members, unsigned n, uint64_t flags, uint32_t ttl) {
+        for (guint i = 0; i < waiters->len; i++)
+                answer(&g_array_index(waiters, Waiter, i), members, n, flags, ttl);
+        g_array_set_size(waiters, 0);
+}
+
+static void log_result(const Pending *pd) {
+        char a[INET6_ADDRSTRLEN], u[INET6_ADDRSTRLEN];
+
+        if (!log_debug_enabled())
+                return;
+        g_debug("probe %s%%%d -> %s (%s, rtt %" G_GUINT64_FORMAT " us, %u member%s)",
+                inet_ntop(AF_INET6, &pd->key.address, a, sizeof(a)), pd->key.ifindex,
+                inet_ntop(AF_INET6, &pd->members[0].address, u, sizeof(u)),
+                pd->flags & AARP_FLAG_ANYCAST ? "anycast" :
+                pd->flags & AARP_FLAG_UNICAST ? "unicast" : "no reply",
+                pd->members[0].rtt_usec, pd->n_members, pd->n_members == 1 ? "" : "s");
+}
+
+/* Everything is known: cache it, answer whoever still waits, forget. */
+static void pending_finish(Pending *pd) {
+        Resolver *r = pd->resolver;
+
+        log_result(pd);
+        if (pd->generation == r->generation)
+                cache_insert(r->cache, &pd->key.address, pd->key.ifindex, pd->members, pd->n_members,
+                             pd->flags, pd->ttl_sec, (uint64_t) g_get_monotonic_time());
+        g_hash_table_remove(r->pending, &pd->key);
+        /* Callbacks may start new resolutions: the Pending is already out
+         * of the table, so those start afresh. */
+        answer_all(pd->waiters, pd->members, pd->n_members, pd->flags, pd->ttl_sec);
+        answer_all(pd->member_waiters, pd->members, pd->n_members, pd->flags, pd->ttl_sec);
+        pending_free(pd);
+}
+
+static int member_compare(gconstpointer a, gconstpointer b, gpointer user_data) {
+        const Member *x = a, *y = b;
+
+        return x->rtt_usec < y->rtt_usec ? -1 : x->rtt_usec > y->rtt_usec;
+}
+
+static void discovery_done(Pending *pd) {
+        Resolver *r = pd->resolver;
+
+        if (pd->n_members == 0) {
+                /* Every member fell silent: fail open as for any silent address. */
+                pd->flags = AARP_FLAG_NO_REPLY;
+                pd->ttl_sec = r->config->no_reply_ttl_sec;
+                pd->members[0] = (Member) { .address = pd->key.address };
+                pd->n_members = 1;
+        } else {
+                /* Nearest first; g_qsort_with_data is stable (merge sort),
+                 * so on equal RTTs the member the default path reached,
+                 * members[0], stays first. */
+                g_qsort_with_data(pd->members, (gint) pd->n_members, sizeof(Member), member_compare, NULL);
+                pd->flags = AARP_FLAG_ANYCAST;
+                pd->ttl_sec = r->config->anycast_ttl_sec;
+        }
+        pending_finish(pd);
+}
+
+static void add_member(Pending *pd, const struct in6_addr *source, uint64_t rtt_usec) {
+        for (unsigned i = 0; i < pd->n_members; i++)
+                if (memcmp(&pd->members[i].address, source, 16) == 0) {
+                        pd->members[i].rtt_usec = MIN(pd->members[i].rtt_usec, rtt_usec);
+                        return;
+                }
+        if (pd->n_members < AARP_MEMBERS_MAX)
+                pd->members[pd->n_members++] = (Member) { .address = *source, .rtt_usec = rtt_usec };
+}
+
+static void on_label_probe_done(const ProbeResult *result, gpointer user_data) {
+        Pending *pd = user_data;
+
+        /* A reply from the target itself is a member that answers from the
+         * anycast address (anycast_src_echo_reply=1): no usable member. */
+        if (result->replied && memcmp(&result->source, &pd->key.address, 16) != 0) {
+                unsigned before = pd->n_members;
+                add_member(pd, &result->source, result->rtt_usec);
+                if (pd->n_members > before && pd->first_done && before > 0)
+                        pd->resolver->members_found++;
+        }
+        if (--pd->discovery_left == 0)
+                discovery_done(pd);
+}
+
+static void start_discovery(Pending *pd) {
+        Resolver *r = pd->resolver;
+        unsigned n = MIN(r->config->member_probes, prober_flow_labels(r->prober));
+
+        pd->discovery_left = n;
+        for (unsigned label = 1; label <= n; label++)
+                prober_start(r->prober, &pd->key.address, pd->key.ifindex, label, on_label_probe_done, pd);
+}
+
+static gboolean discovery_enabled(const Resolver *r) {
+        return MIN(r->config->member_probes, prober_flow_labels(r->prober)) > 0;
+}
+
+static void on_first_probe_done(const ProbeResult *result, gpointer user_data) {
         Pending *pd = user_data;
         Resolver *r = pd->resolver;
-        const struct in6_addr *unicast = &pd->key.address;
-        uint64_t flags;
-        uint32_t ttl;
 
-        if (!result->replied) {
-                flags = AARP_FLAG_NO_REPLY;
-                ttl = r->config->no_reply_ttl_sec;
-        } else if (memcmp(&result->source, &pd->key.address, 16) == 0) {
-                flags = AARP_FLAG_UNICAST;
-                ttl = r->config->unicast_ttl_sec;
-        } else {
-                flags = AARP_FLAG_ANYCAST;
-                ttl = r->config->anycast_ttl_sec;
-                unicast = &result->source;
+        pd->first_done = TRUE;
+        if (result->replied && memcmp(&result->source, &pd->key.address, 16) != 0) {
                 r->anycast_found++;
+                pd->flags = AARP_FLAG_ANYCAST;
+                pd->ttl_sec = r->config->anycast_ttl_sec;
+                pd->members[0] = (Member) { .address = result->source, .rtt_usec = result->rtt_usec };
+                pd->n_members = 1;
+                if (discovery_enabled(r)) {
+                        /* Routing's own choice answers single-member callers
+                         * at once: one round trip, as without discovery. */
+                        answer_all(pd->waiters, pd->members, 1, pd->flags, pd->ttl_sec);
+                        start_discovery(pd);
+                        return;
+                }
+        } else if (result->replied) {
+                pd->flags = AARP_FLAG_UNICAST;
+                pd->ttl_sec = r->config->unicast_ttl_sec;
+                pd->members[0] = (Member) { .address = pd->key.address, .rtt_usec = result->rtt_usec };
+                pd->n_members = 1;
+        } else if (pd->was_anycast && discovery_enabled(r)) {
+                /* The member on the default path is gone; others may not be. */
+                pd->n_members = 0;
+                start_discovery(pd);
+                return;
+        } else {
+                pd->flags = AARP_FLAG_NO_REPLY;
+                pd->ttl_sec = r->config->no_reply_ttl_sec;
+                pd->members[0] = (Member) { .address = pd->key.address };
+                pd->n_members = 1;
         }
-        if (log_debug_enabled()) {
-                char a[INET6_ADDRSTRLEN], u[INET6_ADDRSTRLEN];
-                g_debug("probe %s%%%d -> %s (%s, rtt %" G_GUINT64_FORMAT " us)",
-                        inet_ntop(AF_INET6, &pd->key.address, a, sizeof(a)), pd->key.ifindex,
-                        inet_ntop(AF_INET6, unicast, u, sizeof(u)),
-                        flags == AARP_FLAG_ANYCAST ? "anycast" :
-                        flags == AARP_FLAG_UNICAST ? "unicast" : "no reply",
-                        result->rtt_usec);
-        }
+        pending_finish(pd);
+}
 
-        if (pd->generation == r->generation)
-                cache_insert(r->cache, &pd->key.address, pd->key.ifindex, unicast, flags,
-                             result->rtt_usec, ttl, (uint64_t) g_get_monotonic_time());
+static Pending *pending_start(Resolver *r, const CacheKey *key, gboolean was_anycast) {
+        Pending *pd = g_new0(Pending, 1);
 
-        g_hash_table_remove(r->pending, &pd->key);
-        /* Waiters may start new resolutions from their callback; the
-         * Pending is already out of the table, so those start afresh. */
-        for (guint i = 0; i < pd->waiters->len; i++) {
-                Waiter *w = &g_array_index(pd->waiters, Waiter, i);
-                answer(w->callback, w->user_data, unicast, flags, ttl, result->rtt_usec);
+        pd->resolver = r;
+        pd->key = *key;
+        pd->generation = r->generation;
+        pd->was_anycast = was_anycast;
+        pd->waiters = g_array_new(FALSE, FALSE, sizeof(Waiter));
+        pd->member_waiters = g_array_new(FALSE, FALSE, sizeof(Waiter));
+        g_hash_table_insert(r->pending, &pd->key, pd);
+        prober_start(r->prober, &key->address, key->ifindex, 0, on_first_probe_done, pd);
+        return pd;
+}
+
+/* Answer from a fresh cache entry; re-probe in the background when the
+ * entry is in the last tenth of its life, so that entries in use never
+ * expire under their users. */
+static void answer_from_cache(Resolver *r, const CacheEntry *e, const Waiter *w, uint64_t now) {
+        uint64_t left = e->expiry_usec - now;
+        uint32_t ttl = (uint32_t) ((left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
+        uint64_t flags = e->flags | AARP_FLAG_FROM_CACHE;
+
+        if (left * 10 <= e->lifetime_usec) {
+                if (!g_hash_table_contains(r->pending, &e->key)) {
+                        r->refreshes++;
+                        pending_start(r, &e->key, (e->flags & AARP_FLAG_ANYCAST) != 0);
+                }
+                flags |= AARP_FLAG_REFRESHING;
         }
-        g_array_unref(pd->waiters);
-        g_free(pd);
+        answer(w, e->members, e->n_members, flags, ttl);
 }
 
 void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *address,
@@ -168,6 +329,7 @@ void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *a
                               gpointer user_data) {
         CacheKey key = { .address = *address, .ifindex = ifindex };
         Waiter w = { .callback = callback, .user_data = user_data };
+        gboolean all_members = (flags & RESOLVER_FLAG_ALL_MEMBERS) != 0;
         Pending *pd;
 
         if (IN6_IS_ADDR_LINKLOCAL(address) && ifindex <= 0) {
@@ -177,7 +339,8 @@ void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *a
                 return;
         }
         if (!addr_should_probe(address, r->config)) {
-                answer(callback, user_data, address, AARP_FLAG_NOT_PROBED, AARP_NOT_PROBED_TTL_SEC, 0);
+                Member self = { .address = *address };
+                answer(&w, &self, 1, AARP_FLAG_NOT_PROBED, AARP_NOT_PROBED_TTL_SEC);
                 return;
         }
 
@@ -186,24 +349,20 @@ void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *a
                 const CacheEntry *e = cache_lookup(r->cache, address, ifindex, now);
 
                 if (e) {
-                        uint32_t ttl = (uint32_t) ((e->expiry_usec - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
-                        answer(callback, user_data, &e->unicast, e->flags | AARP_FLAG_FROM_CACHE, ttl,
-                               e->rtt_usec);
+                        answer_from_cache(r, e, &w, now);
                         return;
                 }
         }
 
         pd = g_hash_table_lookup(r->pending, &key);
-        if (!pd) {
-                pd = g_new0(Pending, 1);
-                pd->resolver = r;
-                pd->key = key;
-                pd->generation = r->generation;
-                pd->waiters = g_array_new(FALSE, FALSE, sizeof(Waiter));
-                g_hash_table_insert(r->pending, &pd->key, pd);
-                prober_start(r->prober, address, ifindex, on_probe_done, pd);
+        if (pd && pd->first_done && pd->n_members > 0 && !all_members) {
+                /* Discovery is running: routing's member is already known. */
+                answer(&w, pd->members, 1, pd->flags, pd->ttl_sec);
+                return;
         }
-        g_array_append_val(pd->waiters, w);
+        if (!pd)
+                pd = pending_start(r, &key, FALSE);
+        g_array_append_val(all_members ? pd->member_waiters : pd->waiters, w);
 }
 
 void resolver_get_stats(const Resolver *r, ResolverStats *ret) {
@@ -219,6 +378,9 @@ void resolver_get_stats(const Resolver *r, ResolverStats *ret) {
                 .anycast_found = r->anycast_found,
                 .replies_rejected = ps->rejected,
                 .cache_invalidations = r->invalidations,
+                .cache_refreshes = r->refreshes,
+                .member_probes_sent = ps->labelled_sent,
+                .members_found = r->members_found,
         };
 }
 
@@ -227,4 +389,6 @@ void resolver_reset_stats(Resolver *r) {
         cache_reset_counters(r->cache);
         r->anycast_found = 0;
         r->invalidations = 0;
+        r->refreshes = 0;
+        r->members_found = 0;
 }

@@ -17,11 +17,20 @@
 
 typedef struct Resolver Resolver;
 
+#include "cache.h"
+
+/* Internal input flag (never accepted from clients: bus.c masks input flags
+ * with AARP_FLAGS_INPUT_MASK): the caller wants every member of an anycast
+ * address, so the answer waits for member discovery to finish. */
+#define RESOLVER_FLAG_ALL_MEMBERS (UINT64_C(1) << 63)
+
 typedef struct {
-        struct in6_addr unicast; /* the address to talk to */
+        struct in6_addr unicast; /* the address to talk to: members[0] */
         uint64_t flags;          /* AARP_FLAG_* output bits of aarp-def.h */
         uint32_t ttl_sec;        /* remaining validity */
         uint64_t rtt_usec;       /* probe round trip, 0 if none */
+        const Member *members;   /* nearest first, members[0].address == unicast */
+        unsigned n_members;      /* >= 1; all known members only with RESOLVER_FLAG_ALL_MEMBERS */
 } AddressAnswer;
 
 /* Called exactly once per resolver_resolve_address() call: with @answer set
@@ -44,10 +53,19 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Resolver, resolver_free)
 void resolver_set_config(Resolver *r, const Config *config);
 
 /* Resolve the IPv6 address @address on @ifindex (0 = any; link-local
- * addresses need one).  @flags: AARP_FLAG_NO_CACHE or 0.  Arguments must
- * already be valid (bus.c validates client input); v4-mapped addresses are
- * returned unchanged with NOT_PROBED.  Concurrent calls for one (address,
- * ifindex) share a single probe. */
+ * addresses need one).  @flags: AARP_FLAG_NO_CACHE, RESOLVER_FLAG_ALL_MEMBERS
+ * or 0.  Arguments must already be valid (bus.c validates client input);
+ * v4-mapped addresses are returned unchanged with NOT_PROBED.  Concurrent
+ * calls for one (address, ifindex) share a single probe.
+ *
+ * When the first probe shows the address to be anycast, MemberProbes=
+ * further probes with distinct flow labels look for the other members (ECMP
+ * routers hash the flow label).  Callers without RESOLVER_FLAG_ALL_MEMBERS
+ * are answered at once with the member the default path reached; callers
+ * with it wait for discovery and get every member, nearest (lowest RTT)
+ * first.  A cache hit in the last tenth of an entry's lifetime starts a
+ * background re-probe and is flagged AARP_FLAG_REFRESHING, so a lookup never
+ * waits for a refresh. */
 void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *address,
                               uint64_t flags, ResolverAddressCallback callback,
                               gpointer user_data);
@@ -66,6 +84,9 @@ typedef struct {
         uint64_t anycast_found;
         uint64_t replies_rejected;
         uint64_t cache_invalidations;
+        uint64_t cache_refreshes;      /* background re-probes started */
+        uint64_t member_probes_sent;   /* flow-label discovery probes */
+        uint64_t members_found;        /* extra members discovered */
 } ResolverStats;
 
 void resolver_get_stats(const Resolver *r, ResolverStats *ret_stats);

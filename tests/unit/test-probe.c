@@ -56,7 +56,7 @@ Test(probe, local_address_answers_from_itself) {
 
         inet_pton(AF_INET6, LOCAL, &lo);
 
-        prober_start(p, &lo, 0, on_done, &t);
+        prober_start(p, &lo, 0, 0, on_done, &t);
         cr_assert_eq(t.done, 0, "callback must not run inside prober_start()");
         run_until(&t, 1, 3000);
         cr_assert_eq(t.done, 1);
@@ -75,7 +75,7 @@ Test(probe, loopback_source_is_rejected_and_counted) {
         /* ::1 answers from ::1, a source never accepted (PAPER-NOTES
          * "Spoofing"); the daemon never probes loopback anyway. */
         prober_set_params(p, 200, 0, 10);
-        prober_start(p, &lo, 0, on_done, &t);
+        prober_start(p, &lo, 0, 0, on_done, &t);
         run_until(&t, 1, 3000);
         cr_assert_eq(t.done, 1);
         cr_assert_not(t.last.replied);
@@ -90,7 +90,7 @@ Test(probe, many_probes_in_flight_all_answered) {
         inet_pton(AF_INET6, LOCAL, &lo);
         prober_set_params(p, 2000, 1, 100); /* more probes than slots: some queue */
         for (unsigned i = 0; i < 500; i++)
-                prober_start(p, &lo, 0, on_done, &t);
+                prober_start(p, &lo, 0, 0, on_done, &t);
         run_until(&t, 500, 10000);
         cr_assert_eq(t.done, 500);
         cr_assert_eq(t.replied, 500);
@@ -106,10 +106,25 @@ Test(probe, unroutable_target_fails_open_quickly) {
         /* No route in the test's fresh namespace: sendmsg() fails. */
         inet_pton(AF_INET6, "2001:db8:ffff::1", &a);
         prober_set_params(p, 300, 1, 10);
-        prober_start(p, &a, 0, on_done, &t);
+        prober_start(p, &a, 0, 0, on_done, &t);
         run_until(&t, 1, 3000);
         cr_assert_eq(t.done, 1);
         cr_assert_not(t.last.replied);
         cr_assert_lt(g_get_monotonic_time() - start, 2 * 300 * 1000 + 500 * 1000, "bounded by the timeouts");
         cr_assert_eq(prober_get_stats(p)->timeouts, 1);
+}
+
+Test(probe, raw_socket_leases_flow_labels_and_labelled_probes_are_answered) {
+        g_autoptr(Prober) p = new_prober();
+        struct in6_addr lo;
+        Tally t = { 0 };
+        unsigned n = prober_flow_labels(p);
+
+        inet_pton(AF_INET6, LOCAL, &lo);
+        cr_assert_eq(n, AARP_MEMBER_PROBES_MAX, "leased %u flow labels", n);
+        for (unsigned label = 1; label <= n; label++)
+                prober_start(p, &lo, 0, label, on_done, &t);
+        run_until(&t, n, 5000);
+        cr_assert_eq(t.replied, n);
+        cr_assert_eq(prober_get_stats(p)->labelled_sent, n);
 }
