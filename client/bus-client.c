@@ -29,13 +29,13 @@ static void atfork_child(void) {
          * may be mid-realloc in a thread that no longer exists) - at most
          * one small leak per child. */
         if (kept.fd >= 0)
-                (void) close(kept.fd);
-        kept = (BusConn) BUS_CONN_NULL;
-        kept_lock = (pthread_mutex_t) PTHREAD_MUTEX_INITIALIZER;
+                (void)close(kept.fd);
+        kept = (BusConn)BUS_CONN_NULL;
+        kept_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
 }
 
 static void atfork_register(void) {
-        (void) pthread_atfork(NULL, NULL, atfork_child);
+        (void)pthread_atfork(NULL, NULL, atfork_child);
 }
 
 static int error_to_errno(DBusMessage *reply) {
@@ -43,29 +43,29 @@ static int error_to_errno(DBusMessage *reply) {
                 const char *name;
                 int error;
         } table[] = {
-                { AARP_ERROR_NO_SUCH_NAME,       ENXIO         },
-                { AARP_ERROR_NO_DATA,            ENODATA       },
-                { AARP_ERROR_TEMPORARY_FAILURE,  EAGAIN        },
-                { AARP_ERROR_INVALID_NAME,       EILSEQ        },
-                { AARP_ERROR_INVALID_ARGUMENT,   EINVAL        },
-                { AARP_ERROR_INVALID_ADDRESS,    EADDRNOTAVAIL },
-                { AARP_ERROR_INVALID_FLAGS,      EOPNOTSUPP    },
-                { AARP_ERROR_INVALID_INTERFACE,  ENODEV        },
-                { AARP_ERROR_INVALID_FAMILY,     EAFNOSUPPORT  },
-                { AARP_ERROR_ACCESS_DENIED,      EACCES        },
-                { AARP_ERROR_LIMIT_EXCEEDED,     ENOBUFS       },
-                { AARP_ERROR_INTERNAL,           EIO           },
+                {AARP_ERROR_NO_SUCH_NAME, ENXIO},
+                {AARP_ERROR_NO_DATA, ENODATA},
+                {AARP_ERROR_TEMPORARY_FAILURE, EAGAIN},
+                {AARP_ERROR_INVALID_NAME, EILSEQ},
+                {AARP_ERROR_INVALID_ARGUMENT, EINVAL},
+                {AARP_ERROR_INVALID_ADDRESS, EADDRNOTAVAIL},
+                {AARP_ERROR_INVALID_FLAGS, EOPNOTSUPP},
+                {AARP_ERROR_INVALID_INTERFACE, ENODEV},
+                {AARP_ERROR_INVALID_FAMILY, EAFNOSUPPORT},
+                {AARP_ERROR_ACCESS_DENIED, EACCES},
+                {AARP_ERROR_LIMIT_EXCEEDED, ENOBUFS},
+                {AARP_ERROR_INTERNAL, EIO},
                 /* With NO_AUTO_START the bus answers NameHasNoOwner when
                  * the daemon is not on it; other buses say ServiceUnknown. */
-                { DBUS_ERROR_NAME_HAS_NO_OWNER,  ECONNREFUSED  },
-                { DBUS_ERROR_SERVICE_UNKNOWN,    ECONNREFUSED  },
-                { DBUS_ERROR_NO_SERVER,          ECONNREFUSED  },
-                { DBUS_ERROR_DISCONNECTED,       ECONNREFUSED  },
-                { DBUS_ERROR_NO_REPLY,           ETIMEDOUT     },
-                { DBUS_ERROR_TIMEOUT,            ETIMEDOUT     },
-                { DBUS_ERROR_TIMED_OUT,          ETIMEDOUT     },
-                { DBUS_ERROR_ACCESS_DENIED,      EACCES        },
-                { DBUS_ERROR_NO_MEMORY,          ENOMEM        },
+                {DBUS_ERROR_NAME_HAS_NO_OWNER, ECONNREFUSED},
+                {DBUS_ERROR_SERVICE_UNKNOWN, ECONNREFUSED},
+                {DBUS_ERROR_NO_SERVER, ECONNREFUSED},
+                {DBUS_ERROR_DISCONNECTED, ECONNREFUSED},
+                {DBUS_ERROR_NO_REPLY, ETIMEDOUT},
+                {DBUS_ERROR_TIMEOUT, ETIMEDOUT},
+                {DBUS_ERROR_TIMED_OUT, ETIMEDOUT},
+                {DBUS_ERROR_ACCESS_DENIED, EACCES},
+                {DBUS_ERROR_NO_MEMORY, ENOMEM},
         };
         const char *name = dbus_message_get_error_name(reply);
 
@@ -81,11 +81,11 @@ static int error_to_errno(DBusMessage *reply) {
  * client bound and return its method reply, or a negative errno (D-Bus
  * errors mapped by error_to_errno()). */
 static int call(DBusMessage *m, DBusMessage **ret_reply) {
-        uint64_t deadline = bus_now_usec() + (uint64_t) AARP_CLIENT_TIMEOUT_MSEC * 1000u;
+        uint64_t deadline = bus_now_usec() + (uint64_t)AARP_CLIENT_TIMEOUT_MSEC * 1000u;
         DBusMessage *reply = NULL;
         int r;
 
-        (void) pthread_once(&atfork_once, atfork_register);
+        (void)pthread_once(&atfork_once, atfork_register);
         /* Never start the daemon through bus activation from inside some
          * unrelated process's lookup. */
         dbus_message_set_auto_start(m, FALSE);
@@ -122,8 +122,8 @@ static DBusMessage *new_call(const char *interface, const char *method) {
 }
 
 int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint64_t flags,
-                                BusAddress **ret_addresses, size_t *ret_n_addresses,
-                                char **ret_canonical, uint64_t *ret_flags) {
+                                BusAddress **ret_addresses, size_t *ret_n_addresses, char **ret_canonical,
+                                uint64_t *ret_flags) {
         DBusMessage *m = NULL, *reply = NULL;
         DBusMessageIter it, array;
         BusAddress *addresses = NULL;
@@ -158,7 +158,7 @@ int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint6
         if (!dbus_message_has_signature(reply, "a(iiay)st"))
                 goto finish;
         dbus_message_iter_init(reply, &it);
-        n_alloc = (size_t) dbus_message_iter_get_element_count(&it);
+        n_alloc = (size_t)dbus_message_iter_get_element_count(&it);
         if (n_alloc == 0)
                 goto finish; /* the contract promises at least one */
         addresses = calloc(n_alloc, sizeof *addresses);
@@ -184,7 +184,7 @@ int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint6
                         goto finish;
                 addresses[n].ifindex = ai;
                 addresses[n].family = af;
-                memcpy(addresses[n].address, data, (size_t) size);
+                memcpy(addresses[n].address, data, (size_t)size);
                 n++;
                 dbus_message_iter_next(&array);
         }
@@ -219,9 +219,9 @@ finish:
         return r;
 }
 
-int bus_client_resolve_address(int ifindex, const void *address, size_t address_size,
-                               uint64_t flags, void *ret_unicast, uint64_t *ret_flags,
-                               uint32_t *ret_ttl_sec, uint64_t *ret_rtt_usec) {
+int bus_client_resolve_address(int ifindex, const void *address, size_t address_size, uint64_t flags,
+                               void *ret_unicast, uint64_t *ret_flags, uint32_t *ret_ttl_sec,
+                               uint64_t *ret_rtt_usec) {
         DBusMessage *m = NULL, *reply = NULL;
         DBusMessageIter it, bytes;
         dbus_int32_t ifindex32 = ifindex;
@@ -237,7 +237,7 @@ int bus_client_resolve_address(int ifindex, const void *address, size_t address_
         if (!m)
                 return -ENOMEM;
         if (!dbus_message_append_args(m, DBUS_TYPE_INT32, &ifindex32, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE,
-                                      &address, (int) address_size, DBUS_TYPE_UINT64, &flags64,
+                                      &address, (int)address_size, DBUS_TYPE_UINT64, &flags64,
                                       DBUS_TYPE_INVALID)) {
                 r = -ENOMEM;
                 goto finish;
@@ -252,7 +252,7 @@ int bus_client_resolve_address(int ifindex, const void *address, size_t address_
         dbus_message_iter_init(reply, &it);
         dbus_message_iter_recurse(&it, &bytes);
         dbus_message_iter_get_fixed_array(&bytes, &data, &size);
-        if ((size_t) size != address_size)
+        if ((size_t)size != address_size)
                 goto finish;
         dbus_message_iter_next(&it);
         dbus_message_iter_get_basic(&it, &out_flags);
@@ -307,7 +307,7 @@ int bus_client_get_statistics(BusStatistics *ret) {
                 size_t offset;
                 int type;
         } props[] = {
-#define P(n, f, t) { n, offsetof(BusStatistics, f), t }
+#define P(n, f, t) {n, offsetof(BusStatistics, f), t}
                 P("CacheSize", cache_size, DBUS_TYPE_UINT32),
                 P("CacheHits", cache_hits, DBUS_TYPE_UINT64),
                 P("CacheMisses", cache_misses, DBUS_TYPE_UINT64),
@@ -322,7 +322,7 @@ int bus_client_get_statistics(BusStatistics *ret) {
         const char *interface = AARP_MANAGER_INTERFACE;
         DBusMessage *m, *reply = NULL;
         DBusMessageIter it, dict;
-        BusStatistics s = { 0 };
+        BusStatistics s = {0};
         unsigned seen = 0;
         int r;
 
@@ -358,7 +358,7 @@ int bus_client_get_statistics(BusStatistics *ret) {
                                 continue;
                         if (dbus_message_iter_get_arg_type(&variant) != props[i].type)
                                 goto finish;
-                        dbus_message_iter_get_basic(&variant, (char *) &s + props[i].offset);
+                        dbus_message_iter_get_basic(&variant, (char *)&s + props[i].offset);
                         seen |= 1u << i;
                 }
                 dbus_message_iter_next(&dict);
@@ -374,24 +374,42 @@ finish:
 
 const char *bus_client_strerror(int r) {
         switch (r < 0 ? -r : r) {
-        case ECONNREFUSED:  return "aarp-resolved is not reachable";
-        case ETIMEDOUT:     return "aarp-resolved did not answer in time";
-        case ENXIO:         return "no such host name";
-        case ENODATA:       return "the name has no address of the requested family";
-        case EAGAIN:        return "temporary failure in name resolution";
-        case EILSEQ:        return "invalid host name";
-        case EINVAL:        return "invalid argument";
-        case EADDRNOTAVAIL: return "invalid address";
-        case EOPNOTSUPP:    return "invalid flags";
-        case ENODEV:        return "no such interface";
-        case EAFNOSUPPORT:  return "address family not supported";
-        case EACCES:        return "access denied";
-        case ENOBUFS:       return "limit exceeded in aarp-resolved";
-        case EIO:           return "internal error in aarp-resolved";
-        case EBADMSG:       return "malformed reply from aarp-resolved";
-        case EPROTO:        return "protocol error talking to aarp-resolved";
-        case ENOMEM:        return "out of memory";
-        default:            return "unexpected error";
+        case ECONNREFUSED:
+                return "aarp-resolved is not reachable";
+        case ETIMEDOUT:
+                return "aarp-resolved did not answer in time";
+        case ENXIO:
+                return "no such host name";
+        case ENODATA:
+                return "the name has no address of the requested family";
+        case EAGAIN:
+                return "temporary failure in name resolution";
+        case EILSEQ:
+                return "invalid host name";
+        case EINVAL:
+                return "invalid argument";
+        case EADDRNOTAVAIL:
+                return "invalid address";
+        case EOPNOTSUPP:
+                return "invalid flags";
+        case ENODEV:
+                return "no such interface";
+        case EAFNOSUPPORT:
+                return "address family not supported";
+        case EACCES:
+                return "access denied";
+        case ENOBUFS:
+                return "limit exceeded in aarp-resolved";
+        case EIO:
+                return "internal error in aarp-resolved";
+        case EBADMSG:
+                return "malformed reply from aarp-resolved";
+        case EPROTO:
+                return "protocol error talking to aarp-resolved";
+        case ENOMEM:
+                return "out of memory";
+        default:
+                return "unexpected error";
         }
 }
 

@@ -83,8 +83,8 @@ typedef struct BusStatistics {
  * table above and leaves the ret_ values untouched.  Thread-safe and
  * fork-safe; errno is clobbered (callers that must preserve it save it). */
 int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint64_t flags,
-                                BusAddress **ret_addresses, size_t *ret_n_addresses,
-                                char **ret_canonical, uint64_t *ret_flags);
+                                BusAddress **ret_addresses, size_t *ret_n_addresses, char **ret_canonical,
+                                uint64_t *ret_flags);
 
 /* ResolveAddress: resolve the candidate @address (@address_size 16 for IPv6
  * or 4 for IPv4, network byte order) with AARP through @ifindex (0: any;
@@ -96,9 +96,9 @@ int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint6
  * in seconds and the probe RTT in microseconds (0 if none).  Any ret_
  * pointer may be NULL.  On failure returns a negative errno (table above)
  * and leaves the ret_ values untouched. */
-int bus_client_resolve_address(int ifindex, const void *address, size_t address_size,
-                               uint64_t flags, void *ret_unicast, uint64_t *ret_flags,
-                               uint32_t *ret_ttl_sec, uint64_t *ret_rtt_usec);
+int bus_client_resolve_address(int ifindex, const void *address, size_t address_size, uint64_t flags,
+                               void *ret_unicast, uint64_t *ret_flags, uint32_t *ret_ttl_sec,
+                               uint64_t *ret_rtt_usec);
 
 /* FlushCaches and ResetStatistics: 0 on success, else a negative errno
  * (-EACCES for a caller that is not root). */

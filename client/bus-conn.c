@@ -40,7 +40,7 @@ uint64_t bus_now_usec(void) {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * UINT64_C(1000000) + (uint64_t) ts.tv_nsec / 1000u;
+        return (uint64_t)ts.tv_sec * UINT64_C(1000000) + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 void bus_conn_close(BusConn *c) {
@@ -53,7 +53,7 @@ void bus_conn_close(BusConn *c) {
         c->serial = 0;
         c->is_bus = false;
         if (fd >= 0)
-                (void) close(fd);
+                (void)close(fd);
 }
 
 void bus_conn_free(BusConn *c) {
@@ -68,12 +68,12 @@ void bus_conn_free(BusConn *c) {
 static int wait_fd(int fd, short events, uint64_t deadline) {
         for (;;) {
                 uint64_t n = bus_now_usec();
-                struct pollfd p = { .fd = fd, .events = events };
+                struct pollfd p = {.fd = fd, .events = events};
                 int r;
 
                 if (n >= deadline)
                         return -ETIMEDOUT;
-                r = poll(&p, 1, (int) ((deadline - n + 999u) / 1000u));
+                r = poll(&p, 1, (int)((deadline - n + 999u) / 1000u));
                 if (r < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -106,7 +106,7 @@ static int write_all(BusConn *c, const void *data, size_t size, uint64_t deadlin
                         continue;
                 }
                 p += n;
-                size -= (size_t) n;
+                size -= (size_t)n;
         }
         return 0;
 }
@@ -131,7 +131,7 @@ static int read_some(BusConn *c, uint64_t deadline) {
                 }
                 n = recv(c->fd, c->buf + c->len, c->cap - c->len, MSG_DONTWAIT);
                 if (n > 0) {
-                        c->len += (size_t) n;
+                        c->len += (size_t)n;
                         return 0;
                 }
                 if (n == 0)
@@ -158,10 +158,10 @@ static int read_message(BusConn *c, uint64_t deadline, DBusMessage **ret) {
         int need, r;
 
         for (;;) {
-                need = c->len >= 16 ? dbus_message_demarshal_bytes_needed(c->buf, (int) c->len) : 0;
-                if (need < 0 || (need > 0 && (size_t) need > MESSAGE_SIZE_MAX))
+                need = c->len >= 16 ? dbus_message_demarshal_bytes_needed(c->buf, (int)c->len) : 0;
+                if (need < 0 || (need > 0 && (size_t)need > MESSAGE_SIZE_MAX))
                         return -EPROTO;
-                if (need > 0 && c->len >= (size_t) need)
+                if (need > 0 && c->len >= (size_t)need)
                         break;
                 r = read_some(c, deadline);
                 if (r < 0)
@@ -175,7 +175,7 @@ static int read_message(BusConn *c, uint64_t deadline, DBusMessage **ret) {
                 dbus_error_free(&error);
                 return oom ? -ENOMEM : -EPROTO;
         }
-        consume(c, (size_t) need);
+        consume(c, (size_t)need);
         *ret = m;
         return 0;
 }
@@ -194,7 +194,7 @@ static int conn_exchange(BusConn *c, DBusMessage *m, uint64_t deadline, DBusMess
         dbus_message_set_serial(m, serial);
         if (!dbus_message_marshal(m, &data, &size))
                 return -ENOMEM;
-        r = write_all(c, data, (size_t) size, deadline);
+        r = write_all(c, data, (size_t)size, deadline);
         dbus_free(data);
         if (r < 0)
                 return r;
@@ -231,15 +231,15 @@ static int conn_auth(BusConn *c, uint64_t deadline) {
         char *p = line;
         int n, r;
 
-        n = snprintf(uid, sizeof uid, "%lu", (unsigned long) geteuid());
+        n = snprintf(uid, sizeof uid, "%lu", (unsigned long)geteuid());
         /* The SASL protocol opens with one NUL byte (credentials passing). */
         *p++ = '\0';
         p += sprintf(p, "AUTH EXTERNAL ");
         for (int i = 0; i < n; i++)
-                p += sprintf(p, "%02x", (unsigned) (unsigned char) uid[i]);
+                p += sprintf(p, "%02x", (unsigned)(unsigned char)uid[i]);
         p += sprintf(p, "\r\n");
 
-        r = write_all(c, line, (size_t) (p - line), deadline);
+        r = write_all(c, line, (size_t)(p - line), deadline);
         if (r < 0)
                 return r;
 
@@ -249,7 +249,7 @@ static int conn_auth(BusConn *c, uint64_t deadline) {
                 if (eol) {
                         bool ok = eol - c->buf >= 3 && memcmp(c->buf, "OK ", 3) == 0;
 
-                        consume(c, (size_t) (eol - c->buf) + 2);
+                        consume(c, (size_t)(eol - c->buf) + 2);
                         /* REJECTED, ERROR, anything else: this server will
                          * not talk to us. */
                         return ok ? 0 : -EACCES;
@@ -270,10 +270,10 @@ static int connect_unix(BusConn *c, const struct sockaddr_un *sa, socklen_t sale
                 return -errno;
         /* Non-blocking: a listener whose backlog is full (a stopped daemon)
          * gives EAGAIN at once instead of blocking us. */
-        if (connect(fd, (const struct sockaddr *) sa, salen) < 0) {
+        if (connect(fd, (const struct sockaddr *)sa, salen) < 0) {
                 int r = -errno;
 
-                (void) close(fd);
+                (void)close(fd);
                 return r;
         }
         c->fd = fd;
@@ -284,8 +284,7 @@ static int connect_unix(BusConn *c, const struct sockaddr_un *sa, socklen_t sale
         return 0;
 }
 
-static int sockaddr_from_path(const char *path, bool abstract, struct sockaddr_un *ret,
-                              socklen_t *ret_len) {
+static int sockaddr_from_path(const char *path, bool abstract, struct sockaddr_un *ret, socklen_t *ret_len) {
         size_t l = strlen(path);
         size_t off = abstract ? 1 : 0;
 
@@ -294,20 +293,20 @@ static int sockaddr_from_path(const char *path, bool abstract, struct sockaddr_u
         memset(ret, 0, sizeof *ret);
         ret->sun_family = AF_UNIX;
         memcpy(ret->sun_path + off, path, l);
-        *ret_len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + off + l + (abstract ? 0 : 1));
+        *ret_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + off + l + (abstract ? 0 : 1));
         return 0;
 }
 
 static int conn_open_p2p(BusConn *c, uint64_t deadline) {
         const char *dir = secure_getenv(AARP_RUNTIME_DIR_ENV);
-        char path[sizeof ((struct sockaddr_un *) NULL)->sun_path];
+        char path[sizeof((struct sockaddr_un *)NULL)->sun_path];
         struct sockaddr_un sa;
         socklen_t salen;
         int r;
 
         if (!dir || !*dir)
                 dir = AARP_RUNTIME_DIR_DEFAULT;
-        if ((size_t) snprintf(path, sizeof path, "%s/%s", dir, AARP_IO_SOCKET_NAME) >= sizeof path)
+        if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, AARP_IO_SOCKET_NAME) >= sizeof path)
                 return -ENAMETOOLONG;
         r = sockaddr_from_path(path, false, &sa, &salen);
         if (r < 0)
@@ -454,4 +453,3 @@ int bus_conn_call(BusConn *c, DBusMessage *m, uint64_t deadline, DBusMessage **r
                 return r;
         }
 }
-

@@ -22,7 +22,8 @@ typedef struct BusConn {
         size_t len, cap;
 } BusConn;
 
-#define BUS_CONN_NULL { .fd = -1 }
+#define BUS_CONN_NULL                                                                                       \
+        { .fd = -1 }
 
 /* CLOCK_MONOTONIC in microseconds: the clock of every deadline here. */
 uint64_t bus_now_usec(void);

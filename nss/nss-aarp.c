@@ -32,15 +32,13 @@
  * costs nothing per lookup; it is NULL in every other process. */
 extern const int aarp_resolved_self_marker __attribute__((weak));
 
-enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat,
-                                           char *buffer, size_t buflen, int *errnop,
-                                           int *h_errnop, int32_t *ttlp);
-enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct hostent *host,
-                                           char *buffer, size_t buflen, int *errnop,
-                                           int *h_errnop, int32_t *ttlp, char **canonp);
-enum nss_status _nss_aarp_gethostbyname2_r(const char *name, int af, struct hostent *host,
-                                           char *buffer, size_t buflen, int *errnop,
-                                           int *h_errnop);
+enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat, char *buffer,
+                                           size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp);
+enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct hostent *host, char *buffer,
+                                           size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp,
+                                           char **canonp);
+enum nss_status _nss_aarp_gethostbyname2_r(const char *name, int af, struct hostent *host, char *buffer,
+                                           size_t buflen, int *errnop, int *h_errnop);
 enum nss_status _nss_aarp_gethostbyname_r(const char *name, struct hostent *host, char *buffer,
                                           size_t buflen, int *errnop, int *h_errnop);
 
@@ -90,9 +88,8 @@ static enum nss_status status_from_error(int r, int *ret_errno, int *ret_herrno)
         }
 }
 
-enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat,
-                                           char *buffer, size_t buflen, int *errnop,
-                                           int *h_errnop, int32_t *ttlp) {
+enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat, char *buffer,
+                                           size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp) {
         int saved_errno = errno, e = 0, he = 0, r;
         enum nss_status status = NSS_STATUS_SUCCESS;
         BusAddress *addresses = NULL;
@@ -111,8 +108,8 @@ enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtup
         r = bus_client_resolve_hostname(0, name, AF_UNSPEC, 0, &addresses, &n, &canonical, NULL);
         if (r < 0)
                 goto finish;
-        r = pack_addrtuples(*canonical ? canonical : name, addresses, n, AF_UNSPEC, buffer, buflen,
-                            &first, NULL);
+        r = pack_addrtuples(*canonical ? canonical : name, addresses, n, AF_UNSPEC, buffer, buflen, &first,
+                            NULL);
         if (r < 0)
                 goto finish;
 
@@ -138,9 +135,9 @@ finish:
         return status;
 }
 
-enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct hostent *host,
-                                           char *buffer, size_t buflen, int *errnop,
-                                           int *h_errnop, int32_t *ttlp, char **canonp) {
+enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct hostent *host, char *buffer,
+                                           size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp,
+                                           char **canonp) {
         int saved_errno = errno, e = 0, he = 0, r;
         enum nss_status status = NSS_STATUS_SUCCESS;
         BusAddress *addresses = NULL;
@@ -162,8 +159,8 @@ enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct host
         r = bus_client_resolve_hostname(0, name, af, 0, &addresses, &n, &canonical, NULL);
         if (r < 0)
                 goto finish;
-        r = pack_hostent(*canonical ? canonical : name, addresses, n, af, buffer, buflen, host,
-                         &h_name, NULL);
+        r = pack_hostent(*canonical ? canonical : name, addresses, n, af, buffer, buflen, host, &h_name,
+                         NULL);
         if (r < 0)
                 goto finish;
         if (ttlp)
@@ -184,17 +181,14 @@ finish:
         return status;
 }
 
-enum nss_status _nss_aarp_gethostbyname2_r(const char *name, int af, struct hostent *host,
-                                           char *buffer, size_t buflen, int *errnop,
-                                           int *h_errnop) {
-        return _nss_aarp_gethostbyname3_r(name, af, host, buffer, buflen, errnop, h_errnop, NULL,
-                                          NULL);
+enum nss_status _nss_aarp_gethostbyname2_r(const char *name, int af, struct hostent *host, char *buffer,
+                                           size_t buflen, int *errnop, int *h_errnop) {
+        return _nss_aarp_gethostbyname3_r(name, af, host, buffer, buflen, errnop, h_errnop, NULL, NULL);
 }
 
 enum nss_status _nss_aarp_gethostbyname_r(const char *name, struct hostent *host, char *buffer,
                                           size_t buflen, int *errnop, int *h_errnop) {
         /* RES_USE_INET6 is gone from glibc (2.26): plain gethostbyname is
          * IPv4. */
-        return _nss_aarp_gethostbyname3_r(name, AF_INET, host, buffer, buflen, errnop, h_errnop,
-                                          NULL, NULL);
+        return _nss_aarp_gethostbyname3_r(name, AF_INET, host, buffer, buflen, errnop, h_errnop, NULL, NULL);
 }

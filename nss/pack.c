@@ -19,7 +19,7 @@
 
 /* Padding needed at @p to reach @align (a power of two). */
 static size_t pad_for(const char *p, size_t align) {
-        return (size_t) (-(uintptr_t) p & (uintptr_t) (align - 1));
+        return (size_t)(-(uintptr_t)p & (uintptr_t)(align - 1));
 }
 
 static size_t address_size(int family) {
@@ -35,9 +35,8 @@ static size_t count_family(const BusAddress *addresses, size_t n, int family) {
         return k;
 }
 
-int pack_addrtuples(const char *name, const BusAddress *addresses, size_t n, int family,
-                    char *buffer, size_t buflen, struct gaih_addrtuple **ret_first,
-                    size_t *ret_needed) {
+int pack_addrtuples(const char *name, const BusAddress *addresses, size_t n, int family, char *buffer,
+                    size_t buflen, struct gaih_addrtuple **ret_first, size_t *ret_needed) {
         struct gaih_addrtuple *tuples, *prev = NULL;
         size_t k, name_size, pad, needed;
         char *name_copy;
@@ -62,8 +61,8 @@ int pack_addrtuples(const char *name, const BusAddress *addresses, size_t n, int
                 return -ERANGE;
         }
 
-        tuples = (struct gaih_addrtuple *) (void *) (buffer + pad);
-        name_copy = (char *) (tuples + k);
+        tuples = (struct gaih_addrtuple *)(void *)(buffer + pad);
+        name_copy = (char *)(tuples + k);
         memcpy(name_copy, name, name_size);
 
         k = 0;
@@ -81,9 +80,9 @@ int pack_addrtuples(const char *name, const BusAddress *addresses, size_t n, int
                 /* A link-local address is meaningless without its link;
                  * other addresses must not carry a scope. */
                 if (a->family == AF_INET6 &&
-                    IN6_IS_ADDR_LINKLOCAL((const struct in6_addr *) (const void *) a->address) &&
+                    IN6_IS_ADDR_LINKLOCAL((const struct in6_addr *)(const void *)a->address) &&
                     a->ifindex > 0)
-                        t->scopeid = (uint32_t) a->ifindex;
+                        t->scopeid = (uint32_t)a->ifindex;
                 if (prev)
                         prev->next = t;
                 prev = t;
@@ -92,9 +91,8 @@ int pack_addrtuples(const char *name, const BusAddress *addresses, size_t n, int
         return 0;
 }
 
-int pack_hostent(const char *name, const BusAddress *addresses, size_t n, int family,
-                 char *buffer, size_t buflen, struct hostent *host, char **ret_canonical,
-                 size_t *ret_needed) {
+int pack_hostent(const char *name, const BusAddress *addresses, size_t n, int family, char *buffer,
+                 size_t buflen, struct hostent *host, char **ret_canonical, size_t *ret_needed) {
         size_t k, alen, name_size, pad, needed;
         char **addr_list, **aliases, *data, *name_copy;
 
@@ -121,9 +119,9 @@ int pack_hostent(const char *name, const BusAddress *addresses, size_t n, int fa
                 return -ERANGE;
         }
 
-        addr_list = (char **) (void *) (buffer + pad);
+        addr_list = (char **)(void *)(buffer + pad);
         aliases = addr_list + k + 1;
-        data = (char *) (aliases + 1);
+        data = (char *)(aliases + 1);
         name_copy = data + k * alen;
         memcpy(name_copy, name, name_size);
 
@@ -141,7 +139,7 @@ int pack_hostent(const char *name, const BusAddress *addresses, size_t n, int fa
         host->h_name = name_copy;
         host->h_aliases = aliases;
         host->h_addrtype = family;
-        host->h_length = (int) alen;
+        host->h_length = (int)alen;
         host->h_addr_list = addr_list;
         if (ret_canonical)
                 *ret_canonical = name_copy;

@@ -26,9 +26,8 @@
  * (*ret_needed, if not NULL, is then set to the size that fits at this
  * buffer address); -EINVAL on bad arguments.  Nothing but @buffer and the
  * ret_ values is written. */
-int pack_addrtuples(const char *name, const BusAddress *addresses, size_t n, int family,
-                    char *buffer, size_t buflen, struct gaih_addrtuple **ret_first,
-                    size_t *ret_needed);
+int pack_addrtuples(const char *name, const BusAddress *addresses, size_t n, int family, char *buffer,
+                    size_t buflen, struct gaih_addrtuple **ret_first, size_t *ret_needed);
 
 /* Fill @host for @family (AF_INET or AF_INET6 only: the other family's
  * addresses are left out) with the addresses of @addresses[0..@n), h_name
@@ -39,6 +38,5 @@ int pack_addrtuples(const char *name, const BusAddress *addresses, size_t n, int
  * no address has @family; -ERANGE if @buflen is too small (*ret_needed as
  * for pack_addrtuples()); -EAFNOSUPPORT for any other @family; -EINVAL on
  * bad arguments. */
-int pack_hostent(const char *name, const BusAddress *addresses, size_t n, int family,
-                 char *buffer, size_t buflen, struct hostent *host, char **ret_canonical,
-                 size_t *ret_needed);
+int pack_hostent(const char *name, const BusAddress *addresses, size_t n, int family, char *buffer,
+                 size_t buflen, struct hostent *host, char **ret_canonical, size_t *ret_needed);

@@ -31,17 +31,17 @@ static double now_usec(void) {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (double) ts.tv_sec * 1e6 + (double) ts.tv_nsec / 1e3;
+        return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
 static int cmp_double(const void *a, const void *b) {
-        double x = *(const double *) a, y = *(const double *) b;
+        double x = *(const double *)a, y = *(const double *)b;
 
         return x < y ? -1 : x > y;
 }
 
 static int lookup(const char *name, double *ret_usec) {
-        struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+        struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
         struct addrinfo *res = NULL;
         double t0 = now_usec();
         int r;
@@ -59,14 +59,14 @@ static void report(const char *label, double *v, size_t n) {
         for (size_t i = 0; i < n; i++)
                 sum += v[i];
         qsort(v, n, sizeof *v, cmp_double);
-        printf("%-12s n=%zu  p50 %8.1f us  p99 %8.1f us  mean %8.1f us  min %8.1f us\n", label, n,
-               v[n / 2], v[(n * 99) / 100], sum / (double) n, v[0]);
+        printf("%-12s n=%zu  p50 %8.1f us  p99 %8.1f us  mean %8.1f us  min %8.1f us\n", label, n, v[n / 2],
+               v[(n * 99) / 100], sum / (double)n, v[0]);
 }
 
 int main(int argc, char **argv) {
-        static const char *services[2] = { "files", "aarp" };
+        static const char *services[2] = {"files", "aarp"};
         double *samples[2];
-        size_t iterations, n[2] = { 0, 0 };
+        size_t iterations, n[2] = {0, 0};
         const char *name;
 
         if (argc < 2) {
@@ -95,8 +95,8 @@ int main(int argc, char **argv) {
                 for (int i = 0; i < 10; i++) {
                         r = lookup(name, &t);
                         if (r != 0) {
-                                fprintf(stderr, "hosts: %s: getaddrinfo(%s): %s\n", services[s],
-                                        name, gai_strerror(r));
+                                fprintf(stderr, "hosts: %s: getaddrinfo(%s): %s\n", services[s], name,
+                                        gai_strerror(r));
                                 return 1;
                         }
                 }
@@ -109,8 +109,8 @@ int main(int argc, char **argv) {
                                 int r = lookup(name, &samples[s][n[s]]);
 
                                 if (r != 0) {
-                                        fprintf(stderr, "hosts: %s: getaddrinfo(%s): %s\n",
-                                                services[s], name, gai_strerror(r));
+                                        fprintf(stderr, "hosts: %s: getaddrinfo(%s): %s\n", services[s],
+                                                name, gai_strerror(r));
                                         return 1;
                                 }
                                 n[s]++;

@@ -61,14 +61,12 @@ __attribute__((visibility("default"), used)) const int aarp_resolved_self_marker
 /* errno value planted before each call, to see it come back unchanged. */
 #define PLANTED_ERRNO 4242
 
-typedef enum nss_status (*Gethostbyname4)(const char *, struct gaih_addrtuple **, char *, size_t,
-                                          int *, int *, int32_t *);
-typedef enum nss_status (*Gethostbyname3)(const char *, int, struct hostent *, char *, size_t,
-                                          int *, int *, int32_t *, char **);
-typedef enum nss_status (*Gethostbyname2)(const char *, int, struct hostent *, char *, size_t,
-                                          int *, int *);
-typedef enum nss_status (*Gethostbyname)(const char *, struct hostent *, char *, size_t, int *,
-                                         int *);
+typedef enum nss_status (*Gethostbyname4)(const char *, struct gaih_addrtuple **, char *, size_t, int *,
+                                          int *, int32_t *);
+typedef enum nss_status (*Gethostbyname3)(const char *, int, struct hostent *, char *, size_t, int *, int *,
+                                          int32_t *, char **);
+typedef enum nss_status (*Gethostbyname2)(const char *, int, struct hostent *, char *, size_t, int *, int *);
+typedef enum nss_status (*Gethostbyname)(const char *, struct hostent *, char *, size_t, int *, int *);
 
 static Gethostbyname4 fn4;
 static Gethostbyname3 fn3;
@@ -91,23 +89,29 @@ typedef struct {
 static pthread_mutex_t fail_lock = PTHREAD_MUTEX_INITIALIZER;
 static unsigned failures;
 
-#define FAIL(...)                                                   \
-        do {                                                        \
-                pthread_mutex_lock(&fail_lock);                     \
-                failures++;                                         \
-                fprintf(stderr, "FAIL: " __VA_ARGS__);              \
-                fputc('\n', stderr);                                \
-                pthread_mutex_unlock(&fail_lock);                   \
+#define FAIL(...)                                                                                           \
+        do {                                                                                                \
+                pthread_mutex_lock(&fail_lock);                                                             \
+                failures++;                                                                                 \
+                fprintf(stderr, "FAIL: " __VA_ARGS__);                                                      \
+                fputc('\n', stderr);                                                                        \
+                pthread_mutex_unlock(&fail_lock);                                                           \
         } while (0)
 
 static const char *status_name(enum nss_status s) {
         switch (s) {
-        case NSS_STATUS_SUCCESS:  return "SUCCESS";
-        case NSS_STATUS_NOTFOUND: return "NOTFOUND";
-        case NSS_STATUS_TRYAGAIN: return "TRYAGAIN";
-        case NSS_STATUS_UNAVAIL:  return "UNAVAIL";
-        case NSS_STATUS_RETURN:   return "RETURN";
-        default:                  return "?";
+        case NSS_STATUS_SUCCESS:
+                return "SUCCESS";
+        case NSS_STATUS_NOTFOUND:
+                return "NOTFOUND";
+        case NSS_STATUS_TRYAGAIN:
+                return "TRYAGAIN";
+        case NSS_STATUS_UNAVAIL:
+                return "UNAVAIL";
+        case NSS_STATUS_RETURN:
+                return "RETURN";
+        default:
+                return "?";
         }
 }
 
@@ -119,7 +123,7 @@ static uint64_t now_usec(void) {
         struct timespec ts;
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+        return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static void parse_expect(const char *arg, Expect *ret) {
@@ -167,8 +171,8 @@ static size_t expected_count(const Expect *e, int af) {
 }
 
 /* Is the result a failure with exactly these three outputs, errno intact? */
-static void check_failure(const char *what, enum nss_status s, int e, int he,
-                          enum nss_status want_s, int want_e, int want_he) {
+static void check_failure(const char *what, enum nss_status s, int e, int he, enum nss_status want_s,
+                          int want_e, int want_he) {
         if (errno != PLANTED_ERRNO)
                 FAIL("%s: errno changed to %d (%s)", what, errno, strerror(errno));
         if (s != want_s || (want_e && e != want_e) || he != want_he)
@@ -177,7 +181,7 @@ static void check_failure(const char *what, enum nss_status s, int e, int he,
 }
 
 static bool in_buffer(const void *p, size_t size, const char *buffer, size_t buflen) {
-        return (const char *) p >= buffer && (const char *) p + size <= buffer + buflen;
+        return (const char *)p >= buffer && (const char *)p + size <= buffer + buflen;
 }
 
 /* gethostbyname4 over every buffer size from 0 to BUFFER_MAX (or until the
@@ -196,8 +200,8 @@ static void check_gethostbyname4(const Expect *e, size_t misalign) {
                 enum nss_status s;
                 size_t k = 0;
 
-                snprintf(what, sizeof what, "gethostbyname4_r(%s) buflen=%zu misalign=%zu", e->name,
-                         len, misalign);
+                snprintf(what, sizeof what, "gethostbyname4_r(%s) buflen=%zu misalign=%zu", e->name, len,
+                         misalign);
                 errno = PLANTED_ERRNO;
                 s = fn4(e->name, &pat, buffer, len, &err, &herr, &ttl);
                 if (e->missing) {
@@ -205,13 +209,12 @@ static void check_gethostbyname4(const Expect *e, size_t misalign) {
                         return;
                 }
                 if (s == NSS_STATUS_TRYAGAIN && threshold == SIZE_MAX) {
-                        check_failure(what, s, err, herr, NSS_STATUS_TRYAGAIN, ERANGE,
-                                      NETDB_INTERNAL);
+                        check_failure(what, s, err, herr, NSS_STATUS_TRYAGAIN, ERANGE, NETDB_INTERNAL);
                         continue;
                 }
                 if (s != NSS_STATUS_SUCCESS) {
-                        FAIL("%s: %s errno=%d h_errno=%d after success at %zu", what,
-                             status_name(s), err, herr, threshold);
+                        FAIL("%s: %s errno=%d h_errno=%d after success at %zu", what, status_name(s), err,
+                             herr, threshold);
                         return;
                 }
                 if (errno != PLANTED_ERRNO)
@@ -222,9 +225,8 @@ static void check_gethostbyname4(const Expect *e, size_t misalign) {
                         const Address *a = e->addresses + k;
 
                         if (!in_buffer(t, sizeof *t, buffer, len) ||
-                            (uintptr_t) t % alignof(struct gaih_addrtuple) != 0) {
-                                FAIL("%s: tuple %zu at %p outside buffer or misaligned", what, k,
-                                     (void *) t);
+                            (uintptr_t)t % alignof(struct gaih_addrtuple) != 0) {
+                                FAIL("%s: tuple %zu at %p outside buffer or misaligned", what, k, (void *)t);
                                 return;
                         }
                         if (k >= e->n) {
@@ -237,8 +239,7 @@ static void check_gethostbyname4(const Expect *e, size_t misalign) {
                         if (!t->name || !in_buffer(t->name, strlen(t->name) + 1, buffer, len))
                                 FAIL("%s: tuple %zu name not in buffer", what, k);
                         else if (e->canonical && strcmp(t->name, e->canonical) != 0)
-                                FAIL("%s: tuple %zu name '%s', want '%s'", what, k, t->name,
-                                     e->canonical);
+                                FAIL("%s: tuple %zu name '%s', want '%s'", what, k, t->name, e->canonical);
                 }
                 if (k != e->n)
                         FAIL("%s: %zu tuples, expected %zu", what, k, e->n);
@@ -247,8 +248,7 @@ static void check_gethostbyname4(const Expect *e, size_t misalign) {
                         break;
         }
         if (!e->missing && threshold == SIZE_MAX)
-                FAIL("gethostbyname4_r(%s): no buffer up to %u bytes was large enough", e->name,
-                     BUFFER_MAX);
+                FAIL("gethostbyname4_r(%s): no buffer up to %u bytes was large enough", e->name, BUFFER_MAX);
 }
 
 /* gethostbyname3/2/1 for @af with every buffer size, as above. */
@@ -266,8 +266,10 @@ static void check_hostent(const Expect *e, int af, int which, size_t misalign) {
                 size_t k = 0, alen = af == AF_INET ? 4 : 16;
 
                 snprintf(what, sizeof what, "gethostbyname%s_r(%s, %s) buflen=%zu misalign=%zu",
-                         which == 3 ? "3" : which == 2 ? "2" : "", e->name, family_name(af), len,
-                         misalign);
+                         which == 3   ? "3"
+                         : which == 2 ? "2"
+                                      : "",
+                         e->name, family_name(af), len, misalign);
                 memset(&h, 0, sizeof h);
                 errno = PLANTED_ERRNO;
                 if (which == 3)
@@ -286,20 +288,19 @@ static void check_hostent(const Expect *e, int af, int which, size_t misalign) {
                         return;
                 }
                 if (s == NSS_STATUS_TRYAGAIN && threshold == SIZE_MAX) {
-                        check_failure(what, s, err, herr, NSS_STATUS_TRYAGAIN, ERANGE,
-                                      NETDB_INTERNAL);
+                        check_failure(what, s, err, herr, NSS_STATUS_TRYAGAIN, ERANGE, NETDB_INTERNAL);
                         continue;
                 }
                 if (s != NSS_STATUS_SUCCESS) {
-                        FAIL("%s: %s errno=%d h_errno=%d after success at %zu", what,
-                             status_name(s), err, herr, threshold);
+                        FAIL("%s: %s errno=%d h_errno=%d after success at %zu", what, status_name(s), err,
+                             herr, threshold);
                         return;
                 }
                 if (errno != PLANTED_ERRNO)
                         FAIL("%s: errno changed on success to %d", what, errno);
                 if (threshold == SIZE_MAX)
                         threshold = len;
-                if (h.h_addrtype != af || h.h_length != (int) alen)
+                if (h.h_addrtype != af || h.h_length != (int)alen)
                         FAIL("%s: h_addrtype=%d h_length=%d", what, h.h_addrtype, h.h_length);
                 if (!h.h_name || !in_buffer(h.h_name, strlen(h.h_name) + 1, buffer, len))
                         FAIL("%s: h_name not in buffer", what);
@@ -307,10 +308,10 @@ static void check_hostent(const Expect *e, int af, int which, size_t misalign) {
                         FAIL("%s: h_name '%s', want '%s'", what, h.h_name, e->canonical);
                 if (which == 3 && (canon != h.h_name || ttl < 0))
                         FAIL("%s: canonp does not point at h_name or ttl unset (%d)", what, ttl);
-                if (!h.h_aliases || !in_buffer(h.h_aliases, sizeof(char *), buffer, len) ||
-                    h.h_aliases[0] || (uintptr_t) h.h_aliases % alignof(char *))
+                if (!h.h_aliases || !in_buffer(h.h_aliases, sizeof(char *), buffer, len) || h.h_aliases[0] ||
+                    (uintptr_t)h.h_aliases % alignof(char *))
                         FAIL("%s: h_aliases not an empty list in the buffer", what);
-                if (!h.h_addr_list || (uintptr_t) h.h_addr_list % alignof(char *)) {
+                if (!h.h_addr_list || (uintptr_t)h.h_addr_list % alignof(char *)) {
                         FAIL("%s: h_addr_list missing or misaligned", what);
                         return;
                 }
@@ -334,7 +335,7 @@ static void check_hostent(const Expect *e, int af, int which, size_t misalign) {
 }
 
 static void check_up(const Expect *e) {
-        static const size_t misaligns[] = { 0, 1, 3, 8 };
+        static const size_t misaligns[] = {0, 1, 3, 8};
 
         for (size_t m = 0; m < sizeof misaligns / sizeof misaligns[0]; m++) {
                 check_gethostbyname4(e, misaligns[m]);
@@ -363,7 +364,7 @@ static void *thread_main(void *p) {
 }
 
 static void check_threads(const Expect *expects, size_t n) {
-        Batch b = { expects, n };
+        Batch b = {expects, n};
         pthread_t t[4];
 
         for (size_t i = 0; i < 4; i++)
@@ -416,8 +417,7 @@ static void check_down(const char *name) {
                         if (which == 4)
                                 s = fn4(name, &pat, buffer, sizeof buffer, &err, &herr, &ttl);
                         else if (which == 3)
-                                s = fn3(name, af, &h, buffer, sizeof buffer, &err, &herr, &ttl,
-                                        &canon);
+                                s = fn3(name, af, &h, buffer, sizeof buffer, &err, &herr, &ttl, &canon);
                         else if (which == 2)
                                 s = fn2(name, af, &h, buffer, sizeof buffer, &err, &herr);
                         else
@@ -430,16 +430,14 @@ static void check_down(const char *name) {
                                 snprintf(what, sizeof what, "daemon down: gethostbyname%s_r(%s)",
                                          which == 4 ? "4" : "", name);
                         } else
-                                snprintf(what, sizeof what, "daemon down: gethostbyname%d_r(%s, %s)",
-                                         which, name, family_name(af));
-                        check_failure(what, s, err, herr, NSS_STATUS_UNAVAIL, ECONNREFUSED,
-                                      NO_RECOVERY);
+                                snprintf(what, sizeof what, "daemon down: gethostbyname%d_r(%s, %s)", which,
+                                         name, family_name(af));
+                        check_failure(what, s, err, herr, NSS_STATUS_UNAVAIL, ECONNREFUSED, NO_RECOVERY);
                         if (dt > DOWN_BOUND_MSEC * 1000u)
-                                FAIL("%s took %llu us (bound %u ms)", what,
-                                     (unsigned long long) dt, DOWN_BOUND_MSEC);
+                                FAIL("%s took %llu us (bound %u ms)", what, (unsigned long long)dt,
+                                     DOWN_BOUND_MSEC);
                         else
-                                printf("ok - %s -> UNAVAIL in %llu us\n", what,
-                                       (unsigned long long) dt);
+                                printf("ok - %s -> UNAVAIL in %llu us\n", what, (unsigned long long)dt);
                 }
 }
 
@@ -455,14 +453,14 @@ static void check_hung(const char *name) {
         t0 = now_usec();
         s = fn4(name, &pat, buffer, sizeof buffer, &err, &herr, &ttl);
         dt = (now_usec() - t0) / 1000u;
-        check_failure("daemon stopped: gethostbyname4_r", s, err, herr, NSS_STATUS_TRYAGAIN,
-                      ETIMEDOUT, TRY_AGAIN);
+        check_failure("daemon stopped: gethostbyname4_r", s, err, herr, NSS_STATUS_TRYAGAIN, ETIMEDOUT,
+                      TRY_AGAIN);
         if (dt + 10 < AARP_CLIENT_TIMEOUT_MSEC || dt > AARP_CLIENT_TIMEOUT_MSEC + 1000u)
-                FAIL("daemon stopped: lookup took %llu ms, bound is %u ms",
-                     (unsigned long long) dt, AARP_CLIENT_TIMEOUT_MSEC);
+                FAIL("daemon stopped: lookup took %llu ms, bound is %u ms", (unsigned long long)dt,
+                     AARP_CLIENT_TIMEOUT_MSEC);
         else
-                printf("ok - daemon stopped: TRYAGAIN after %llu ms (bound %u ms)\n",
-                       (unsigned long long) dt, AARP_CLIENT_TIMEOUT_MSEC);
+                printf("ok - daemon stopped: TRYAGAIN after %llu ms (bound %u ms)\n", (unsigned long long)dt,
+                       AARP_CLIENT_TIMEOUT_MSEC);
 }
 
 int main(int argc, char **argv) {
@@ -472,8 +470,7 @@ int main(int argc, char **argv) {
         void *dl;
 
         if (argc < 4) {
-                fprintf(stderr, "usage: %s MODULE up|down|hung|restart NAME[=...]... [-- CMD]\n",
-                        argv[0]);
+                fprintf(stderr, "usage: %s MODULE up|down|hung|restart NAME[=...]... [-- CMD]\n", argv[0]);
                 return 2;
         }
         /* Deliberately left at SIG_DFL: the module must not raise SIGPIPE. */
@@ -486,10 +483,10 @@ int main(int argc, char **argv) {
         }
         /* POSIX guarantees data and function pointers convert; ISO C
          * does not, hence memcpy rather than a cast. */
-#define LOAD(fn, sym)                                   \
-        do {                                            \
-                void *p_ = dlsym(dl, sym);              \
-                memcpy(&(fn), &p_, sizeof(fn));         \
+#define LOAD(fn, sym)                                                                                       \
+        do {                                                                                                \
+                void *p_ = dlsym(dl, sym);                                                                  \
+                memcpy(&(fn), &p_, sizeof(fn));                                                             \
         } while (0)
         LOAD(fn4, "_nss_aarp_gethostbyname4_r");
         LOAD(fn3, "_nss_aarp_gethostbyname3_r");
@@ -527,7 +524,7 @@ int main(int argc, char **argv) {
                 }
                 /* An invalid name (not UTF-8) is refused, never aborts. */
                 {
-                        Expect bad = { .name = "bad\xff\xfe.name", .missing = true };
+                        Expect bad = {.name = "bad\xff\xfe.name", .missing = true};
                         unsigned before = failures;
 
                         check_gethostbyname4(&bad, 0);
@@ -565,7 +562,7 @@ int main(int argc, char **argv) {
 
         if (strcmp(mode, "up") == 0 || strcmp(mode, "restart") == 0)
                 for (size_t i = 0; i < n; i++)
-                        free((char *) expects[i].name); /* parse_expect()'s copy */
+                        free((char *)expects[i].name); /* parse_expect()'s copy */
         if (failures) {
                 fprintf(stderr, "%u failure(s)\n", failures);
                 return 1;

@@ -23,14 +23,14 @@
 static alignas(64) char area[AREA];
 
 static BusAddress v4(const char *s) {
-        BusAddress a = { .family = AF_INET };
+        BusAddress a = {.family = AF_INET};
 
         cr_assert_eq(inet_pton(AF_INET, s, a.address), 1);
         return a;
 }
 
 static BusAddress v6(const char *s, int ifindex) {
-        BusAddress a = { .family = AF_INET6, .ifindex = ifindex };
+        BusAddress a = {.family = AF_INET6, .ifindex = ifindex};
 
         cr_assert_eq(inet_pton(AF_INET6, s, a.address), 1);
         return a;
@@ -51,15 +51,14 @@ static size_t hostent_size(size_t k, size_t alen, const char *name, size_t misal
 
 static void assert_canaries(const char *buffer, size_t from, size_t to) {
         for (size_t i = from; i < to; i++)
-                cr_assert_eq((unsigned char) buffer[i], CANARY, "byte %zu past the buffer was written",
-                             i);
+                cr_assert_eq((unsigned char)buffer[i], CANARY, "byte %zu past the buffer was written", i);
 }
 
 /* Sweep buflen over [0, want + 32] at @misalign: ERANGE (with the right
  * ret_needed, buffer untouched) below @want, success from @want on, and
  * never a byte written at or past buflen. */
-static void sweep_addrtuples(const char *name, const BusAddress *a, size_t n, int family,
-                             size_t misalign, size_t want) {
+static void sweep_addrtuples(const char *name, const BusAddress *a, size_t n, int family, size_t misalign,
+                             size_t want) {
         char *buffer = area + misalign;
 
         cr_assert_lt(misalign + want + 64, sizeof area);
@@ -71,28 +70,26 @@ static void sweep_addrtuples(const char *name, const BusAddress *a, size_t n, in
                 memset(area, CANARY, misalign + want + 64);
                 r = pack_addrtuples(name, a, n, family, buffer, len, &first, &needed);
                 if (len < want) {
-                        cr_assert_eq(r, -ERANGE, "len %zu < %zu misalign %zu: r=%d", len, want,
-                                     misalign, r);
+                        cr_assert_eq(r, -ERANGE, "len %zu < %zu misalign %zu: r=%d", len, want, misalign, r);
                         cr_assert_eq(needed, want);
                         cr_assert_null(first);
                         assert_canaries(area, 0, misalign + want + 64);
                 } else {
-                        cr_assert_eq(r, 0, "len %zu >= %zu misalign %zu: r=%d", len, want, misalign,
-                                     r);
-                        cr_assert_eq((uintptr_t) first % alignof(struct gaih_addrtuple), 0);
-                        cr_assert_geq((char *) first, buffer);
+                        cr_assert_eq(r, 0, "len %zu >= %zu misalign %zu: r=%d", len, want, misalign, r);
+                        cr_assert_eq((uintptr_t)first % alignof(struct gaih_addrtuple), 0);
+                        cr_assert_geq((char *)first, buffer);
                         assert_canaries(buffer, len, want + 64);
                 }
         }
 }
 
-static void sweep_hostent(const char *name, const BusAddress *a, size_t n, int family,
-                          size_t misalign, size_t want) {
+static void sweep_hostent(const char *name, const BusAddress *a, size_t n, int family, size_t misalign,
+                          size_t want) {
         char *buffer = area + misalign;
 
         cr_assert_lt(misalign + want + 64, sizeof area);
         for (size_t len = 0; len <= want + 32; len++) {
-                struct hostent h = { 0 };
+                struct hostent h = {0};
                 char *canonical = NULL;
                 size_t needed = 0;
                 int r;
@@ -100,16 +97,14 @@ static void sweep_hostent(const char *name, const BusAddress *a, size_t n, int f
                 memset(area, CANARY, misalign + want + 64);
                 r = pack_hostent(name, a, n, family, buffer, len, &h, &canonical, &needed);
                 if (len < want) {
-                        cr_assert_eq(r, -ERANGE, "len %zu < %zu misalign %zu: r=%d", len, want,
-                                     misalign, r);
+                        cr_assert_eq(r, -ERANGE, "len %zu < %zu misalign %zu: r=%d", len, want, misalign, r);
                         cr_assert_eq(needed, want);
                         cr_assert_null(h.h_name);
                         assert_canaries(area, 0, misalign + want + 64);
                 } else {
-                        cr_assert_eq(r, 0, "len %zu >= %zu misalign %zu: r=%d", len, want, misalign,
-                                     r);
-                        cr_assert_eq((uintptr_t) h.h_addr_list % alignof(char *), 0);
-                        cr_assert_eq((uintptr_t) h.h_aliases % alignof(char *), 0);
+                        cr_assert_eq(r, 0, "len %zu >= %zu misalign %zu: r=%d", len, want, misalign, r);
+                        cr_assert_eq((uintptr_t)h.h_addr_list % alignof(char *), 0);
+                        cr_assert_eq((uintptr_t)h.h_aliases % alignof(char *), 0);
                         cr_assert_eq(canonical, h.h_name);
                         assert_canaries(buffer, len, want + 64);
                 }
@@ -117,7 +112,7 @@ static void sweep_hostent(const char *name, const BusAddress *a, size_t n, int f
 }
 
 Test(nss_pack, addrtuples_erange_boundary_is_exact_at_every_alignment) {
-        BusAddress a[] = { v4("192.0.2.1"), v6("2001:db8::1", 0), v6("fe80::1", 3) };
+        BusAddress a[] = {v4("192.0.2.1"), v6("2001:db8::1", 0), v6("fe80::1", 3)};
 
         for (size_t m = 0; m < 16; m++) {
                 sweep_addrtuples("host.example", a, 3, AF_UNSPEC, m, tuples_size(3, "host.example", m));
@@ -127,7 +122,7 @@ Test(nss_pack, addrtuples_erange_boundary_is_exact_at_every_alignment) {
 }
 
 Test(nss_pack, hostent_erange_boundary_is_exact_at_every_alignment) {
-        BusAddress a[] = { v4("192.0.2.1"), v6("2001:db8::1", 0), v4("192.0.2.2") };
+        BusAddress a[] = {v4("192.0.2.1"), v6("2001:db8::1", 0), v4("192.0.2.2")};
 
         for (size_t m = 0; m < 16; m++) {
                 sweep_hostent("h", a, 3, AF_INET, m, hostent_size(2, 4, "h", m));
@@ -145,13 +140,12 @@ Test(nss_pack, zero_byte_null_buffer_is_erange_not_a_crash) {
 }
 
 Test(nss_pack, addrtuples_keep_answer_order_and_share_one_name) {
-        BusAddress a[] = { v6("2001:db8::1", 0), v4("192.0.2.1"), v6("2001:db8::2", 0),
-                           v4("192.0.2.2") };
+        BusAddress a[] = {v6("2001:db8::1", 0), v4("192.0.2.1"), v6("2001:db8::2", 0), v4("192.0.2.2")};
         struct gaih_addrtuple *first = NULL, *t;
         size_t i = 0;
 
-        cr_assert_eq(pack_addrtuples("canonical.example", a, 4, AF_UNSPEC, area, sizeof area, &first,
-                                     NULL), 0);
+        cr_assert_eq(pack_addrtuples("canonical.example", a, 4, AF_UNSPEC, area, sizeof area, &first, NULL),
+                     0);
         for (t = first; t; t = t->next, i++) {
                 cr_assert_lt(i, 4u);
                 cr_assert_eq(t->family, a[i].family);
@@ -165,7 +159,7 @@ Test(nss_pack, addrtuples_keep_answer_order_and_share_one_name) {
 }
 
 Test(nss_pack, addrtuples_filter_by_family) {
-        BusAddress a[] = { v6("2001:db8::1", 0), v4("192.0.2.1"), v6("2001:db8::2", 0) };
+        BusAddress a[] = {v6("2001:db8::1", 0), v4("192.0.2.1"), v6("2001:db8::2", 0)};
         struct gaih_addrtuple *first = NULL;
 
         cr_assert_eq(pack_addrtuples("n", a, 3, AF_INET, area, sizeof area, &first, NULL), 0);
@@ -180,20 +174,18 @@ Test(nss_pack, addrtuples_filter_by_family) {
 }
 
 Test(nss_pack, no_address_of_the_family_is_enodata_even_with_no_buffer) {
-        BusAddress a[] = { v6("2001:db8::1", 0) };
+        BusAddress a[] = {v6("2001:db8::1", 0)};
         struct gaih_addrtuple *first = NULL;
         struct hostent h;
 
         /* ENODATA before ERANGE: growing the buffer would never help. */
         cr_assert_eq(pack_addrtuples("n", a, 1, AF_INET, area, 0, &first, NULL), -ENODATA);
         cr_assert_eq(pack_hostent("n", a, 1, AF_INET, area, 0, &h, NULL, NULL), -ENODATA);
-        cr_assert_eq(pack_addrtuples("n", a, 0, AF_UNSPEC, area, sizeof area, &first, NULL),
-                     -ENODATA);
+        cr_assert_eq(pack_addrtuples("n", a, 0, AF_UNSPEC, area, sizeof area, &first, NULL), -ENODATA);
 }
 
 Test(nss_pack, only_link_local_ipv6_carries_a_scope_id) {
-        BusAddress a[] = { v6("fe80::1", 7), v6("2001:db8::1", 7), v4("192.0.2.1"),
-                           v6("fe80::2", 0) };
+        BusAddress a[] = {v6("fe80::1", 7), v6("2001:db8::1", 7), v4("192.0.2.1"), v6("fe80::2", 0)};
         struct gaih_addrtuple *first = NULL;
 
         a[2].ifindex = 7;
@@ -205,12 +197,13 @@ Test(nss_pack, only_link_local_ipv6_carries_a_scope_id) {
 }
 
 Test(nss_pack, hostent_layout_is_complete) {
-        BusAddress a[] = { v6("2001:db8::1", 0), v4("192.0.2.1"), v6("2001:db8::2", 0) };
+        BusAddress a[] = {v6("2001:db8::1", 0), v4("192.0.2.1"), v6("2001:db8::2", 0)};
         struct hostent h;
         char *canonical = NULL;
 
-        cr_assert_eq(pack_hostent("www.example", a, 3, AF_INET6, area + 3, sizeof area - 3, &h,
-                                  &canonical, NULL), 0);
+        cr_assert_eq(
+                pack_hostent("www.example", a, 3, AF_INET6, area + 3, sizeof area - 3, &h, &canonical, NULL),
+                0);
         cr_assert_str_eq(h.h_name, "www.example");
         cr_assert_eq(canonical, h.h_name);
         cr_assert_eq(h.h_addrtype, AF_INET6);
@@ -225,10 +218,8 @@ Test(nss_pack, hostent_refuses_af_unspec) {
         BusAddress a = v4("192.0.2.1");
         struct hostent h;
 
-        cr_assert_eq(pack_hostent("n", &a, 1, AF_UNSPEC, area, sizeof area, &h, NULL, NULL),
-                     -EAFNOSUPPORT);
-        cr_assert_eq(pack_hostent("n", &a, 1, AF_PACKET, area, sizeof area, &h, NULL, NULL),
-                     -EAFNOSUPPORT);
+        cr_assert_eq(pack_hostent("n", &a, 1, AF_UNSPEC, area, sizeof area, &h, NULL, NULL), -EAFNOSUPPORT);
+        cr_assert_eq(pack_hostent("n", &a, 1, AF_PACKET, area, sizeof area, &h, NULL, NULL), -EAFNOSUPPORT);
 }
 
 Test(nss_pack, longest_name_and_many_addresses) {
@@ -272,5 +263,5 @@ Test(nss_pack, bad_arguments_are_einval) {
         cr_assert_eq(pack_addrtuples("n", &a, 1, AF_UNSPEC, NULL, 10, &first, NULL), -EINVAL);
         cr_assert_eq(pack_hostent("n", &a, 1, AF_INET, area, sizeof area, NULL, NULL, NULL), -EINVAL);
         cr_assert_eq(pack_addrtuples("n", &a, 1, 99, area, sizeof area, &first, NULL), -EAFNOSUPPORT);
-        (void) h;
+        (void)h;
 }
