@@ -90,17 +90,29 @@ expect_gai() {
         pass "python getaddrinfo($name, $fam): $(tr '\n' ' ' <<<"$got") (${GAI_MS} ms)"
 }
 
-# h_errno NAME: python's socket.gethostbyname_ex (gethostbyname_r, AF_INET):
-# "ok ADDR..." or "h_errno N" (1 HOST_NOT_FOUND, 2 TRY_AGAIN, 4 NO_DATA).
+# h_errno NAME: gethostbyname(NAME) from libc through ctypes (Python's own
+# gethostbyname_ex tries getaddrinfo first): "ok ADDR..." or "h_errno N"
+# (1 HOST_NOT_FOUND, 2 TRY_AGAIN, 4 NO_DATA).
 h_errno() {
         lab_nss "$PY" -c '
-import socket, sys
-try:
-    print("ok", *socket.gethostbyname_ex(sys.argv[1])[2])
-except socket.herror as e:
-    print("h_errno", e.errno)
-except socket.gaierror as e:
-    print("gaierror", e.errno)' "$1"
+import ctypes, socket, sys
+libc = ctypes.CDLL("libc.so.6")
+class hostent(ctypes.Structure):
+    _fields_ = [("h_name", ctypes.c_char_p), ("h_aliases", ctypes.c_void_p),
+                ("h_addrtype", ctypes.c_int), ("h_length", ctypes.c_int),
+                ("h_addr_list", ctypes.POINTER(ctypes.POINTER(ctypes.c_char)))]
+libc.gethostbyname.restype = ctypes.POINTER(hostent)
+libc.__h_errno_location.restype = ctypes.POINTER(ctypes.c_int)
+h = libc.gethostbyname(sys.argv[1].encode())
+if not h:
+    print("h_errno", libc.__h_errno_location()[0])
+    sys.exit(0)
+addrs, i = [], 0
+while h.contents.h_addr_list[i]:
+    addrs.append(socket.inet_ntop(h.contents.h_addrtype,
+                                  ctypes.string_at(h.contents.h_addr_list[i], h.contents.h_length)))
+    i += 1
+print("ok", *addrs)' "$1"
 }
 
 # udp6_noports NS: the namespace's Udp6NoPorts counter (datagrams that

@@ -18,7 +18,10 @@
 #   uni.lab       AAAA LAB_MEMBER2_ADDR      a plain unicast host: unchanged
 #   whoami.lab    A    192.0.2.11 | .12      which member's server answered
 #   big.lab       AAAA LAB_ANYCAST + LAB_DNS_BIG_COUNT-1 unicast addresses
-#                      of member2 (LAB_DNS_BIG_ADDRS): larger than 512
+#                      on member2's lo (LAB_DNS_BIG_ADDRS, 2001:db8:13::/64,
+#                      routed there; not on eth0, where they would become
+#                      the source of member2's echo replies, i.e. its U,
+#                      instead of LAB_MEMBER2_ADDR): larger than 512
 #                      bytes, and the servers truncate UDP at 512 bytes
 #                      (--edns-packet-max=512), so it comes over TCP
 #   anything else under .lab: NXDOMAIN (--local=/lab/)
@@ -55,11 +58,13 @@
 LAB_NSS_MODULE=$LAB_BUILD_ROOT/nss/libnss_aarp.so.2
 LAB_DNS_HOSTS_ONLY=192.0.2.99
 LAB_DNS_CLIENT_V4=192.0.2.2
-LAB_DNS_RECOMMENDED='aarp [!UNAVAIL=return] files dns'
+# The line nss/README.md recommends (files first; the daemon's answer final).
+LAB_DNS_RECOMMENDED='files aarp [!UNAVAIL=return] dns'
 LAB_DNS_BIG_COUNT=50
-# member2's extra unicast addresses: 2001:db8:12::1:1 and up.
+# member2's extra unicast addresses: 2001:db8:13::1 and up.
+LAB_DNS_BIG_PREFIX=2001:db8:13::
 mapfile -t LAB_DNS_BIG_ADDRS < <(for ((i = 1; i < LAB_DNS_BIG_COUNT; i++)); do
-        printf '2001:db8:12::1:%x\n' "$i"
+        printf '%s%x\n' "$LAB_DNS_BIG_PREFIX" "$i"
 done)
 LAB_NETNS_ETC=
 LAB_NETNS_ROOT_MADE=
@@ -156,8 +161,9 @@ lab_dns_up() {
         ip -n "${LAB_PREFIX}client" addr add "$LAB_DNS_CLIENT_V4/24" dev "$LAB_CLIENT_IF"
         local a
         for a in "${LAB_DNS_BIG_ADDRS[@]}"; do
-                ip -n "${LAB_PREFIX}member2" addr add "$a/64" dev eth0 nodad
+                ip -n "${LAB_PREFIX}member2" addr add "$a/128" dev lo nodad
         done
+        ip -n "${LAB_PREFIX}router" -6 route add "${LAB_DNS_BIG_PREFIX}/64" via "$LAB_MEMBER2_ADDR" dev r2
         lab_dns_server member1 "$LAB_MEMBER1_ADDR" 192.0.2.11
         lab_dns_server member2 "$LAB_MEMBER2_ADDR" 192.0.2.12
         lab_log "dns: dnsmasq on both members (unicast only), client /etc in $LAB_NETNS_ETC"

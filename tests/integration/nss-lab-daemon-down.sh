@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# tests/integration/nss-lab-daemon-down.sh: what a program sees by name
+# when aarp-resolved is not there.
+#   - Recommended line (files aarp [!UNAVAIL=return] dns), daemon stopped:
+#     the module says UNAVAIL at once and glibc's dns answers (the old
+#     behaviour, no AARP), well within 2 s.
+#   - "aarp [!UNAVAIL=return] files dns", daemon stopped: a hosts-file
+#     name falls through to files at once; with the daemon up the daemon
+#     answers it from the same hosts file, mapping an anycast entry.
+#   - Daemon hung (SIGSTOP, socket still accepting): the lookup is bounded
+#     by the client timeout (AARP_CLIENT_TIMEOUT_MSEC, 5 s) and is
+#     TRYAGAIN (EAI_AGAIN), final under [!UNAVAIL=return].
+#   - Started again: the next program gets member1.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/nss-lab-common.sh"
+
+A=$LAB_ANYCAST
+U1=$LAB_MEMBER1_ADDR
+AARP_FIRST='aarp [!UNAVAIL=return] files dns'
+
+lab_up
+lab_dns_up
+# An anycast address in the client's hosts file, and glibc's dns pointed at
+# member1's server directly (it works at U, not at A).
+printf '%s anycast-hosts.lab\n' "$A" >>"$LAB_NETNS_ETC/hosts"
+lab_dns_resolv "$U1"
+lab_start_daemon
+
+echo "# daemon up"
+expect_addrs svc.lab "$U1"
+expect_addrs hostsonly.lab "$LAB_DNS_HOSTS_ONLY"
+lab_dns_nsswitch "$AARP_FIRST"
+expect_addrs anycast-hosts.lab "$U1"
+expect_addrs hostsonly.lab "$LAB_DNS_HOSTS_ONLY"
+lab_dns_nsswitch "$LAB_DNS_RECOMMENDED"
+
+echo "# daemon hung (SIGSTOP)"
+kill -STOP "$(lab_daemon_pid)"
+gai svc.lab AF_UNSPEC
+kill -CONT "$(lab_daemon_pid)"
+[ "$GAI_OUT" = "error EAI_AGAIN" ] || fail "hung daemon: getaddrinfo(svc.lab) gave '$GAI_OUT', expected EAI_AGAIN"
+[ "$GAI_MS" -ge 4900 ] && [ "$GAI_MS" -le 6500 ] ||
+        fail "hung daemon: getaddrinfo took $GAI_MS ms, expected the 5000 ms client bound"
+pass "hung daemon: getaddrinfo(svc.lab) -> $GAI_OUT after $GAI_MS ms (bound 5000 ms)"
+expect_addrs svc.lab "$U1"
+
+echo "# daemon stopped"
+lab_stop_daemon || fail "the daemon did not exit cleanly"
+t0=$(now_ms)
+expect_addrs v4only.lab 192.0.2.10
+dt=$(($(now_ms) - t0))
+[ "$dt" -lt 2000 ] || fail "daemon stopped: falling through to dns took $dt ms"
+pass "daemon stopped, '$LAB_DNS_RECOMMENDED': dns answered in $dt ms (getent process included)"
+gai svc.lab AF_UNSPEC
+[ "$GAI_OUT" = "$A" ] || fail "daemon stopped: getaddrinfo(svc.lab) gave '$GAI_OUT', expected plain DNS's $A"
+[ "$GAI_MS" -lt 2000 ] || fail "daemon stopped: getaddrinfo took $GAI_MS ms"
+pass "daemon stopped: svc.lab is plain DNS's anycast $GAI_OUT again ($GAI_MS ms; no AARP)"
+
+lab_dns_nsswitch "$AARP_FIRST"
+t0=$(now_ms)
+expect_addrs hostsonly.lab "$LAB_DNS_HOSTS_ONLY"
+dt=$(($(now_ms) - t0))
+[ "$dt" -lt 2000 ] || fail "daemon stopped: falling through to files took $dt ms"
+pass "daemon stopped, '$AARP_FIRST': files answered in $dt ms"
+gai hostsonly.lab AF_INET
+[ "$GAI_OUT" = "$LAB_DNS_HOSTS_ONLY" ] && [ "$GAI_MS" -lt 1000 ] ||
+        fail "daemon stopped: python getaddrinfo(hostsonly.lab) gave '$GAI_OUT' in $GAI_MS ms"
+pass "daemon stopped: python getaddrinfo(hostsonly.lab) -> $GAI_OUT in $GAI_MS ms"
+lab_dns_nsswitch 'aarp [UNAVAIL=return] files dns'
+expect_getent_rc 2 ahosts hostsonly.lab
+
+echo "# daemon started again"
+lab_dns_nsswitch "$LAB_DNS_RECOMMENDED"
+lab_dns_resolv "$A"
+lab_start_daemon
+expect_addrs svc.lab "$U1"
+expect_http svc.lab member1
+pass "nss-lab-daemon-down"
