@@ -124,9 +124,14 @@ Test(probe, raw_socket_leases_flow_labels_and_labelled_probes_are_answered) {
 
         inet_pton(AF_INET6, LOCAL, &lo);
         cr_assert_eq(n, AARP_MEMBER_PROBES_MAX, "leased %u flow labels", n);
+        /* Labelled probes make one attempt; a fresh namespace sometimes
+         * loses its very first packet, so warm the path up first. */
+        prober_start(p, &lo, 0, 0, on_done, &t);
+        run_until(&t, 1, 5000);
+        cr_assert_eq(t.replied, 1);
         for (unsigned label = 1; label <= n; label++)
                 prober_start(p, &lo, 0, label, on_done, &t);
-        run_until(&t, n, 5000);
-        cr_assert_eq(t.replied, n);
+        run_until(&t, n + 1, 5000);
+        cr_assert_eq(t.replied, n + 1);
         cr_assert_eq(prober_get_stats(p)->labelled_sent, n);
 }
