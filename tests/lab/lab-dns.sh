@@ -82,6 +82,8 @@ lab_dns_down() {
 
 lab_dns_exit() {
         local rc=$?
+        # Not under errexit: "(exit $rc)" below must not end the handler.
+        set +e
         lab_dns_down
         (exit "$rc")
         lab_down
