@@ -28,8 +28,8 @@ static void help(void) {
         printf("%s [OPTIONS...] ADDRESS|NAME...\n"
                "%s [OPTIONS...] {statistics|flush-caches|reset-statistics}\n"
                "\n"
-               "Resolve IPv6 anycast addresses to the nearest member's unicast address\n"
-               "(AARP), and host names through aarp-resolved.\n"
+               "Resolve IPv6 anycast addresses to their members' unicast addresses,\n"
+               "nearest first (AARP), and host names through aarp-resolved.\n"
                "\n"
                "Commands:\n"
                "  [query] ADDRESS|NAME...  Resolve addresses and host names (default)\n"
@@ -78,50 +78,58 @@ static void format_ifname(int ifindex, char *buf) {
                 snprintf(buf, IF_NAMESIZE, "%d", ifindex);
 }
 
+/* Addresses go through ResolveAddressMembers: for an anycast address it
+ * waits for member discovery and lists every member with its RTT, which
+ * is what a person asking about an address wants to see; for any other
+ * address it is the same one answer ResolveAddress gives. */
 static int query_address(const CliOptions *o, const char *query, const CliArg *a, bool *first) {
         size_t size = a->kind == CLI_ARG_ADDRESS6 ? 16 : 4;
         int family = a->kind == CLI_ARG_ADDRESS6 ? AF_INET6 : AF_INET;
         int ifindex = a->scope_ifindex ? a->scope_ifindex : o->ifindex;
-        uint8_t unicast[16] = {0};
-        char text[INET6_ADDRSTRLEN];
-        uint64_t flags = 0, rtt = 0;
+        char ifname[IF_NAMESIZE] = "";
+        BusMember *members = NULL;
+        uint64_t flags = 0;
         uint32_t ttl = 0;
+        size_t n = 0;
         int r;
 
-        r = bus_client_resolve_address(ifindex, &a->address, size, o->no_cache ? AARP_FLAG_NO_CACHE : 0,
-                                       unicast, &flags, &ttl, &rtt);
+        r = bus_client_resolve_address_members(ifindex, &a->address, size,
+                                               o->no_cache ? AARP_FLAG_NO_CACHE : 0, &members, &n, &flags,
+                                               &ttl);
         if (r < 0) {
                 print_error(query, bus_client_strerror(r));
                 if (o->json)
                         json_error(query, r, first);
                 return r;
         }
-        inet_ntop(family, unicast, text, sizeof text);
 
         if (o->json) {
                 printf("%s\n  {\"query\": ", *first ? "" : ",");
                 *first = false;
                 json_write_string(stdout, query);
-                printf(", \"type\": \"address\", \"addresses\": [{\"family\": \"%s\", "
-                       "\"address\": \"%s\", \"ifindex\": %d}], \"kind\": \"%s\", "
-                       "\"anycast\": %s, \"source\": \"%s\", \"ttl_sec\": %" PRIu32
-                       ", \"rtt_usec\": %" PRIu64 ", \"flags\": %" PRIu64 "}",
-                       family == AF_INET6 ? "inet6" : "inet", text, ifindex, cli_flags_kind(flags),
-                       (flags & AARP_FLAG_ANYCAST) ? "true" : "false", cli_flags_source(flags), ttl, rtt,
-                       flags);
-                return 0;
-        }
+                /* "addresses": the addresses to talk to, in the order to
+                 * try them, as for a name; "members" adds each one's RTT. */
+                printf(", \"type\": \"address\", \"addresses\": [");
+                for (size_t i = 0; i < n; i++) {
+                        char text[INET6_ADDRSTRLEN];
 
-        printf("%s: %s -- %s, %s, ttl %" PRIu32 "s", query, text, cli_flags_kind(flags),
-               cli_flags_source(flags), ttl);
-        if (rtt > 0)
-                printf(", rtt %" PRIu64 ".%03" PRIu64 "ms", rtt / 1000, rtt % 1000);
-        if (ifindex > 0) {
-                char ifname[IF_NAMESIZE];
-                format_ifname(ifindex, ifname);
-                printf(", link %s", ifname);
+                        inet_ntop(family, members[i].address, text, sizeof text);
+                        printf("%s{\"family\": \"%s\", \"address\": \"%s\", \"ifindex\": %d}", i ? ", " : "",
+                               family == AF_INET6 ? "inet6" : "inet", text, ifindex);
+                }
+                printf("], \"members\": ");
+                json_write_members(stdout, family, members, n);
+                printf(", \"kind\": \"%s\", \"anycast\": %s, \"source\": \"%s\", \"refreshing\": %s, "
+                       "\"ttl_sec\": %" PRIu32 ", \"rtt_usec\": %" PRIu64 ", \"flags\": %" PRIu64 "}",
+                       cli_flags_kind(flags), (flags & AARP_FLAG_ANYCAST) ? "true" : "false",
+                       cli_flags_source(flags), (flags & AARP_FLAG_REFRESHING) ? "true" : "false", ttl,
+                       members[0].rtt_usec, flags);
+        } else {
+                if (ifindex > 0)
+                        format_ifname(ifindex, ifname);
+                cli_print_address_answer(stdout, query, family, members, n, flags, ttl, ifname);
         }
-        putchar('\n');
+        free(members);
         return 0;
 }
 
@@ -163,15 +171,18 @@ static int query_name(const CliOptions *o, const char *query, bool *first) {
         if (o->json) {
                 printf("], \"canonical\": ");
                 json_write_string(stdout, canonical);
-                printf(", \"kind\": \"%s\", \"anycast\": %s, \"source\": \"%s\", "
-                       "\"ttl_sec\": null, \"rtt_usec\": null, \"flags\": %" PRIu64 "}",
+                printf(", \"members\": null, \"kind\": \"%s\", \"anycast\": %s, \"source\": \"%s\", "
+                       "\"refreshing\": %s, \"ttl_sec\": null, \"rtt_usec\": null, \"flags\": %" PRIu64 "}",
                        (flags & AARP_FLAG_ANYCAST) ? "anycast" : "unicast",
                        (flags & AARP_FLAG_ANYCAST) ? "true" : "false",
-                       (flags & AARP_FLAG_FROM_CACHE) ? "cache" : "probe", flags);
+                       (flags & AARP_FLAG_FROM_CACHE) ? "cache" : "probe",
+                       (flags & AARP_FLAG_REFRESHING) ? "true" : "false", flags);
         } else {
                 printf("%*s-- %s, %s", (int)strlen(query) + 2, "",
                        (flags & AARP_FLAG_ANYCAST) ? "anycast" : "unicast",
                        (flags & AARP_FLAG_FROM_CACHE) ? "cache" : "probe");
+                if (flags & AARP_FLAG_REFRESHING)
+                        printf(", refreshing");
                 if (strcmp(canonical, query) != 0)
                         printf(", canonical %s", canonical);
                 putchar('\n');
@@ -237,9 +248,11 @@ static int verb_statistics(const CliOptions *o) {
                        ", \"cache_misses\": %" PRIu64 ", \"probes_sent\": %" PRIu64
                        ", \"probe_replies\": %" PRIu64 ", \"probe_timeouts\": %" PRIu64
                        ", \"anycast_found\": %" PRIu64 ", \"replies_rejected\": %" PRIu64
-                       ", \"cache_invalidations\": %" PRIu64 "}\n",
+                       ", \"cache_invalidations\": %" PRIu64 ", \"cache_refreshes\": %" PRIu64
+                       ", \"member_probes_sent\": %" PRIu64 "}\n",
                        s.cache_size, s.cache_hits, s.cache_misses, s.probes_sent, s.probe_replies,
-                       s.probe_timeouts, s.anycast_found, s.replies_rejected, s.cache_invalidations);
+                       s.probe_timeouts, s.anycast_found, s.replies_rejected, s.cache_invalidations,
+                       s.cache_refreshes, s.member_probes_sent);
                 return CLI_EXIT_SUCCESS;
         }
         printf("Cache\n"
@@ -247,15 +260,18 @@ static int verb_statistics(const CliOptions *o) {
                "                  Cache Hits: %" PRIu64 "\n"
                "                Cache Misses: %" PRIu64 "\n"
                "         Cache Invalidations: %" PRIu64 "\n"
+               "             Cache Refreshes: %" PRIu64 "\n"
                "\n"
                "Probes\n"
                "                 Probes Sent: %" PRIu64 "\n"
+               "          Member Probes Sent: %" PRIu64 "\n"
                "               Probe Replies: %" PRIu64 "\n"
                "              Probe Timeouts: %" PRIu64 "\n"
                "               Anycast Found: %" PRIu64 "\n"
                "            Replies Rejected: %" PRIu64 "\n",
-               s.cache_size, s.cache_hits, s.cache_misses, s.cache_invalidations, s.probes_sent,
-               s.probe_replies, s.probe_timeouts, s.anycast_found, s.replies_rejected);
+               s.cache_size, s.cache_hits, s.cache_misses, s.cache_invalidations, s.cache_refreshes,
+               s.probes_sent, s.member_probes_sent, s.probe_replies, s.probe_timeouts, s.anycast_found,
+               s.replies_rejected);
         return CLI_EXIT_SUCCESS;
 }
 

@@ -278,6 +278,94 @@ finish:
         return r;
 }
 
+int bus_client_resolve_address_members(int ifindex, const void *address, size_t address_size, uint64_t flags,
+                                       BusMember **ret_members, size_t *ret_n_members, uint64_t *ret_flags,
+                                       uint32_t *ret_ttl_sec) {
+        DBusMessage *m = NULL, *reply = NULL;
+        DBusMessageIter it, array;
+        BusMember *members = NULL;
+        dbus_int32_t ifindex32 = ifindex;
+        dbus_uint64_t flags64 = flags, out_flags = 0;
+        dbus_uint32_t ttl = 0;
+        size_t n = 0, n_alloc;
+        int r;
+
+        if (!address || (address_size != 4 && address_size != 16))
+                return -EINVAL;
+
+        m = new_call(AARP_MANAGER_INTERFACE, "ResolveAddressMembers");
+        if (!m)
+                return -ENOMEM;
+        if (!dbus_message_append_args(m, DBUS_TYPE_INT32, &ifindex32, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE,
+                                      &address, (int)address_size, DBUS_TYPE_UINT64, &flags64,
+                                      DBUS_TYPE_INVALID)) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        r = call(m, &reply);
+        if (r < 0)
+                goto finish;
+
+        r = -EBADMSG;
+        if (!dbus_message_has_signature(reply, "a(ayt)tu"))
+                goto finish;
+        dbus_message_iter_init(reply, &it);
+        n_alloc = (size_t)dbus_message_iter_get_element_count(&it);
+        /* The contract promises at least one (the address itself when no
+         * member answers); more than the daemon keeps is not a valid reply. */
+        if (n_alloc == 0 || n_alloc > AARP_MEMBERS_MAX)
+                goto finish;
+        members = calloc(n_alloc, sizeof *members);
+        if (!members) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        dbus_message_iter_recurse(&it, &array);
+        while (dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRUCT && n < n_alloc) {
+                DBusMessageIter st, bytes;
+                dbus_uint64_t rtt = 0;
+                const uint8_t *data = NULL;
+                int size = 0;
+
+                dbus_message_iter_recurse(&array, &st);
+                dbus_message_iter_recurse(&st, &bytes);
+                dbus_message_iter_get_fixed_array(&bytes, &data, &size);
+                /* Members are of the family asked about: an IPv4 query is
+                 * answered with itself, an IPv6 one with IPv6 members. */
+                if ((size_t)size != address_size)
+                        goto finish;
+                dbus_message_iter_next(&st);
+                dbus_message_iter_get_basic(&st, &rtt);
+                memcpy(members[n].address, data, address_size);
+                members[n].rtt_usec = rtt;
+                n++;
+                dbus_message_iter_next(&array);
+        }
+        dbus_message_iter_next(&it);
+        dbus_message_iter_get_basic(&it, &out_flags);
+        dbus_message_iter_next(&it);
+        dbus_message_iter_get_basic(&it, &ttl);
+
+        if (ret_members) {
+                *ret_members = members;
+                members = NULL;
+        }
+        if (ret_n_members)
+                *ret_n_members = n;
+        if (ret_flags)
+                *ret_flags = out_flags;
+        if (ret_ttl_sec)
+                *ret_ttl_sec = ttl;
+        r = 0;
+
+finish:
+        free(members);
+        if (reply)
+                dbus_message_unref(reply);
+        dbus_message_unref(m);
+        return r;
+}
+
 static int call_simple(const char *method) {
         DBusMessage *m, *reply = NULL;
         int r;
@@ -317,6 +405,8 @@ int bus_client_get_statistics(BusStatistics *ret) {
                 P("AnycastFound", anycast_found, DBUS_TYPE_UINT64),
                 P("RepliesRejected", replies_rejected, DBUS_TYPE_UINT64),
                 P("CacheInvalidations", cache_invalidations, DBUS_TYPE_UINT64),
+                P("CacheRefreshes", cache_refreshes, DBUS_TYPE_UINT64),
+                P("MemberProbesSent", member_probes_sent, DBUS_TYPE_UINT64),
 #undef P
         };
         const char *interface = AARP_MANAGER_INTERFACE;

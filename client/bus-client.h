@@ -59,6 +59,12 @@ typedef struct BusAddress {
         uint8_t address[16]; /* network byte order; 4 bytes used for AF_INET */
 } BusAddress;
 
+/* One member of an anycast address (ResolveAddressMembers). */
+typedef struct BusMember {
+        uint8_t address[16]; /* unicast, network byte order; 4 bytes used for IPv4 */
+        uint64_t rtt_usec;   /* round trip of its best probe; 0 if none */
+} BusMember;
+
 typedef struct BusStatistics {
         uint32_t cache_size;
         uint64_t cache_hits;
@@ -69,6 +75,8 @@ typedef struct BusStatistics {
         uint64_t anycast_found;
         uint64_t replies_rejected;
         uint64_t cache_invalidations;
+        uint64_t cache_refreshes;    /* background re-probes (stale-while-revalidate) */
+        uint64_t member_probes_sent; /* flow-label discovery probes (part of probes_sent) */
 } BusStatistics;
 
 /* ResolveHostname: resolve @name (UTF-8, at most AARP_NAME_MAX characters
@@ -99,6 +107,22 @@ int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint6
 int bus_client_resolve_address(int ifindex, const void *address, size_t address_size, uint64_t flags,
                                void *ret_unicast, uint64_t *ret_flags, uint32_t *ret_ttl_sec,
                                uint64_t *ret_rtt_usec);
+
+/* ResolveAddressMembers: like bus_client_resolve_address(), but the daemon
+ * waits for member discovery and returns every known member of an anycast
+ * address, nearest (lowest RTT) first; for any other address the one answer
+ * ResolveAddress would give.
+ *
+ * On success returns 0; *ret_members is a malloc()ed array of
+ * *ret_n_members (>= 1) entries, each address @address_size bytes long
+ * (the rest of BusMember.address zeroed), which the caller frees;
+ * *ret_flags gets the output flags (AARP_FLAG_ANYCAST, _FROM_CACHE,
+ * _REFRESHING, ...) and *ret_ttl_sec the TTL.  Any ret_ pointer may be
+ * NULL.  On failure returns a negative errno (table above) and leaves the
+ * ret_ values untouched. */
+int bus_client_resolve_address_members(int ifindex, const void *address, size_t address_size, uint64_t flags,
+                                       BusMember **ret_members, size_t *ret_n_members, uint64_t *ret_flags,
+                                       uint32_t *ret_ttl_sec);
 
 /* FlushCaches and ResetStatistics: 0 on success, else a negative errno
  * (-EACCES for a caller that is not root). */

@@ -2,8 +2,11 @@
 /*
  * json-out.c: JSON string escaping for aarp-resolve --json (see
  * json-out.h).  RFC 8259 §7: quotation mark, reverse solidus and control
- * characters must be escaped; everything else may pass as UTF-8.
+ * characters must be escaped; everything else may pass as UTF-8.  Also the
+ * members array of an address answer.
  */
+#include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -90,4 +93,20 @@ void json_write_string(FILE *f, const char *s) {
                 p += n;
         }
         fputc('"', f);
+}
+
+void json_write_members(FILE *f, int family, const BusMember *members, size_t n) {
+        fputc('[', f);
+        for (size_t i = 0; i < n; i++) {
+                char text[INET6_ADDRSTRLEN];
+
+                /* An address inet_ntop() cannot print is still written as a
+                 * string, so the output always parses. */
+                if (!inet_ntop(family, members[i].address, text, sizeof text))
+                        text[0] = '\0';
+                fprintf(f, "%s{\"address\": ", i ? ", " : "");
+                json_write_string(f, text);
+                fprintf(f, ", \"rtt_usec\": %" PRIu64 "}", members[i].rtt_usec);
+        }
+        fputc(']', f);
 }

@@ -47,6 +47,54 @@ AARP_EXPORT int aarp_resolv(const struct in6_addr *anycast, unsigned int ifindex
         return 0;
 }
 
+AARP_EXPORT int aarp_resolv_members(const struct in6_addr *anycast, unsigned int ifindex, uint64_t flags,
+                                    struct aarp_member **ret_members, size_t *ret_n_members,
+                                    struct aarp_answer *ret_answer) {
+        struct aarp_member *out = NULL;
+        BusMember *members = NULL;
+        uint64_t out_flags = 0;
+        uint32_t ttl = 0;
+        size_t n = 0;
+        int saved_errno = errno, r;
+
+        if (!anycast || !ret_members || !ret_n_members || ifindex > INT_MAX ||
+            (flags & ~AARP_FLAGS_INPUT_MASK))
+                return -EINVAL;
+
+        r = bus_client_resolve_address_members((int)ifindex, anycast, sizeof *anycast, flags, &members, &n,
+                                               &out_flags, &ttl);
+        if (r < 0)
+                goto finish;
+
+        /* BusMember is internal; the public layout has reserved room. */
+        out = calloc(n, sizeof *out);
+        if (!out) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        for (size_t i = 0; i < n; i++) {
+                memcpy(&out[i].unicast, members[i].address, sizeof out[i].unicast);
+                out[i].rtt_usec = members[i].rtt_usec;
+        }
+
+        if (ret_answer)
+                *ret_answer = (struct aarp_answer){
+                        .unicast = out[0].unicast,
+                        .flags = out_flags,
+                        .ttl_sec = ttl,
+                        .rtt_usec = out[0].rtt_usec,
+                };
+        *ret_members = out;
+        out = NULL;
+        *ret_n_members = n;
+        r = 0;
+finish:
+        free(out);
+        free(members);
+        errno = saved_errno;
+        return r;
+}
+
 AARP_EXPORT int aarp_resolve_hostname(const char *name, int family, unsigned int ifindex, uint64_t flags,
                                       struct aarp_host_address **ret_addresses, size_t *ret_n_addresses,
                                       char **ret_canonical, uint64_t *ret_flags) {

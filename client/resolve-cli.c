@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -228,4 +229,37 @@ const char *cli_flags_source(uint64_t flags) {
         if (flags & AARP_FLAG_NOT_PROBED)
                 return "none";
         return "probe";
+}
+
+char *cli_format_rtt(uint64_t usec, char buf[static CLI_RTT_MAX]) {
+        snprintf(buf, CLI_RTT_MAX, "%" PRIu64 ".%03" PRIu64 "ms", usec / 1000, usec % 1000);
+        return buf;
+}
+
+void cli_print_address_answer(FILE *f, const char *query, int family, const BusMember *members, size_t n,
+                              uint64_t flags, uint32_t ttl_sec, const char *ifname) {
+        char text[INET6_ADDRSTRLEN], rtt[CLI_RTT_MAX];
+
+        fprintf(f, "%s: ", query);
+        for (size_t i = 0; i < n; i++) {
+                if (!inet_ntop(family, members[i].address, text, sizeof text))
+                        snprintf(text, sizeof text, "?");
+                fprintf(f, "%s%s", i ? ", " : "", text);
+                /* With several members the RTTs are what orders them, so
+                 * each gets its own; a member never measured shows none. */
+                if (n > 1 && members[i].rtt_usec > 0)
+                        fprintf(f, " (rtt %s)", cli_format_rtt(members[i].rtt_usec, rtt));
+        }
+        fprintf(f, " -- %s", cli_flags_kind(flags));
+        if (n > 1)
+                fprintf(f, ", %zu members", n);
+        fprintf(f, ", %s", cli_flags_source(flags));
+        if (flags & AARP_FLAG_REFRESHING)
+                fputs(", refreshing", f);
+        fprintf(f, ", ttl %" PRIu32 "s", ttl_sec);
+        if (n == 1 && members[0].rtt_usec > 0)
+                fprintf(f, ", rtt %s", cli_format_rtt(members[0].rtt_usec, rtt));
+        if (ifname && *ifname)
+                fprintf(f, ", link %s", ifname);
+        fputc('\n', f);
 }

@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "bus-client.h"
 
 /* Exit codes of aarp-resolve (documented in aarp-resolve(1)).  When several
  * arguments fail differently the highest code wins. */
@@ -85,3 +88,25 @@ const char *cli_flags_kind(uint64_t flags);
 
 /* "cache", "probe" or "none": where the answer came from. */
 const char *cli_flags_source(uint64_t flags);
+
+/* Longest text cli_format_rtt() writes, with the NUL: "18446744073709551.615ms". */
+#define CLI_RTT_MAX 24
+
+/* @usec as milliseconds with three decimals ("0.050ms") into @buf, which
+ * holds CLI_RTT_MAX bytes.  Returns @buf. */
+char *cli_format_rtt(uint64_t usec, char buf[static CLI_RTT_MAX]);
+
+/* Print the one-line text answer for the address query @query: its @n
+ * (>= 1) @members of @family (AF_INET6 or AF_INET), nearest first, the
+ * output @flags, @ttl_sec and @ifname (NULL or "" when no interface was
+ * given), ending in a newline:
+ *
+ *   Q: U -- anycast, probe, ttl 60s, rtt 0.050ms[, link IF]
+ *   Q: U1 (rtt 0.050ms), U2 (rtt 0.070ms) -- anycast, 2 members, probe, ttl 60s[, link IF]
+ *
+ * One member keeps the format of answers before member discovery, so that
+ * scripts reading it see no change for ordinary addresses.  ", refreshing"
+ * follows the source when the cache entry is being re-probed
+ * (AARP_FLAG_REFRESHING). */
+void cli_print_address_answer(FILE *f, const char *query, int family, const BusMember *members, size_t n,
+                              uint64_t flags, uint32_t ttl_sec, const char *ifname);

@@ -46,10 +46,17 @@ extern "C" {
 /* The answer to one address resolution. */
 struct aarp_answer {
         struct in6_addr unicast; /* the address to talk to (U, or A itself) */
-        uint64_t flags;          /* AARP_FLAG_ANYCAST, _FROM_CACHE, _NO_REPLY, _UNICAST, _NOT_PROBED */
-        uint32_t ttl_sec;        /* seconds this answer stays valid */
-        uint64_t rtt_usec;       /* RTT of the probe that produced it; 0 if none */
-        uint64_t reserved[4];    /* zero; room for later fields without a new soname */
+        uint64_t flags;   /* AARP_FLAG_ANYCAST, _FROM_CACHE, _NO_REPLY, _UNICAST, _NOT_PROBED, _REFRESHING */
+        uint32_t ttl_sec; /* seconds this answer stays valid */
+        uint64_t rtt_usec;    /* RTT of the probe that produced it; 0 if none */
+        uint64_t reserved[4]; /* zero; room for later fields without a new soname */
+};
+
+/* One member of an anycast address (aarp_resolv_members(), since AARP_1.1). */
+struct aarp_member {
+        struct in6_addr unicast; /* the member's unicast address */
+        uint64_t rtt_usec;       /* round trip of its best probe; 0 if none */
+        uint64_t reserved[2];    /* zero; room for later fields without a new soname */
 };
 
 /* One address of a host name answer. */
@@ -75,6 +82,27 @@ int aarp_resolv(const struct in6_addr *anycast, unsigned int ifindex, struct in6
  * probe RTT.  Returns 0 or a negative errno; *@ret is untouched on error. */
 int aarp_resolv_full(const struct in6_addr *anycast, unsigned int ifindex, uint64_t flags,
                      struct aarp_answer *ret);
+
+/* Every member of @anycast that the daemon knows, nearest (lowest RTT)
+ * first; the member ordinary traffic reaches breaks ties.  The daemon finds
+ * them by probing with distinct IPv6 flow labels, which routers spreading
+ * traffic over equal-cost paths hash to different members, so the call
+ * waits for that discovery the first time (aarp_resolv() never does).  A
+ * program that tries the members in turn fails over when one member's
+ * service is down; each connection should stay on the one member it
+ * started with.  For an address that is not anycast the one answer
+ * aarp_resolv_full() gives.
+ *
+ * On success returns 0; *@ret_members is a malloc()ed array of
+ * *@ret_n_members (at least one) members, which the caller free()s, and
+ * *@ret_answer (if not NULL) is the answer for the nearest member, as
+ * aarp_resolv_full() would give it (flags, TTL of the whole set, that
+ * member's RTT).  @flags as for aarp_resolv_full().  On failure returns a
+ * negative errno and leaves the ret_ values untouched.  Symbol version
+ * AARP_1.1. */
+int aarp_resolv_members(const struct in6_addr *anycast, unsigned int ifindex, uint64_t flags,
+                        struct aarp_member **ret_members, size_t *ret_n_members,
+                        struct aarp_answer *ret_answer);
 
 /* Resolve host name @name (hosts file, then DNS, in aarp-resolved) for
  * @family (AF_UNSPEC, AF_INET or AF_INET6) on @ifindex (0: any) with input

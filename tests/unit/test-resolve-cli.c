@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <net/if.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -200,4 +202,92 @@ Test(cli, flag_words) {
         cr_assert_str_eq(cli_flags_source(AARP_FLAG_ANYCAST | AARP_FLAG_FROM_CACHE), "cache");
         cr_assert_str_eq(cli_flags_source(AARP_FLAG_ANYCAST), "probe");
         cr_assert_str_eq(cli_flags_source(AARP_FLAG_NOT_PROBED), "none");
+}
+
+Test(cli, rtt_is_milliseconds_with_three_decimals) {
+        char buf[CLI_RTT_MAX];
+
+        cr_assert_str_eq(cli_format_rtt(0, buf), "0.000ms");
+        cr_assert_str_eq(cli_format_rtt(50, buf), "0.050ms");
+        cr_assert_str_eq(cli_format_rtt(412, buf), "0.412ms");
+        cr_assert_str_eq(cli_format_rtt(1234567, buf), "1234.567ms");
+        cr_assert_str_eq(cli_format_rtt(UINT64_MAX, buf), "18446744073709551.615ms");
+}
+
+static BusMember member6(const char *text, uint64_t rtt_usec) {
+        BusMember m = {.rtt_usec = rtt_usec};
+
+        cr_assert_eq(inet_pton(AF_INET6, text, m.address), 1);
+        return m;
+}
+
+/* cli_print_address_answer() into a string the caller frees. */
+static char *address_line(const char *query, int family, const BusMember *members, size_t n, uint64_t flags,
+                          uint32_t ttl, const char *ifname) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        cr_assert_not_null(f);
+        cli_print_address_answer(f, query, family, members, n, flags, ttl, ifname);
+        fclose(f);
+        return buf;
+}
+
+#define EXPECT_LINE(want, ...)                                                                              \
+        do {                                                                                                \
+                char *got_ = address_line(__VA_ARGS__);                                                     \
+                cr_assert_str_eq(got_, want);                                                               \
+                free(got_);                                                                                 \
+        } while (0)
+
+Test(cli, one_member_keeps_the_single_answer_format) {
+        BusMember m = member6("2001:db8:11::2", 412);
+
+        EXPECT_LINE("2001:db8:a::1: 2001:db8:11::2 -- anycast, probe, ttl 60s, rtt 0.412ms\n",
+                    "2001:db8:a::1", AF_INET6, &m, 1, AARP_FLAG_ANYCAST, 60, NULL);
+        EXPECT_LINE("2001:db8:a::1: 2001:db8:11::2 -- anycast, cache, ttl 59s, rtt 0.412ms, link eth0\n",
+                    "2001:db8:a::1", AF_INET6, &m, 1, AARP_FLAG_ANYCAST | AARP_FLAG_FROM_CACHE, 59, "eth0");
+        /* No reply: the address itself, no RTT; an empty interface name
+         * means none. */
+        m = member6("2001:db8:a::1", 0);
+        EXPECT_LINE("2001:db8:a::1: 2001:db8:a::1 -- no-reply, probe, ttl 30s\n", "2001:db8:a::1", AF_INET6,
+                    &m, 1, AARP_FLAG_NO_REPLY, 30, "");
+}
+
+Test(cli, several_members_each_show_their_rtt_in_the_given_order) {
+        BusMember m[3] = {member6("2001:db8:11::2", 50), member6("2001:db8:12::2", 70),
+                          member6("2001:db8:13::2", 1070)};
+
+        EXPECT_LINE("2001:db8:a::1: 2001:db8:11::2 (rtt 0.050ms), 2001:db8:12::2 (rtt 0.070ms) -- anycast, "
+                    "2 members, probe, ttl 60s\n",
+                    "2001:db8:a::1", AF_INET6, m, 2, AARP_FLAG_ANYCAST, 60, NULL);
+        EXPECT_LINE("2001:db8:a::1: 2001:db8:11::2 (rtt 0.050ms), 2001:db8:12::2 (rtt 0.070ms), "
+                    "2001:db8:13::2 (rtt 1.070ms) -- anycast, 3 members, cache, ttl 5s, link 2\n",
+                    "2001:db8:a::1", AF_INET6, m, 3, AARP_FLAG_ANYCAST | AARP_FLAG_FROM_CACHE, 5, "2");
+        /* A member never measured (rtt 0) is listed without one. */
+        m[1].rtt_usec = 0;
+        EXPECT_LINE(
+                "a: 2001:db8:11::2 (rtt 0.050ms), 2001:db8:12::2 -- anycast, 2 members, probe, ttl 60s\n",
+                "a", AF_INET6, m, 2, AARP_FLAG_ANYCAST, 60, NULL);
+}
+
+Test(cli, refreshing_follows_the_source) {
+        BusMember m[2] = {member6("2001:db8:11::2", 50), member6("2001:db8:12::2", 70)};
+        uint64_t flags = AARP_FLAG_ANYCAST | AARP_FLAG_FROM_CACHE | AARP_FLAG_REFRESHING;
+
+        EXPECT_LINE("q: 2001:db8:11::2 -- anycast, cache, refreshing, ttl 1s, rtt 0.050ms\n", "q", AF_INET6,
+                    m, 1, flags, 1, NULL);
+        EXPECT_LINE("q: 2001:db8:11::2 (rtt 0.050ms), 2001:db8:12::2 (rtt 0.070ms) -- anycast, 2 members, "
+                    "cache, "
+                    "refreshing, ttl 1s\n",
+                    "q", AF_INET6, m, 2, flags, 1, NULL);
+}
+
+Test(cli, ipv4_answer_is_printed_as_ipv4) {
+        BusMember m = {0};
+
+        cr_assert_eq(inet_pton(AF_INET, "192.0.2.1", m.address), 1);
+        EXPECT_LINE("192.0.2.1: 192.0.2.1 -- not-probed, none, ttl 3600s\n", "192.0.2.1", AF_INET, &m, 1,
+                    AARP_FLAG_NOT_PROBED, 3600, NULL);
 }
