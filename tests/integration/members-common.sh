@@ -58,3 +58,38 @@ expect_member_set() {
                         fail "members are not nearest first: rtts ${M_RTTS[*]} (${M_ADDRS[*]})"
         done
 }
+
+# members_nss_up NAME: the client namespace's own /etc (ip netns exec
+# bind-mounts /etc/netns/NS/* over /etc, for the daemon started after this
+# and for every program run with nss): NAME -> LAB_ANYCAST in its hosts
+# file, "hosts: aarp" in nsswitch.conf, a resolv.conf whose nameserver is
+# never asked (the name is in the hosts file).  Removed on exit, also on
+# failure.  Call before lab_start_daemon.
+MODULE_DIR=$LAB_BUILD_ROOT/nss
+members_nss_up() {
+        [ -f "$MODULE_DIR/libnss_aarp.so.2" ] || lab_die "libnss_aarp.so.2 is not built"
+        NETNS_ETC=/etc/netns/${LAB_PREFIX}client
+        trap members_cleanup EXIT
+        trap 'members_cleanup; exit 130' INT
+        trap 'members_cleanup; exit 143' TERM
+        mkdir -p "$NETNS_ETC"
+        printf '127.0.0.1 localhost\n::1 localhost\n%s %s\n' "$LAB_ANYCAST" "$1" >"$NETNS_ETC/hosts"
+        printf 'nameserver ::1\noptions timeout:1 attempts:1\n' >"$NETNS_ETC/resolv.conf"
+        printf 'hosts: aarp\n' >"$NETNS_ETC/nsswitch.conf"
+}
+
+members_cleanup() {
+        local rc=$?
+        [ -z "${NETNS_ETC:-}" ] || rm -rf "$NETNS_ETC"
+        (exit "$rc")
+        lab_down
+}
+
+# nss CMD...: CMD in the client namespace, names through libnss_aarp.so.2
+# from the build tree (as in test-nss-getent.sh).
+nss() {
+        lab_client env AARP_RUNTIME_DIR="$LABDIR/run" LD_LIBRARY_PATH="$MODULE_DIR" "$@"
+}
+
+# ahosts NAME -> the distinct addresses getent ahosts prints, in its order.
+ahosts() { nss getent ahosts "$1" | awk '!seen[$1]++ { print $1 }'; }
