@@ -2,18 +2,22 @@
 /*
  * bus.c: D-Bus glue (see bus.h).
  *
- * The manager object is one gdbus-codegen skeleton exported on the system
- * bus connection and on every peer-to-peer connection of the runtime socket.
- * Every argument is validated here, before the Resolver sees it, and bad
- * input is answered with a named org.aarp.Resolve1.Error.* — never an
- * assertion.  Statistics properties are read live: the skeleton is
- * subclassed so that a Properties.Get refreshes them first, which avoids both
- * stale values and a PropertiesChanged storm on every probe.
+ * Two transports carry the same API: the system bus, through a
+ * gdbus-codegen skeleton, and the peer-to-peer socket (p2p.c), served in the
+ * main loop for speed.  Both funnel into one set of method implementations
+ * that take a Call: the validated arguments go in, and the reply goes out
+ * through whichever transport the call came from.  Every argument is checked
+ * here, before the Resolver or Names sees it, and bad input is answered with
+ * a named org.aarp.Resolve1.Error.*, never an assertion.
+ *
+ * Statistics properties are read live: the skeleton is subclassed so that a
+ * Properties.Get refreshes them first, which avoids both stale values and a
+ * PropertiesChanged storm on every probe.
  */
 #include <errno.h>
 #include <net/if.h>
-#include <sys/socket.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +25,7 @@
 #include "aarp-def.h"
 #include "bus.h"
 #include "errors.h"
+#include "p2p.h"
 
 struct Bus {
         Resolver *resolver;
@@ -28,12 +33,87 @@ struct Bus {
         GDBusConnection *system;
         AarpManager *manager;
         guint name_id;
-        GDBusServer *server;
-        GDBusAuthObserver *observer;
-        char *socket_path;
+        P2PServer *server;
         BusFatalCallback fatal;
         gpointer fatal_data;
 };
+
+/* ---- one call, whichever transport ----------------------------------- */
+
+typedef struct {
+        Bus *bus;
+        GDBusMethodInvocation *invocation; /* system bus */
+        P2PPeer *peer;                     /* or peer-to-peer (a reference) */
+        GDBusMessage *message;             /* its call message (a reference) */
+} Call;
+
+static Call *call_new_bus(Bus *b, GDBusMethodInvocation *invocation) {
+        Call *c = g_new0(Call, 1);
+
+        c->bus = b;
+        c->invocation = invocation;
+        return c;
+}
+
+static Call *call_new_peer(Bus *b, P2PPeer *peer, GDBusMessage *message) {
+        Call *c = g_new0(Call, 1);
+
+        c->bus = b;
+        c->peer = p2p_peer_ref(peer);
+        c->message = g_object_ref(message);
+        return c;
+}
+
+static void call_free(Call *c) {
+        if (c->peer)
+                p2p_peer_unref(c->peer);
+        g_clear_object(&c->message);
+        g_free(c);
+}
+
+static gboolean call_wants_reply(Call *c) {
+        return !c->message ||
+               !(g_dbus_message_get_flags(c->message) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
+}
+
+/* Answer with @result (a tuple; a floating reference is sunk) and free. */
+static void call_return(Call *c, GVariant *result) {
+        if (c->invocation)
+                g_dbus_method_invocation_return_value(c->invocation, result);
+        else {
+                g_autoptr(GVariant) r = g_variant_ref_sink(result);
+
+                if (call_wants_reply(c)) {
+                        g_autoptr(GDBusMessage) reply = g_dbus_message_new_method_reply(c->message);
+                        g_dbus_message_set_body(reply, r);
+                        p2p_peer_send(c->peer, reply);
+                }
+        }
+        call_free(c);
+}
+
+static void call_return_error(Call *c, const GError *error) {
+        if (c->invocation)
+                g_dbus_method_invocation_return_gerror(c->invocation, error);
+        else if (call_wants_reply(c)) {
+                g_autofree char *name = g_dbus_error_encode_gerror(error);
+                g_autoptr(GDBusMessage) reply =
+                        g_dbus_message_new_method_error_literal(c->message, name, error->message);
+                p2p_peer_send(c->peer, reply);
+        }
+        call_free(c);
+}
+
+G_GNUC_PRINTF(4, 5)
+static void call_return_new_error(Call *c, GQuark domain, int code, const char *format, ...) {
+        g_autoptr(GError) error = NULL;
+        va_list ap;
+
+        va_start(ap, format);
+        error = g_error_new_valist(domain, code, format, ap);
+        va_end(ap);
+        call_return_error(c, error);
+}
 
 /* ---- live statistics ------------------------------------------------- */
 
@@ -115,155 +195,107 @@ static gboolean validate_ifindex(gint32 ifindex, GError **error) {
         return TRUE;
 }
 
-/* ---- ResolveAddress -------------------------------------------------- */
+static GVariant *bytes_variant(const void *data, gsize len) {
+        return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data, len, 1);
+}
 
-typedef struct {
-        GDBusMethodInvocation *invocation;
-        Bus *bus;
-} Call;
+/* ---- ResolveAddress, ResolveAddressMembers --------------------------- */
 
 static void on_address_resolved(const AddressAnswer *answer, const GError *error, gpointer user_data) {
-        Call *call = user_data;
+        Call *c = user_data;
 
         if (error)
-                g_dbus_method_invocation_return_gerror(call->invocation, error);
+                call_return_error(c, error);
         else
-                aarp_manager_complete_resolve_address(
-                        call->bus->manager, call->invocation,
-                        g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, &answer->unicast, 16, 1),
-                        answer->flags, answer->ttl_sec, answer->rtt_usec);
-        g_free(call);
+                call_return(c, g_variant_new("(@aytut)", bytes_variant(&answer->unicast, 16), answer->flags,
+                                             answer->ttl_sec, answer->rtt_usec));
 }
-
-static void on_members_resolved(const AddressAnswer *answer, const GError *error, gpointer user_data);
-
-/* ResolveAddress and ResolveAddressMembers: same arguments, same checks. */
-static void resolve_address(GDBusMethodInvocation *invocation, gint32 ifindex, GVariant *address,
-                            guint64 flags, gboolean all_members, Bus *b) {
-        g_autoptr(GError) error = NULL;
-        gsize len = 0;
-        const guint8 *bytes = g_variant_get_fixed_array(address, &len, 1);
-        struct in6_addr a;
-        Call *call;
-
-        if (!validate_flags(flags, &error) || !validate_ifindex(ifindex, &error)) {
-                g_dbus_method_invocation_return_gerror(invocation, error);
-                return;
-        }
-        if (len == 4) {
-                /* IPv4 has no anycast problem of this kind: unchanged. */
-                if (all_members) {
-                        GVariantBuilder builder;
-                        g_variant_builder_init(&builder, G_VARIANT_TYPE("a(ayt)"));
-                        g_variant_builder_add(&builder, "(@ayt)", address, (guint64) 0);
-                        aarp_manager_complete_resolve_address_members(b->manager, invocation,
-                                                                      g_variant_builder_end(&builder),
-                                                                      AARP_FLAG_NOT_PROBED,
-                                                                      AARP_NOT_PROBED_TTL_SEC);
-                } else
-                        aarp_manager_complete_resolve_address(b->manager, invocation, address,
-                                                              AARP_FLAG_NOT_PROBED,
-                                                              AARP_NOT_PROBED_TTL_SEC, 0);
-                return;
-        }
-        if (len != 16) {
-                g_dbus_method_invocation_return_error(invocation, AARP_ERROR, AARP_E_INVALID_ADDRESS,
-                                                      "address must be 4 or 16 bytes, got %zu", len);
-                return;
-        }
-        memcpy(&a, bytes, 16);
-
-        call = g_new0(Call, 1);
-        call->invocation = invocation;
-        call->bus = b;
-        if (all_members)
-                resolver_resolve_address(b->resolver, ifindex, &a, flags | RESOLVER_FLAG_ALL_MEMBERS,
-                                         on_members_resolved, call);
-        else
-                resolver_resolve_address(b->resolver, ifindex, &a, flags, on_address_resolved, call);
-}
-
-static gboolean handle_resolve_address(AarpManager *manager, GDBusMethodInvocation *invocation,
-                                       gint32 ifindex, GVariant *address, guint64 flags, Bus *b) {
-        resolve_address(invocation, ifindex, address, flags, FALSE, b);
-        return TRUE;
-}
-
-static gboolean handle_resolve_address_members(AarpManager *manager, GDBusMethodInvocation *invocation,
-                                               gint32 ifindex, GVariant *address, guint64 flags, Bus *b) {
-        resolve_address(invocation, ifindex, address, flags, TRUE, b);
-        return TRUE;
-}
-
-/* ---- ResolveAddressMembers ------------------------------------------- */
 
 static void on_members_resolved(const AddressAnswer *answer, const GError *error, gpointer user_data) {
-        Call *call = user_data;
+        Call *c = user_data;
         GVariantBuilder builder;
 
         if (error) {
-                g_dbus_method_invocation_return_gerror(call->invocation, error);
-                g_free(call);
+                call_return_error(c, error);
                 return;
         }
         g_variant_builder_init(&builder, G_VARIANT_TYPE("a(ayt)"));
         for (unsigned i = 0; i < answer->n_members; i++)
-                g_variant_builder_add(&builder, "(@ayt)",
-                                      g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE,
-                                                                &answer->members[i].address, 16, 1),
+                g_variant_builder_add(&builder, "(@ayt)", bytes_variant(&answer->members[i].address, 16),
                                       (guint64) answer->members[i].rtt_usec);
-        aarp_manager_complete_resolve_address_members(call->bus->manager, call->invocation,
-                                                      g_variant_builder_end(&builder), answer->flags,
-                                                      answer->ttl_sec);
-        g_free(call);
+        call_return(c, g_variant_new("(a(ayt)tu)", &builder, answer->flags, answer->ttl_sec));
+}
+
+/* Both methods: same arguments, same checks. */
+static void resolve_address(Call *c, gint32 ifindex, GVariant *address, guint64 flags, gboolean all_members) {
+        g_autoptr(GError) error = NULL;
+        gsize len = 0;
+        const guint8 *bytes = g_variant_get_fixed_array(address, &len, 1);
+        struct in6_addr a;
+
+        if (!validate_flags(flags, &error) || !validate_ifindex(ifindex, &error)) {
+                call_return_error(c, error);
+                return;
+        }
+        if (len == 4) {
+                /* IPv4 has no anycast problem of this kind: unchanged. */
+                if (all_members)
+                        call_return(c, g_variant_new_parsed("([(%@ay, @t 0)], %t, %u)", bytes_variant(bytes, 4),
+                                                            (guint64) AARP_FLAG_NOT_PROBED,
+                                                            (guint32) AARP_NOT_PROBED_TTL_SEC));
+                else
+                        call_return(c, g_variant_new("(@aytut)", bytes_variant(bytes, 4),
+                                                     (guint64) AARP_FLAG_NOT_PROBED,
+                                                     (guint32) AARP_NOT_PROBED_TTL_SEC, (guint64) 0));
+                return;
+        }
+        if (len != 16) {
+                call_return_new_error(c, AARP_ERROR, AARP_E_INVALID_ADDRESS,
+                                      "address must be 4 or 16 bytes, got %zu", len);
+                return;
+        }
+        memcpy(&a, bytes, 16);
+        if (all_members)
+                resolver_resolve_address(c->bus->resolver, ifindex, &a, flags | RESOLVER_FLAG_ALL_MEMBERS,
+                                         on_members_resolved, c);
+        else
+                resolver_resolve_address(c->bus->resolver, ifindex, &a, flags, on_address_resolved, c);
 }
 
 /* ---- ResolveHostname ------------------------------------------------- */
 
 static void on_name_resolved(GArray *addresses, const char *canonical, uint64_t flags,
                              const GError *error, gpointer user_data) {
-        Call *call = user_data;
+        Call *c = user_data;
         GVariantBuilder builder;
 
         if (error) {
-                g_dbus_method_invocation_return_gerror(call->invocation, error);
-                g_free(call);
+                call_return_error(c, error);
                 return;
         }
         g_variant_builder_init(&builder, G_VARIANT_TYPE("a(iiay)"));
         for (guint i = 0; i < addresses->len; i++) {
                 const NameAddress *a = &g_array_index(addresses, NameAddress, i);
-                gsize len = a->family == AF_INET ? 4 : 16;
 
                 g_variant_builder_add(&builder, "(ii@ay)", a->ifindex, a->family,
-                                      g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, a->address, len, 1));
+                                      bytes_variant(a->address, a->family == AF_INET ? 4 : 16));
         }
-        aarp_manager_complete_resolve_hostname(call->bus->manager, call->invocation,
-                                               g_variant_builder_end(&builder), canonical, flags);
-        g_free(call);
+        call_return(c, g_variant_new("(a(iiay)st)", &builder, canonical, flags));
 }
 
-static gboolean handle_resolve_hostname(AarpManager *manager, GDBusMethodInvocation *invocation,
-                                        gint32 ifindex, const char *name, gint32 family, guint64 flags,
-                                        Bus *b) {
+static void resolve_hostname(Call *c, gint32 ifindex, const char *name, gint32 family, guint64 flags) {
         g_autoptr(GError) error = NULL;
-        Call *call;
 
         if (!validate_flags(flags, &error) || !validate_ifindex(ifindex, &error) ||
             !names_validate(name, &error)) {
-                g_dbus_method_invocation_return_gerror(invocation, error);
-                return TRUE;
+                call_return_error(c, error);
+                return;
         }
         if (family != AF_UNSPEC && family != AF_INET && family != AF_INET6) {
-                g_dbus_method_invocation_return_error(invocation, AARP_ERROR, AARP_E_INVALID_FAMILY,
-                                                      "unknown address family %d", family);
-                return TRUE;
+                call_return_new_error(c, AARP_ERROR, AARP_E_INVALID_FAMILY, "unknown address family %d", family);
+                return;
         }
-        call = g_new0(Call, 1);
-        call->invocation = invocation;
-        call->bus = b;
-        names_resolve(b->names, ifindex, name, family, flags, on_name_resolved, call);
-        return TRUE;
+        names_resolve(c->bus->names, ifindex, name, family, flags, on_name_resolved, c);
 }
 
 /* ---- root-only methods ----------------------------------------------- */
@@ -271,50 +303,44 @@ static gboolean handle_resolve_hostname(AarpManager *manager, GDBusMethodInvocat
 typedef void (*PrivilegedAction)(Bus *b);
 
 typedef struct {
-        Bus *bus;
-        GDBusMethodInvocation *invocation;
+        Call *call;
         PrivilegedAction action;
 } PrivilegedCall;
 
-static void privileged_finish(PrivilegedCall *pc, gboolean allowed) {
-        if (allowed) {
-                pc->action(pc->bus);
-                g_dbus_method_invocation_return_value(pc->invocation, NULL);
-        } else
-                g_dbus_method_invocation_return_error_literal(pc->invocation, AARP_ERROR,
-                                                              AARP_E_ACCESS_DENIED,
-                                                              "only root may do this");
-        g_free(pc);
+static void privileged_finish(Call *c, PrivilegedAction action, gboolean allowed) {
+        if (!allowed) {
+                call_return_new_error(c, AARP_ERROR, AARP_E_ACCESS_DENIED, "only root may do this");
+                return;
+        }
+        action(c->bus);
+        call_return(c, g_variant_new("()"));
 }
 
 static void on_caller_uid(GObject *source, GAsyncResult *res, gpointer user_data) {
+        PrivilegedCall *pc = user_data;
         g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, NULL);
         guint32 uid = 1;
 
         if (reply)
                 g_variant_get(reply, "(u)", &uid);
-        privileged_finish(user_data, reply && uid == 0);
+        privileged_finish(pc->call, pc->action, reply && uid == 0);
+        g_free(pc);
 }
 
 /* Root only.  The bus policy says so too; checking here also covers the
  * peer-to-peer socket, which no policy guards. */
-static void run_privileged(Bus *b, GDBusMethodInvocation *invocation, PrivilegedAction action) {
-        GDBusConnection *c = g_dbus_method_invocation_get_connection(invocation);
-        const char *sender = g_dbus_method_invocation_get_sender(invocation);
-        PrivilegedCall *pc = g_new0(PrivilegedCall, 1);
-
-        pc->bus = b;
-        pc->invocation = invocation;
-        pc->action = action;
-        if (!sender) {
-                GCredentials *cred = g_dbus_connection_get_peer_credentials(c);
-                privileged_finish(pc, cred && g_credentials_get_unix_user(cred, NULL) == 0);
+static void run_privileged(Call *c, PrivilegedAction action) {
+        if (c->peer) {
+                privileged_finish(c, action, p2p_peer_uid(c->peer) == 0);
                 return;
         }
-        g_dbus_connection_call(c, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-                               "org.freedesktop.DBus", "GetConnectionUnixUser",
-                               g_variant_new("(s)", sender), G_VARIANT_TYPE("(u)"),
-                               G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_caller_uid, pc);
+        PrivilegedCall *pc = g_new0(PrivilegedCall, 1);
+        pc->call = c;
+        pc->action = action;
+        g_dbus_connection_call(g_dbus_method_invocation_get_connection(c->invocation), "org.freedesktop.DBus",
+                               "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixUser",
+                               g_variant_new("(s)", g_dbus_method_invocation_get_sender(c->invocation)),
+                               G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_caller_uid, pc);
 }
 
 static void do_flush(Bus *b) {
@@ -328,71 +354,152 @@ static void do_reset(Bus *b) {
         resolver_reset_stats(b->resolver);
 }
 
+/* ---- system bus: the skeleton's handlers ----------------------------- */
+
+static gboolean handle_resolve_address(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
+                                       GVariant *address, guint64 flags, Bus *b) {
+        resolve_address(call_new_bus(b, invocation), ifindex, address, flags, FALSE);
+        return TRUE;
+}
+
+static gboolean handle_resolve_address_members(AarpManager *m, GDBusMethodInvocation *invocation,
+                                               gint32 ifindex, GVariant *address, guint64 flags, Bus *b) {
+        resolve_address(call_new_bus(b, invocation), ifindex, address, flags, TRUE);
+        return TRUE;
+}
+
+static gboolean handle_resolve_hostname(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
+                                        const char *name, gint32 family, guint64 flags, Bus *b) {
+        resolve_hostname(call_new_bus(b, invocation), ifindex, name, family, flags);
+        return TRUE;
+}
+
 static gboolean handle_flush_caches(AarpManager *m, GDBusMethodInvocation *invocation, Bus *b) {
-        run_privileged(b, invocation, do_flush);
+        run_privileged(call_new_bus(b, invocation), do_flush);
         return TRUE;
 }
 
 static gboolean handle_reset_statistics(AarpManager *m, GDBusMethodInvocation *invocation, Bus *b) {
-        run_privileged(b, invocation, do_reset);
+        run_privileged(call_new_bus(b, invocation), do_reset);
         return TRUE;
 }
 
-/* ---- peer-to-peer socket --------------------------------------------- */
+/* ---- peer-to-peer: dispatch by hand ---------------------------------- */
 
-static gboolean allow_mechanism(GDBusAuthObserver *o, const char *mechanism, gpointer user_data) {
-        /* EXTERNAL only: the kernel vouches for the peer's uid. */
-        return g_strcmp0(mechanism, "EXTERNAL") == 0;
+static GVariant *properties_get_all(Bus *b) {
+        GDBusInterfaceSkeleton *sk = G_DBUS_INTERFACE_SKELETON(b->manager);
+
+        sync_stats(b);
+        return g_dbus_interface_skeleton_get_properties(sk); /* a{sv}, floating */
 }
 
-static void on_peer_closed(GDBusConnection *c, gboolean remote, GError *error, Bus *b) {
-        g_dbus_interface_skeleton_unexport_from_connection(G_DBUS_INTERFACE_SKELETON(b->manager), c);
-        g_signal_handlers_disconnect_by_data(c, b);
-        g_object_unref(c);
+static void dispatch_properties(Call *c, const char *member, GVariant *params) {
+        const char *sig = g_variant_get_type_string(params);
+
+        if (strcmp(member, "GetAll") == 0 && strcmp(sig, "(s)") == 0) {
+                const char *iface;
+                g_variant_get(params, "(&s)", &iface);
+                if (strcmp(iface, AARP_MANAGER_INTERFACE) != 0) {
+                        call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_INTERFACE,
+                                              "no interface %s", iface);
+                        return;
+                }
+                call_return(c, g_variant_new("(@a{sv})", properties_get_all(c->bus)));
+        } else if (strcmp(member, "Get") == 0 && strcmp(sig, "(ss)") == 0) {
+                const char *iface, *prop;
+                g_autoptr(GVariant) all = NULL;
+                g_autoptr(GVariant) value = NULL;
+
+                g_variant_get(params, "(&s&s)", &iface, &prop);
+                if (strcmp(iface, AARP_MANAGER_INTERFACE) == 0) {
+                        all = g_variant_ref_sink(properties_get_all(c->bus));
+                        value = g_variant_lookup_value(all, prop, NULL);
+                }
+                if (!value) {
+                        call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "no property %s.%s",
+                                              iface, prop);
+                        return;
+                }
+                call_return(c, g_variant_new("(v)", value));
+        } else if (strcmp(member, "Set") == 0)
+                call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_PROPERTY_READ_ONLY, "properties are read-only");
+        else
+                call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                                      "bad method or signature for org.freedesktop.DBus.Properties");
 }
 
-static gboolean on_new_connection(GDBusServer *server, GDBusConnection *c, Bus *b) {
-        g_autoptr(GError) error = NULL;
+static void on_peer_call(P2PPeer *peer, GDBusMessage *message, gpointer user_data) {
+        Bus *b = user_data;
+        const char *path = g_dbus_message_get_path(message);
+        const char *iface = g_dbus_message_get_interface(message);
+        const char *member = g_dbus_message_get_member(message);
+        GVariant *body = g_dbus_message_get_body(message);
+        g_autoptr(GVariant) empty = NULL;
+        Call *c = call_new_peer(b, peer, message);
+        const char *sig;
 
-        if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(b->manager), c,
-                                              AARP_OBJECT_PATH, &error)) {
-                g_warning("cannot serve peer connection: %s", error->message);
-                return FALSE;
+        if (!body)
+                body = empty = g_variant_ref_sink(g_variant_new("()"));
+        sig = g_variant_get_type_string(body);
+
+        if (g_strcmp0(iface, "org.freedesktop.DBus.Peer") == 0) {
+                if (g_strcmp0(member, "Ping") == 0)
+                        call_return(c, g_variant_new("()"));
+                else
+                        call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD, "unknown method");
+                return;
         }
-        g_object_ref(c);
-        g_signal_connect(c, "closed", G_CALLBACK(on_peer_closed), b);
-        return TRUE;
-}
-
-static gboolean start_server(Bus *b, const char *runtime_dir, GError **error) {
-        g_autofree char *guid = g_dbus_generate_guid();
-        g_autofree char *address = NULL, *escaped = NULL;
-
-        if (g_mkdir_with_parents(runtime_dir, 0755) < 0) {
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
-                            "cannot create runtime directory %s: %s", runtime_dir, g_strerror(errno));
-                return FALSE;
+        if (g_strcmp0(path, AARP_OBJECT_PATH) != 0) {
+                call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT, "no object %s", path);
+                return;
         }
-        b->socket_path = g_build_filename(runtime_dir, AARP_IO_SOCKET_NAME, NULL);
-        (void) unlink(b->socket_path); /* stale from a previous run */
-        escaped = g_dbus_address_escape_value(b->socket_path);
-        address = g_strdup_printf("unix:path=%s", escaped);
-
-        b->observer = g_dbus_auth_observer_new();
-        g_signal_connect(b->observer, "allow-mechanism", G_CALLBACK(allow_mechanism), b);
-        b->server = g_dbus_server_new_sync(address, G_DBUS_SERVER_FLAGS_NONE, guid, b->observer, NULL, error);
-        if (!b->server)
-                return FALSE;
-        /* Anyone may resolve, as on the bus; root-only methods check the
-         * peer's credentials. */
-        if (chmod(b->socket_path, 0666) < 0) {
-                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "chmod %s: %s",
-                            b->socket_path, g_strerror(errno));
-                return FALSE;
+        if (g_strcmp0(iface, "org.freedesktop.DBus.Properties") == 0) {
+                dispatch_properties(c, member, body);
+                return;
         }
-        g_signal_connect(b->server, "new-connection", G_CALLBACK(on_new_connection), b);
-        g_dbus_server_start(b->server);
-        return TRUE;
+        if (g_strcmp0(iface, "org.freedesktop.DBus.Introspectable") == 0) {
+                GString *xml = g_string_new("<!DOCTYPE node PUBLIC \"-//freedesktop//DTD D-BUS Object Introspection 1.0//EN\"\n"
+                                             "\"http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd\">\n<node>\n");
+
+                g_dbus_interface_info_generate_xml(aarp_manager_interface_info(), 2, xml);
+                g_string_append(xml, "</node>\n");
+                call_return(c, g_variant_new("(s)", xml->str));
+                g_string_free(xml, TRUE);
+                return;
+        }
+        if (iface && strcmp(iface, AARP_MANAGER_INTERFACE) != 0) {
+                call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_INTERFACE, "no interface %s", iface);
+                return;
+        }
+
+        if (g_strcmp0(member, "ResolveAddress") == 0 && strcmp(sig, "(iayt)") == 0) {
+                gint32 ifindex;
+                guint64 flags;
+                g_autoptr(GVariant) address = NULL;
+                g_variant_get(body, "(i@ayt)", &ifindex, &address, &flags);
+                resolve_address(c, ifindex, address, flags, FALSE);
+        } else if (g_strcmp0(member, "ResolveAddressMembers") == 0 && strcmp(sig, "(iayt)") == 0) {
+                gint32 ifindex;
+                guint64 flags;
+                g_autoptr(GVariant) address = NULL;
+                g_variant_get(body, "(i@ayt)", &ifindex, &address, &flags);
+                resolve_address(c, ifindex, address, flags, TRUE);
+        } else if (g_strcmp0(member, "ResolveHostname") == 0 && strcmp(sig, "(isit)") == 0) {
+                gint32 ifindex, family;
+                guint64 flags;
+                const char *name;
+                g_variant_get(body, "(i&sit)", &ifindex, &name, &family, &flags);
+                resolve_hostname(c, ifindex, name, family, flags);
+        } else if (g_strcmp0(member, "FlushCaches") == 0 && strcmp(sig, "()") == 0)
+                run_privileged(c, do_flush);
+        else if (g_strcmp0(member, "ResetStatistics") == 0 && strcmp(sig, "()") == 0)
+                run_privileged(c, do_reset);
+        else if (g_dbus_interface_info_lookup_method(aarp_manager_interface_info(), member ? member : ""))
+                call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                                      "wrong signature %s for %s", sig, member);
+        else
+                call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD, "no method %s",
+                                      member ? member : "(none)");
 }
 
 /* ---- system bus ------------------------------------------------------ */
@@ -416,6 +523,7 @@ static void on_system_closed(GDBusConnection *c, gboolean remote, GError *error,
 Bus *bus_new(Resolver *resolver, Names *names, const char *runtime_dir, BusFatalCallback fatal,
              gpointer user_data, GError **error) {
         g_autoptr(Bus) b = g_new0(Bus, 1);
+        g_autofree char *socket_path = NULL;
 
         b->resolver = resolver;
         b->names = names;
@@ -431,7 +539,14 @@ Bus *bus_new(Resolver *resolver, Names *names, const char *runtime_dir, BusFatal
         g_signal_connect(b->manager, "handle-reset-statistics", G_CALLBACK(handle_reset_statistics), b);
         sync_stats(b);
 
-        if (!start_server(b, runtime_dir, error))
+        if (g_mkdir_with_parents(runtime_dir, 0755) < 0) {
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno),
+                            "cannot create runtime directory %s: %s", runtime_dir, g_strerror(errno));
+                return NULL;
+        }
+        socket_path = g_build_filename(runtime_dir, AARP_IO_SOCKET_NAME, NULL);
+        b->server = p2p_server_new(socket_path, on_peer_call, b, error);
+        if (!b->server)
                 return NULL;
 
         b->system = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
@@ -458,12 +573,7 @@ void bus_free(Bus *b) {
                 return;
         if (b->name_id)
                 g_bus_unown_name(b->name_id);
-        if (b->server) {
-                g_dbus_server_stop(b->server);
-                g_object_unref(b->server);
-        }
-        if (b->socket_path)
-                (void) unlink(b->socket_path);
+        g_clear_pointer(&b->server, p2p_server_free);
         if (b->manager) {
                 g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(b->manager));
                 g_object_unref(b->manager);
@@ -473,7 +583,5 @@ void bus_free(Bus *b) {
                 g_dbus_connection_flush_sync(b->system, NULL, NULL);
                 g_object_unref(b->system);
         }
-        g_clear_object(&b->observer);
-        g_free(b->socket_path);
         g_free(b);
 }

@@ -29,6 +29,7 @@ typedef struct {
         char *config_path;
         Config *config;
         Resolver *resolver;
+        Names *names;
         int exit_code;
         gboolean log_level_forced;
         GLogLevelFlags forced_level;
@@ -70,8 +71,11 @@ static void on_fatal(const char *why, gpointer user_data) {
 static void on_network_change(gpointer user_data) {
         Daemon *d = user_data;
 
-        g_info("routes or addresses changed: cache invalidated");
+        g_info("routes or addresses changed: caches invalidated");
         resolver_invalidate(d->resolver);
+        /* Cached names hold mapped members: they may have moved too. */
+        if (d->names)
+                names_flush(d->names);
 }
 
 int main(int argc, char **argv) {
@@ -157,6 +161,7 @@ int main(int argc, char **argv) {
                 d.exit_code = EXIT_FAILURE;
                 goto out;
         }
+        d.names = names;
         bus = bus_new(d.resolver, names, runtime_dir, on_fatal, &d, &error);
         if (!bus) {
                 g_critical("%s", error->message);
@@ -175,6 +180,7 @@ int main(int argc, char **argv) {
 out:
         /* Names first: it fails its lookups in flight, and their replies
          * still need the bus connections. */
+        d.names = NULL;
         g_clear_pointer(&names, names_free);
         g_clear_pointer(&bus, bus_free);
         g_clear_pointer(&netlink, netlink_watch_free);

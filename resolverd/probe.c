@@ -90,6 +90,7 @@ struct Prober {
         guint in_flight;
         GHashTable *by_sequence; /* GUINT_TO_POINTER(seq) -> Attempt* */
         GQueue deadlines, sendq, waiting;
+        GQueue waiting_background; /* labelled (discovery) probes: after every first probe */
         ProberSource *source;
         gpointer fd_tag;
         ProberStats stats;
@@ -244,8 +245,10 @@ static void flush_sendq(Prober *p) {
 }
 
 static void start_waiting(Prober *p) {
-        while (p->waiting.head && p->in_flight < p->max_in_flight) {
-                Probe *pr = p->waiting.head->data;
+        /* A lookup that waits for its first probe never queues behind
+         * member discovery of addresses already answered. */
+        while ((p->waiting.head || p->waiting_background.head) && p->in_flight < p->max_in_flight) {
+                Probe *pr = (p->waiting.head ? p->waiting.head : p->waiting_background.head)->data;
 
                 p->in_flight++;
                 attempt_prepare(pr); /* moves it to sendq */
@@ -476,6 +479,7 @@ Prober *prober_new(ProbeSocketKind kind, GError **error) {
         g_queue_init(&p->deadlines);
         g_queue_init(&p->sendq);
         g_queue_init(&p->waiting);
+        g_queue_init(&p->waiting_background);
         random_bytes(p, &p->next_sequence, sizeof(p->next_sequence));
         if (raw)
                 random_bytes(p, &p->identifier, sizeof(p->identifier));
@@ -511,6 +515,7 @@ void prober_free(Prober *p) {
         free_queue(&p->deadlines);
         free_queue(&p->sendq);
         free_queue(&p->waiting);
+        free_queue(&p->waiting_background);
         g_hash_table_destroy(p->by_sequence);
         close(p->fd);
         g_free(p);
@@ -540,7 +545,7 @@ void prober_start(Prober *p, const struct in6_addr *target, int ifindex, unsigne
         /* A discovery probe is one sample of one path: no retries. */
         pr->attempts_total = label > 0 ? 1 : p->retries + 1;
         pr->link.data = pr;
-        queue_move(pr, &p->waiting);
+        queue_move(pr, label > 0 ? &p->waiting_background : &p->waiting);
         /* Sending happens from the source's dispatch, in this same loop
          * iteration's batch: callers never see a callback re-entrantly,
          * and a burst of requests leaves in one go. */

@@ -268,7 +268,12 @@ static void on_first_probe_done(const ProbeResult *result, gpointer user_data) {
                 pd->n_members = 1;
                 if (discovery_enabled(r)) {
                         /* Routing's own choice answers single-member callers
-                         * at once: one round trip, as without discovery. */
+                         * at once (one round trip, as without discovery) and
+                         * is cached until discovery replaces it; callers
+                         * wanting every member find this Pending and wait. */
+                        if (pd->generation == r->generation)
+                                cache_insert(r->cache, &pd->key.address, pd->key.ifindex, pd->members, 1,
+                                             pd->flags, pd->ttl_sec, (uint64_t) g_get_monotonic_time());
                         answer_all(pd->waiters, pd->members, 1, pd->flags, pd->ttl_sec);
                         start_discovery(pd);
                         return;
@@ -348,6 +353,13 @@ void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *a
                 uint64_t now = (uint64_t) g_get_monotonic_time();
                 const CacheEntry *e = cache_lookup(r->cache, address, ifindex, now);
 
+                pd = all_members ? g_hash_table_lookup(r->pending, &key) : NULL;
+                if (e && pd && pd->first_done && pd->discovery_left > 0) {
+                        /* The entry is routing's member only; the rest are
+                         * being discovered right now. */
+                        g_array_append_val(pd->member_waiters, w);
+                        return;
+                }
                 if (e) {
                         answer_from_cache(r, e, &w, now);
                         return;

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * p2p.h: the peer-to-peer D-Bus socket ($AARP_RUNTIME_DIR/io.socket), served
+ * in the main loop without GDBus's worker thread.
+ *
+ * Every lookup of libnss_aarp crosses this socket, so it is the hot path:
+ * GDBusServer would hand each call from its worker thread to the main loop
+ * and the reply back (two cross-thread wake-ups per call); here a call is
+ * read, answered (from the cache: synchronously) and written in one main
+ * loop iteration.  This file is transport only: SASL EXTERNAL (checked
+ * against SO_PEERCRED), message framing with GDBusMessage, bounded buffers
+ * and limits.  What a call means is bus.c's business.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <sys/types.h>
+
+typedef struct P2PServer P2PServer;
+typedef struct P2PPeer P2PPeer;
+
+/* Called for every method call; @call is borrowed.  The handler answers
+ * with p2p_peer_send() now or later (take a reference for later). */
+typedef void (*P2PDispatch)(P2PPeer *peer, GDBusMessage *call, gpointer user_data);
+
+/* Listen on @path (replacing a stale socket), mode 0666.  NULL with @error
+ * on failure. */
+P2PServer *p2p_server_new(const char *path, P2PDispatch dispatch, gpointer user_data, GError **error);
+/* Closes every connection; peers still referenced stay valid (closed). */
+void p2p_server_free(P2PServer *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(P2PServer, p2p_server_free)
+
+P2PPeer *p2p_peer_ref(P2PPeer *p);
+void p2p_peer_unref(P2PPeer *p);
+/* The peer's uid, from SO_PEERCRED at accept time. */
+uid_t p2p_peer_uid(const P2PPeer *p);
+
+/* Queue @message (serial assigned here) for the peer.  A closed peer
+ * drops it; a peer that does not read its replies is disconnected when its
+ * output buffer exceeds a bound. */
+void p2p_peer_send(P2PPeer *p, GDBusMessage *message);
