@@ -14,6 +14,9 @@ lab_up
 NETNS_ETC=/etc/netns/${LAB_PREFIX}client
 client_cleanup() {
         local rc=$?
+        # Not under errexit: "(exit $rc)" hands lab_down the status and
+        # must not end this handler before lab_down runs.
+        set +e
         rm -rf "$NETNS_ETC"
         (exit "$rc")
         lab_down
