@@ -41,6 +41,7 @@ members "$LAB_ANYCAST"
 lab_has_flag "$M_FLAGS" FROM_CACHE || fail "the member set was not cached by ResolveHostname"
 [ "${M_ADDRS[*]}" = "$daemon_order" ] ||
         fail "ResolveHostname order '$daemon_order' is not the member order '${M_ADDRS[*]}'"
+# shellcheck disable=SC2086
 expect_member_set $ALL_MEMBERS
 pass "ResolveHostname $NAME: $daemon_order (nearest first, as ResolveAddressMembers)"
 
@@ -59,7 +60,7 @@ pass "after glibc's RFC 6724 sort the order is the daemon's nearest-first order:
 
 echo "# aarp-resolve by name lists every member"
 out=$(lab_client env AARP_RUNTIME_DIR="$LABDIR/run" "$AARP_RESOLVE" -6 "$NAME") || fail "aarp-resolve $NAME: $out"
-echo "$out" | sed 's/^/  /'
+sed 's/^/  /' <<<"$out"
 [ "$(grep -Eo '2001:db8:1[123]::2' <<<"$out" | tr '\n' ' ' | sed 's/ $//')" = "$daemon_order" ] ||
         fail "aarp-resolve $NAME printed '$out'"
 pass "aarp-resolve $NAME: the same members in the same order"

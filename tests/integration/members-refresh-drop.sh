@@ -30,8 +30,8 @@ expect_member_set $ALL_MEMBERS
 pass "3 members: ${M_ADDRS[*]}"
 
 # await_refresh: poll the cached answer until it says REFRESHING (that
-# answer: REFRESHED_FROM, the stale set), then until an answer no longer
-# does: that one, the re-probed set, is left in M_*.
+# answer is the stale set, logged), then until an answer no longer does:
+# that one, the re-probed set, is left in M_*.
 await_refresh() {
         local cycle deadline refreshes0
         refreshes0=$(prop CacheRefreshes)
@@ -41,7 +41,6 @@ await_refresh() {
                         members "$LAB_ANYCAST" >/dev/null
                         if is_refreshing "$M_FLAGS"; then
                                 lab_has_flag "$M_FLAGS" FROM_CACHE || fail "a REFRESHING answer lacks FROM_CACHE"
-                                REFRESHED_FROM=("${M_ADDRS[@]}")
                                 echo "  REFRESHING (cycle $cycle, ttl $M_TTL): answered at once with the cached ${M_ADDRS[*]}"
                                 break 2
                         fi

@@ -42,6 +42,7 @@ lab_ecmp_up() {
         # Policy 0 (layer 3) is the kernel default; set it anyway, since
         # it is what makes the flow label part of the hash.
         lab_ns router sysctl -qw net.ipv6.fib_multipath_hash_policy=0
+        # shellcheck disable=SC2153 # LAB_MEMBER[12]_ADDR come from lab.sh
         ip -n "${LAB_PREFIX}router" -6 route replace "$LAB_ANYCAST/128" \
                 nexthop via "$LAB_MEMBER1_ADDR" dev r1 \
                 nexthop via "$LAB_MEMBER2_ADDR" dev r2 \
