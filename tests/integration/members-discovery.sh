@@ -90,4 +90,23 @@ json=$(in_client "$AARP_RESOLVE" --json statistics) || fail "statistics --json f
 python3 -c 'import json,sys; s=json.loads(sys.argv[1]); assert s["member_probes_sent"] == int(sys.argv[2]) and "cache_refreshes" in s, s' \
         "$json" $((2 * PROBES)) || fail "statistics --json: $json"
 pass "statistics shows Member Probes Sent $((2 * PROBES)) and Cache Refreshes"
+
+echo "# libaarp: aarp_resolv_members@AARP_1.1, AARP_1 unchanged"
+lib=$LAB_BUILD_ROOT/client/libaarp.so.1
+syms=$(nm -D --defined-only "$lib" | awk '$3 ~ /^aarp_/ { print $3 }' | sort | tr '\n' ' ')
+[ "$syms" = "aarp_resolv@@AARP_1 aarp_resolv_full@@AARP_1 aarp_resolv_members@@AARP_1.1 aarp_resolve_hostname@@AARP_1 aarp_strerror@@AARP_1 " ] ||
+        fail "libaarp.so.1 exports '$syms'"
+pc_dir=$LAB_BUILD_ROOT/meson-uninstalled
+# shellcheck disable=SC2046
+cc -o "$LABDIR/members-example" "$AARP_SOURCE_ROOT/tests/integration/aarp-members-example.c" \
+        $(PKG_CONFIG_PATH=$pc_dir pkg-config --cflags --libs aarp-uninstalled) ||
+        fail "cannot build a program using aarp_resolv_members() against aarp-uninstalled.pc"
+out=$(in_client env LD_LIBRARY_PATH="$LAB_BUILD_ROOT/client" "$LABDIR/members-example" "$LAB_ANYCAST") ||
+        fail "aarp_resolv_members($LAB_ANYCAST) failed: $out"
+sed 's/^/  /' <<<"$out"
+got=$(head -n -1 <<<"$out" | awk '{ print $1 }' | sort | tr '\n' ' ')
+[ "$got" = "$(sorted_words $ALL_MEMBERS) " ] || fail "aarp_resolv_members gave '$got'"
+[ "$(tail -n 1 <<<"$out")" = "nearest=$(head -n 1 <<<"$out" | cut -d' ' -f1) anycast=1 ttl=$(tail -n 1 <<<"$out" | sed 's/.*ttl=//')" ] ||
+        fail "aarp_resolv_members: the answer is not the first member: $(tail -n 1 <<<"$out")"
+pass "aarp_resolv_members() from a pkg-config program: 3 members, nearest first"
 daemon_alive
