@@ -105,6 +105,7 @@ out=$(in_client env LD_LIBRARY_PATH="$LAB_BUILD_ROOT/client" "$LABDIR/members-ex
         fail "aarp_resolv_members($LAB_ANYCAST) failed: $out"
 sed 's/^/  /' <<<"$out"
 got=$(head -n -1 <<<"$out" | awk '{ print $1 }' | sort | tr '\n' ' ')
+# shellcheck disable=SC2086
 [ "$got" = "$(sorted_words $ALL_MEMBERS) " ] || fail "aarp_resolv_members gave '$got'"
 [ "$(tail -n 1 <<<"$out")" = "nearest=$(head -n 1 <<<"$out" | cut -d' ' -f1) anycast=1 ttl=$(tail -n 1 <<<"$out" | sed 's/.*ttl=//')" ] ||
         fail "aarp_resolv_members: the answer is not the first member: $(tail -n 1 <<<"$out")"
