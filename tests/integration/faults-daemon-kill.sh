@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# tests/integration/faults-daemon-kill.sh (issue 6, item 4): aarp-resolved
+# SIGKILLed under load.  Clients keep resolving in loops the whole time:
+#   gai1, gai2   python getaddrinfo("anycast-hosts.lab") through
+#                libnss_aarp.so.2, one process each (kept connection),
+#                hosts line "aarp [!UNAVAIL=return] files": the daemon maps
+#                the hosts-file entry to member1; with the daemon gone the
+#                module says UNAVAIL and files answer the anycast address
+#   resolve      aarp-resolve A, a new process per lookup (exit 3: daemon
+#                unreachable)
+#   dbus         lab-dbus call ResolveAddress A over the bus (GIO)
+# Checked: every lookup of every loop returned, within the client bound
+# (AARP_CLIENT_TIMEOUT_MSEC, 5 s) plus slack; each answer is the member
+# (daemon up) or the documented fall-through (daemon down), never anything
+# else; the daemon-down answers came fast (SIGKILL closes the sockets:
+# UNAVAIL at once, not after the bound); every loop stops when asked (no
+# hung client); the restarted daemon (stale io.socket left behind by the
+# kill) serves every loop again.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/nss-lab-common.sh"
+source "$AARP_SOURCE_ROOT/tests/lab/lab-faults.sh"
+
+A=$LAB_ANYCAST
+U1=$LAB_MEMBER1_ADDR
+BOUND_MS=5000
+SLACK_MS=2000
+
+lab_up
+lab_dns_up
+printf '%s anycast-hosts.lab\n' "$A" >>"$LAB_NETNS_ETC/hosts"
+lab_dns_nsswitch 'aarp [!UNAVAIL=return] files'
+lab_start_daemon
+
+faults_loop_start gai1 gai anycast-hosts.lab
+faults_loop_start gai2 gai anycast-hosts.lab
+faults_loop_start resolve resolve "$A"
+faults_loop_start dbus dbus "$A"
+
+# loops_answered AWK-CONDITION: every loop has a lookup matching it.
+loops_answered() {
+        local n
+        for n in gai1 gai2 resolve dbus; do
+                [ "$(faults_loop_count "$n" "$1")" -gt 0 ] || return 1
+        done
+}
+lab_wait_for 20 loops_answered "\$4 == \"$U1\"" || fail "not every loop got member1 before the kill"
+pass "four client loops resolving A -> $U1"
+
+t_kill=$(now_ms)
+kill -KILL "$LAB_DAEMON_PID"
+wait "$LAB_DAEMON_PID" 2>/dev/null || true
+LAB_DAEMON_PID=
+echo "  daemon SIGKILLed"
+# Lookups with the daemon down: the fall-through, fast.
+since=$(($(now_ms) - t_kill))
+lab_wait_for 10 loops_answered "\$1 > 0 && \$4 != \"$U1\"" || fail "not every loop saw the daemon gone within 10 s"
+sleep 1
+[ -S "$LABDIR/run/io.socket" ] && echo "  stale io.socket left behind by the kill"
+lab_start_daemon
+t_restart=$(now_ms)
+echo "  daemon restarted $((t_restart - t_kill)) ms after the kill"
+n_before=()
+for n in gai1 gai2 resolve dbus; do
+        n_before+=("$(wc -l <"$LABDIR/loop-$n.log")")
+done
+# Every loop gets member1 again from the restarted daemon.
+served_again() {
+        local i=0 n
+        for n in gai1 gai2 resolve dbus; do
+                awk -v skip="${n_before[$i]}" -v u="$U1" 'NR > skip && $4 == u { ok = 1 } END { exit !ok }' \
+                        "$LABDIR/loop-$n.log" || return 1
+                i=$((i + 1))
+        done
+}
+lab_wait_for 20 served_again || fail "the restarted daemon did not serve every loop within 20 s"
+pass "the restarted daemon serves every loop again"
+faults_loops_stop 25 || fail "a client process hung"
+pass "every client loop stopped when asked (no hung process)"
+
+# What each loop saw.  Allowed answers: member1 (daemon up) or the
+# documented daemon-down outcome of that client.
+check_loop() {
+        local name=$1 down_re=$2 total bad maxms down slow
+        total=$(wc -l <"$LABDIR/loop-$name.log")
+        bad=$(awk -v u="$U1" -v re="$down_re" '!($3 == 0 && $4 == u) && !(($3 " " $4) ~ re)' "$LABDIR/loop-$name.log")
+        [ -z "$bad" ] || fail "$name: unexpected answers: $(head -n 5 <<<"$bad")"
+        maxms=$(faults_loop_max_ms "$name")
+        [ "$maxms" -lt $((BOUND_MS + SLACK_MS)) ] ||
+                fail "$name: a lookup took $maxms ms (bound $BOUND_MS ms + $SLACK_MS ms slack)"
+        down=$(awk -v re="$down_re" '($3 " " $4) ~ re { n++ } END { print n + 0 }' "$LABDIR/loop-$name.log")
+        [ "$down" -gt 0 ] || fail "$name: no lookup saw the daemon down"
+        # SIGKILL closes the daemon's sockets: nobody waits for the bound.
+        slow=$(awk -v re="$down_re" '($3 " " $4) ~ re && $2 >= 1000 { n++ } END { print n + 0 }' "$LABDIR/loop-$name.log")
+        [ "$slow" -eq 0 ] || fail "$name: $slow daemon-down lookups took 1 s or more (expected UNAVAIL at once)"
+        pass "$name: $total lookups, $down with the daemon down, longest $maxms ms"
+}
+check_loop gai1 "^0 $A\$"
+check_loop gai2 "^0 $A\$"
+check_loop resolve '^3 '
+check_loop dbus '^1 org.freedesktop.DBus.Error.(ServiceUnknown|NoReply|NameHasNoOwner)$'
+daemon_alive
