@@ -75,6 +75,9 @@
 #define AARP_CACHE_SIZE_DEFAULT           65536u
 #define AARP_PROBES_IN_FLIGHT_DEFAULT     16384u
 #define AARP_MEMBER_PROBES_DEFAULT        16u    /* flow-label probes when an address turns out anycast; 0 disables */
+#define AARP_PROBE_RATE_LIMIT_DEFAULT     200u   /* fresh probes per second per non-root user */
+#define AARP_PROBE_RATE_BURST_DEFAULT     2000u
+#define AARP_REQUESTS_PER_CLIENT_DEFAULT  1024u  /* requests in flight per non-root user */
 
 /* Echo payload: 16 bytes of per-probe random nonce, checked on receipt. */
 #define AARP_NONCE_SIZE                   16u

@@ -25,6 +25,7 @@
 #include "aarp-def.h"
 #include "bus.h"
 #include "errors.h"
+#include "clients.h"
 #include "p2p.h"
 
 struct Bus {
@@ -34,18 +35,37 @@ struct Bus {
         AarpManager *manager;
         guint name_id;
         P2PServer *server;
+        Clients *clients;
+        const Config *config;
+        GHashTable *sender_uids; /* bus unique name -> uid; names are never reused */
         BusFatalCallback fatal;
         gpointer fatal_data;
 };
 
+#define SENDER_UIDS_MAX 4096u
+
 /* ---- one call, whichever transport ----------------------------------- */
 
-typedef struct {
+typedef struct Call Call;
+typedef void (*CallFunc)(Call *c);
+
+/* A method call from either transport: where to reply, who asked, and the
+ * arguments, kept until the caller's uid is known (on the bus that takes a
+ * question to the bus daemon, once per connection). */
+struct Call {
         Bus *bus;
         GDBusMethodInvocation *invocation; /* system bus */
         P2PPeer *peer;                     /* or peer-to-peer (a reference) */
         GDBusMessage *message;             /* its call message (a reference) */
-} Call;
+        uid_t uid;
+        gboolean counted; /* holds one of the user's in-flight slots */
+        CallFunc run;
+        gint32 ifindex, family;
+        guint64 flags;
+        GVariant *address, *member;
+        char *name;
+        gboolean all_members;
+};
 
 static Call *call_new_bus(Bus *b, GDBusMethodInvocation *invocation) {
         Call *c = g_new0(Call, 1);
@@ -65,9 +85,14 @@ static Call *call_new_peer(Bus *b, P2PPeer *peer, GDBusMessage *message) {
 }
 
 static void call_free(Call *c) {
+        if (c->counted)
+                clients_end_request(c->bus->clients, c->uid);
         if (c->peer)
                 p2p_peer_unref(c->peer);
         g_clear_object(&c->message);
+        g_clear_pointer(&c->address, g_variant_unref);
+        g_clear_pointer(&c->member, g_variant_unref);
+        g_free(c->name);
         g_free(c);
 }
 
@@ -115,6 +140,61 @@ static void call_return_new_error(Call *c, GQuark domain, int code, const char *
         call_return_error(c, error);
 }
 
+static void call_run(Call *c) {
+        if (!clients_begin_request(c->bus->clients, c->uid)) {
+                call_return_new_error(c, AARP_ERROR, AARP_E_LIMIT_EXCEEDED,
+                                      "too many requests in flight for uid %u (RequestsPerClient=%u)",
+                                      (unsigned) c->uid, c->bus->config->requests_per_client);
+                return;
+        }
+        c->counted = TRUE;
+        c->run(c);
+}
+
+static void on_sender_uid(GObject *source, GAsyncResult *res, gpointer user_data) {
+        Call *c = user_data;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+        guint32 uid;
+
+        if (!reply) {
+                call_return_new_error(c, AARP_ERROR, AARP_E_INTERNAL, "cannot tell who is calling: %s",
+                                      error->message);
+                return;
+        }
+        g_variant_get(reply, "(u)", &uid);
+        if (g_hash_table_size(c->bus->sender_uids) >= SENDER_UIDS_MAX)
+                g_hash_table_remove_all(c->bus->sender_uids);
+        g_hash_table_insert(c->bus->sender_uids, g_strdup(g_dbus_method_invocation_get_sender(c->invocation)),
+                            GUINT_TO_POINTER(uid));
+        c->uid = uid;
+        call_run(c);
+}
+
+/* Find out who is calling, then run @run.  Limits and root-only checks
+ * need the uid; on the bus it is asked once per connection. */
+static void call_start(Call *c, CallFunc run) {
+        const char *sender;
+        gpointer uid;
+
+        c->run = run;
+        if (c->peer) {
+                c->uid = p2p_peer_uid(c->peer);
+                call_run(c);
+                return;
+        }
+        sender = g_dbus_method_invocation_get_sender(c->invocation);
+        if (g_hash_table_lookup_extended(c->bus->sender_uids, sender, NULL, &uid)) {
+                c->uid = GPOINTER_TO_UINT(uid);
+                call_run(c);
+                return;
+        }
+        g_dbus_connection_call(g_dbus_method_invocation_get_connection(c->invocation), "org.freedesktop.DBus",
+                               "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixUser",
+                               g_variant_new("(s)", sender), G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, 5000,
+                               NULL, on_sender_uid, c);
+}
+
 /* ---- live statistics ------------------------------------------------- */
 
 typedef struct {
@@ -144,6 +224,7 @@ static void sync_stats(Bus *b) {
         aarp_manager_set_cache_invalidations(b->manager, s.cache_invalidations);
         aarp_manager_set_cache_refreshes(b->manager, s.cache_refreshes);
         aarp_manager_set_member_probes_sent(b->manager, s.member_probes_sent);
+        aarp_manager_set_requests_rejected(b->manager, clients_rejected(b->clients));
 }
 
 static GVariant *stats_get_property(GDBusConnection *connection, const char *sender,
@@ -201,11 +282,33 @@ static GVariant *bytes_variant(const void *data, gsize len) {
 
 /* ---- ResolveAddress, ResolveAddressMembers --------------------------- */
 
+/* Members @c's user reported as failed are left out of its answers (see
+ * InvalidateAddress); if every member was reported, all are kept: an
+ * answer that may fail beats none. */
+static unsigned filter_members(Call *c, const AddressAnswer *answer, const Member **ret) {
+        uint64_t now = (uint64_t) g_get_monotonic_time();
+        unsigned n = 0;
+
+        for (unsigned i = 0; i < answer->n_members; i++)
+                if (!clients_avoids(c->bus->clients, c->uid, &answer->members[i].address, now))
+                        ret[n++] = &answer->members[i];
+        if (n == 0)
+                for (unsigned i = 0; i < answer->n_members; i++)
+                        ret[n++] = &answer->members[i];
+        return n;
+}
+
 static void on_address_resolved(const AddressAnswer *answer, const GError *error, gpointer user_data) {
         Call *c = user_data;
+        const Member *kept[AARP_MEMBERS_MAX];
 
-        if (error)
+        if (error) {
                 call_return_error(c, error);
+                return;
+        }
+        if (clients_has_avoid_list(c->bus->clients, c->uid) && filter_members(c, answer, kept) > 0)
+                call_return(c, g_variant_new("(@aytut)", bytes_variant(&kept[0]->address, 16), answer->flags,
+                                             answer->ttl_sec, kept[0]->rtt_usec));
         else
                 call_return(c, g_variant_new("(@aytut)", bytes_variant(&answer->unicast, 16), answer->flags,
                                              answer->ttl_sec, answer->rtt_usec));
@@ -219,18 +322,24 @@ static void on_members_resolved(const AddressAnswer *answer, const GError *error
                 call_return_error(c, error);
                 return;
         }
+        const Member *kept[AARP_MEMBERS_MAX];
+        unsigned n = filter_members(c, answer, kept);
+
         g_variant_builder_init(&builder, G_VARIANT_TYPE("a(ayt)"));
-        for (unsigned i = 0; i < answer->n_members; i++)
-                g_variant_builder_add(&builder, "(@ayt)", bytes_variant(&answer->members[i].address, 16),
-                                      (guint64) answer->members[i].rtt_usec);
+        for (unsigned i = 0; i < n; i++)
+                g_variant_builder_add(&builder, "(@ayt)", bytes_variant(&kept[i]->address, 16),
+                                      (guint64) kept[i]->rtt_usec);
         call_return(c, g_variant_new("(a(ayt)tu)", &builder, answer->flags, answer->ttl_sec));
 }
 
 /* Both methods: same arguments, same checks. */
-static void resolve_address(Call *c, gint32 ifindex, GVariant *address, guint64 flags, gboolean all_members) {
+static void run_resolve_address(Call *c) {
         g_autoptr(GError) error = NULL;
         gsize len = 0;
-        const guint8 *bytes = g_variant_get_fixed_array(address, &len, 1);
+        const guint8 *bytes = g_variant_get_fixed_array(c->address, &len, 1);
+        gint32 ifindex = c->ifindex;
+        guint64 flags = c->flags;
+        gboolean all_members = c->all_members;
         struct in6_addr a;
 
         if (!validate_flags(flags, &error) || !validate_ifindex(ifindex, &error)) {
@@ -255,6 +364,14 @@ static void resolve_address(Call *c, gint32 ifindex, GVariant *address, guint64 
                 return;
         }
         memcpy(&a, bytes, 16);
+        if (resolver_would_probe(c->bus->resolver, ifindex, &a, flags) &&
+            !clients_take_probe(c->bus->clients, c->uid, (uint64_t) g_get_monotonic_time())) {
+                call_return_new_error(c, AARP_ERROR, AARP_E_LIMIT_EXCEEDED,
+                                      "uid %u sent more than ProbeRateLimit=%u fresh probes per second; "
+                                      "try again later",
+                                      (unsigned) c->uid, c->bus->config->probe_rate_limit);
+                return;
+        }
         if (all_members)
                 resolver_resolve_address(c->bus->resolver, ifindex, &a, flags | RESOLVER_FLAG_ALL_MEMBERS,
                                          on_members_resolved, c);
@@ -273,18 +390,32 @@ static void on_name_resolved(GArray *addresses, const char *canonical, uint64_t 
                 call_return_error(c, error);
                 return;
         }
-        g_variant_builder_init(&builder, G_VARIANT_TYPE("a(iiay)"));
-        for (guint i = 0; i < addresses->len; i++) {
-                const NameAddress *a = &g_array_index(addresses, NameAddress, i);
+        gboolean filter = clients_has_avoid_list(c->bus->clients, c->uid);
+        uint64_t now = (uint64_t) g_get_monotonic_time();
+        guint kept = 0;
 
-                g_variant_builder_add(&builder, "(ii@ay)", a->ifindex, a->family,
-                                      bytes_variant(a->address, a->family == AF_INET ? 4 : 16));
-        }
+        g_variant_builder_init(&builder, G_VARIANT_TYPE("a(iiay)"));
+        for (int pass = 0; pass < 2 && kept == 0; pass++)
+                for (guint i = 0; i < addresses->len; i++) {
+                        const NameAddress *a = &g_array_index(addresses, NameAddress, i);
+
+                        /* First pass leaves out members this user reported
+                         * as failed; if that leaves nothing, keep all. */
+                        if (pass == 0 && filter && a->family == AF_INET6 &&
+                            clients_avoids(c->bus->clients, c->uid, a->address, now))
+                                continue;
+                        g_variant_builder_add(&builder, "(ii@ay)", a->ifindex, a->family,
+                                              bytes_variant(a->address, a->family == AF_INET ? 4 : 16));
+                        kept++;
+                }
         call_return(c, g_variant_new("(a(iiay)st)", &builder, canonical, flags));
 }
 
-static void resolve_hostname(Call *c, gint32 ifindex, const char *name, gint32 family, guint64 flags) {
+static void run_resolve_hostname(Call *c) {
         g_autoptr(GError) error = NULL;
+        gint32 ifindex = c->ifindex, family = c->family;
+        guint64 flags = c->flags;
+        const char *name = c->name;
 
         if (!validate_flags(flags, &error) || !validate_ifindex(ifindex, &error) ||
             !names_validate(name, &error)) {
@@ -300,87 +431,123 @@ static void resolve_hostname(Call *c, gint32 ifindex, const char *name, gint32 f
 
 /* ---- root-only methods ----------------------------------------------- */
 
-typedef void (*PrivilegedAction)(Bus *b);
+/* Root only.  The bus policy says so too; checking here also covers the
+ * peer-to-peer socket, which no policy guards. */
+static gboolean require_root(Call *c) {
+        if (c->uid == 0)
+                return TRUE;
+        call_return_new_error(c, AARP_ERROR, AARP_E_ACCESS_DENIED, "only root may do this");
+        return FALSE;
+}
 
-typedef struct {
-        Call *call;
-        PrivilegedAction action;
-} PrivilegedCall;
-
-static void privileged_finish(Call *c, PrivilegedAction action, gboolean allowed) {
-        if (!allowed) {
-                call_return_new_error(c, AARP_ERROR, AARP_E_ACCESS_DENIED, "only root may do this");
+static void run_flush_caches(Call *c) {
+        if (!require_root(c))
                 return;
-        }
-        action(c->bus);
+        resolver_flush(c->bus->resolver);
+        if (c->bus->names)
+                names_flush(c->bus->names);
+        g_message("caches flushed on request");
         call_return(c, g_variant_new("()"));
 }
 
-static void on_caller_uid(GObject *source, GAsyncResult *res, gpointer user_data) {
-        PrivilegedCall *pc = user_data;
-        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, NULL);
-        guint32 uid = 1;
-
-        if (reply)
-                g_variant_get(reply, "(u)", &uid);
-        privileged_finish(pc->call, pc->action, reply && uid == 0);
-        g_free(pc);
+static void run_reset_statistics(Call *c) {
+        if (!require_root(c))
+                return;
+        resolver_reset_stats(c->bus->resolver);
+        call_return(c, g_variant_new("()"));
 }
 
-/* Root only.  The bus policy says so too; checking here also covers the
- * peer-to-peer socket, which no policy guards. */
-static void run_privileged(Call *c, PrivilegedAction action) {
-        if (c->peer) {
-                privileged_finish(c, action, p2p_peer_uid(c->peer) == 0);
+/* InvalidateAddress: root's report drops the cached answer for everyone
+ * and re-probes; anyone else's only changes the answers that user gets. */
+static void run_invalidate_address(Call *c) {
+        g_autoptr(GError) error = NULL;
+        gsize alen = 0, mlen = 0;
+        const guint8 *a = g_variant_get_fixed_array(c->address, &alen, 1);
+        const guint8 *m = g_variant_get_fixed_array(c->member, &mlen, 1);
+        struct in6_addr address, member;
+        gboolean done;
+
+        if (!validate_ifindex(c->ifindex, &error)) {
+                call_return_error(c, error);
                 return;
         }
-        PrivilegedCall *pc = g_new0(PrivilegedCall, 1);
-        pc->call = c;
-        pc->action = action;
-        g_dbus_connection_call(g_dbus_method_invocation_get_connection(c->invocation), "org.freedesktop.DBus",
-                               "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixUser",
-                               g_variant_new("(s)", g_dbus_method_invocation_get_sender(c->invocation)),
-                               G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, 5000, NULL, on_caller_uid, pc);
-}
-
-static void do_flush(Bus *b) {
-        resolver_flush(b->resolver);
-        if (b->names)
-                names_flush(b->names);
-        g_message("caches flushed on request");
-}
-
-static void do_reset(Bus *b) {
-        resolver_reset_stats(b->resolver);
+        if (alen != 16 || mlen != 16) {
+                call_return_new_error(c, AARP_ERROR, AARP_E_INVALID_ADDRESS,
+                                      "address and member must be 16 bytes, got %zu and %zu", alen, mlen);
+                return;
+        }
+        memcpy(&address, a, 16);
+        memcpy(&member, m, 16);
+        if (c->uid == 0) {
+                if (!resolver_would_probe(c->bus->resolver, c->ifindex, &address, AARP_FLAG_NO_CACHE)) {
+                        call_return(c, g_variant_new("(b)", FALSE));
+                        return;
+                }
+                done = resolver_invalidate_member(c->bus->resolver, c->ifindex, &address, &member);
+        } else {
+                uint64_t now = (uint64_t) g_get_monotonic_time();
+                clients_avoid(c->bus->clients, c->uid, &member,
+                              now + (uint64_t) c->bus->config->anycast_ttl_sec * G_USEC_PER_SEC);
+                done = TRUE;
+        }
+        call_return(c, g_variant_new("(b)", done));
 }
 
 /* ---- system bus: the skeleton's handlers ----------------------------- */
 
 static gboolean handle_resolve_address(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
                                        GVariant *address, guint64 flags, Bus *b) {
-        resolve_address(call_new_bus(b, invocation), ifindex, address, flags, FALSE);
+        Call *c = call_new_bus(b, invocation);
+
+        c->ifindex = ifindex;
+        c->address = g_variant_ref(address);
+        c->flags = flags;
+        call_start(c, run_resolve_address);
         return TRUE;
 }
 
 static gboolean handle_resolve_address_members(AarpManager *m, GDBusMethodInvocation *invocation,
                                                gint32 ifindex, GVariant *address, guint64 flags, Bus *b) {
-        resolve_address(call_new_bus(b, invocation), ifindex, address, flags, TRUE);
+        Call *c = call_new_bus(b, invocation);
+
+        c->ifindex = ifindex;
+        c->address = g_variant_ref(address);
+        c->flags = flags;
+        c->all_members = TRUE;
+        call_start(c, run_resolve_address);
         return TRUE;
 }
 
 static gboolean handle_resolve_hostname(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
                                         const char *name, gint32 family, guint64 flags, Bus *b) {
-        resolve_hostname(call_new_bus(b, invocation), ifindex, name, family, flags);
+        Call *c = call_new_bus(b, invocation);
+
+        c->ifindex = ifindex;
+        c->name = g_strdup(name);
+        c->family = family;
+        c->flags = flags;
+        call_start(c, run_resolve_hostname);
+        return TRUE;
+}
+
+static gboolean handle_invalidate_address(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
+                                          GVariant *address, GVariant *member, Bus *b) {
+        Call *c = call_new_bus(b, invocation);
+
+        c->ifindex = ifindex;
+        c->address = g_variant_ref(address);
+        c->member = g_variant_ref(member);
+        call_start(c, run_invalidate_address);
         return TRUE;
 }
 
 static gboolean handle_flush_caches(AarpManager *m, GDBusMethodInvocation *invocation, Bus *b) {
-        run_privileged(call_new_bus(b, invocation), do_flush);
+        call_start(call_new_bus(b, invocation), run_flush_caches);
         return TRUE;
 }
 
 static gboolean handle_reset_statistics(AarpManager *m, GDBusMethodInvocation *invocation, Bus *b) {
-        run_privileged(call_new_bus(b, invocation), do_reset);
+        call_start(call_new_bus(b, invocation), run_reset_statistics);
         return TRUE;
 }
 
@@ -472,28 +639,21 @@ static void on_peer_call(P2PPeer *peer, GDBusMessage *message, gpointer user_dat
                 return;
         }
 
-        if (g_strcmp0(member, "ResolveAddress") == 0 && strcmp(sig, "(iayt)") == 0) {
-                gint32 ifindex;
-                guint64 flags;
-                g_autoptr(GVariant) address = NULL;
-                g_variant_get(body, "(i@ayt)", &ifindex, &address, &flags);
-                resolve_address(c, ifindex, address, flags, FALSE);
-        } else if (g_strcmp0(member, "ResolveAddressMembers") == 0 && strcmp(sig, "(iayt)") == 0) {
-                gint32 ifindex;
-                guint64 flags;
-                g_autoptr(GVariant) address = NULL;
-                g_variant_get(body, "(i@ayt)", &ifindex, &address, &flags);
-                resolve_address(c, ifindex, address, flags, TRUE);
+        if ((g_strcmp0(member, "ResolveAddress") == 0 || g_strcmp0(member, "ResolveAddressMembers") == 0) &&
+            strcmp(sig, "(iayt)") == 0) {
+                g_variant_get(body, "(i@ayt)", &c->ifindex, &c->address, &c->flags);
+                c->all_members = strcmp(member, "ResolveAddressMembers") == 0;
+                call_start(c, run_resolve_address);
         } else if (g_strcmp0(member, "ResolveHostname") == 0 && strcmp(sig, "(isit)") == 0) {
-                gint32 ifindex, family;
-                guint64 flags;
-                const char *name;
-                g_variant_get(body, "(i&sit)", &ifindex, &name, &family, &flags);
-                resolve_hostname(c, ifindex, name, family, flags);
+                g_variant_get(body, "(isit)", &c->ifindex, &c->name, &c->family, &c->flags);
+                call_start(c, run_resolve_hostname);
+        } else if (g_strcmp0(member, "InvalidateAddress") == 0 && strcmp(sig, "(iayay)") == 0) {
+                g_variant_get(body, "(i@ay@ay)", &c->ifindex, &c->address, &c->member);
+                call_start(c, run_invalidate_address);
         } else if (g_strcmp0(member, "FlushCaches") == 0 && strcmp(sig, "()") == 0)
-                run_privileged(c, do_flush);
+                call_start(c, run_flush_caches);
         else if (g_strcmp0(member, "ResetStatistics") == 0 && strcmp(sig, "()") == 0)
-                run_privileged(c, do_reset);
+                call_start(c, run_reset_statistics);
         else if (g_dbus_interface_info_lookup_method(aarp_manager_interface_info(), member ? member : ""))
                 call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
                                       "wrong signature %s for %s", sig, member);
@@ -520,13 +680,16 @@ static void on_system_closed(GDBusConnection *c, gboolean remote, GError *error,
         b->fatal("the system bus connection was closed", b->fatal_data);
 }
 
-Bus *bus_new(Resolver *resolver, Names *names, const char *runtime_dir, BusFatalCallback fatal,
-             gpointer user_data, GError **error) {
+Bus *bus_new(Resolver *resolver, Names *names, const Config *config, const char *runtime_dir,
+             BusFatalCallback fatal, gpointer user_data, GError **error) {
         g_autoptr(Bus) b = g_new0(Bus, 1);
         g_autofree char *socket_path = NULL;
 
         b->resolver = resolver;
         b->names = names;
+        b->config = config;
+        b->clients = clients_new(config->probe_rate_limit, config->probe_rate_burst, config->requests_per_client);
+        b->sender_uids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         b->fatal = fatal;
         b->fatal_data = user_data;
         b->manager = g_object_new(stats_skeleton_get_type(), NULL);
@@ -535,6 +698,7 @@ Bus *bus_new(Resolver *resolver, Names *names, const char *runtime_dir, BusFatal
         g_signal_connect(b->manager, "handle-resolve-address-members",
                          G_CALLBACK(handle_resolve_address_members), b);
         g_signal_connect(b->manager, "handle-resolve-hostname", G_CALLBACK(handle_resolve_hostname), b);
+        g_signal_connect(b->manager, "handle-invalidate-address", G_CALLBACK(handle_invalidate_address), b);
         g_signal_connect(b->manager, "handle-flush-caches", G_CALLBACK(handle_flush_caches), b);
         g_signal_connect(b->manager, "handle-reset-statistics", G_CALLBACK(handle_reset_statistics), b);
         sync_stats(b);
@@ -583,5 +747,14 @@ void bus_free(Bus *b) {
                 g_dbus_connection_flush_sync(b->system, NULL, NULL);
                 g_object_unref(b->system);
         }
+        clients_free(b->clients);
+        if (b->sender_uids)
+                g_hash_table_destroy(b->sender_uids);
         g_free(b);
+}
+
+void bus_set_config(Bus *b, const Config *config) {
+        b->config = config;
+        clients_set_limits(b->clients, config->probe_rate_limit, config->probe_rate_burst,
+                           config->requests_per_client);
 }

@@ -20,8 +20,11 @@ typedef void (*BusFatalCallback)(const char *why, gpointer user_data);
 
 /* Connect to the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured), export the
  * manager, request the bus name, and listen on @runtime_dir/io.socket.
- * @resolver and @names are borrowed. NULL with @error on failure. */
-Bus *bus_new(Resolver *resolver, Names *names, const char *runtime_dir, BusFatalCallback fatal,
-             gpointer user_data, GError **error);
+ * @resolver, @names and @config are borrowed. NULL with @error on failure. */
+Bus *bus_new(Resolver *resolver, Names *names, const Config *config, const char *runtime_dir,
+             BusFatalCallback fatal, gpointer user_data, GError **error);
+
+/* Apply a reloaded configuration (per-user limits); @config is borrowed. */
+void bus_set_config(Bus *b, const Config *config);
 void bus_free(Bus *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Bus, bus_free)

@@ -110,6 +110,21 @@ void cache_insert(Cache *c, const struct in6_addr *address, int ifindex, const M
         evict_to(c, c->max_entries);
 }
 
+const CacheEntry *cache_peek(const Cache *c, const struct in6_addr *address, int ifindex, uint64_t now_usec) {
+        CacheKey k = { .address = *address, .ifindex = ifindex };
+        const CacheEntry *e = g_hash_table_lookup(c->entries, &k);
+
+        return e && now_usec < e->expiry_usec ? e : NULL;
+}
+
+void cache_remove(Cache *c, const struct in6_addr *address, int ifindex) {
+        CacheKey k = { .address = *address, .ifindex = ifindex };
+        CacheEntry *e = g_hash_table_lookup(c->entries, &k);
+
+        if (e)
+                entry_remove(c, e);
+}
+
 void cache_flush(Cache *c) {
         g_hash_table_remove_all(c->entries);
         g_queue_init(&c->lru);

@@ -59,6 +59,13 @@ const CacheEntry *cache_lookup(Cache *c, const struct in6_addr *address, int ifi
 void cache_insert(Cache *c, const struct in6_addr *address, int ifindex, const Member *members,
                   unsigned n_members, uint64_t flags, uint32_t ttl_sec, uint64_t now_usec);
 
+/* The fresh entry for (@address, @ifindex) at @now_usec, or NULL, without
+ * side effects: no counters, no LRU update, nothing dropped. */
+const CacheEntry *cache_peek(const Cache *c, const struct in6_addr *address, int ifindex, uint64_t now_usec);
+
+/* Drop the entry for (@address, @ifindex), if any. */
+void cache_remove(Cache *c, const struct in6_addr *address, int ifindex);
+
 void cache_flush(Cache *c);
 guint cache_size(const Cache *c);
 uint64_t cache_hits(const Cache *c);

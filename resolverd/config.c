@@ -28,6 +28,9 @@ Config *config_new_default(void) {
         c->cache_size = AARP_CACHE_SIZE_DEFAULT;
         c->probes_in_flight = AARP_PROBES_IN_FLIGHT_DEFAULT;
         c->member_probes = AARP_MEMBER_PROBES_DEFAULT;
+        c->probe_rate_limit = AARP_PROBE_RATE_LIMIT_DEFAULT;
+        c->probe_rate_burst = AARP_PROBE_RATE_BURST_DEFAULT;
+        c->requests_per_client = AARP_REQUESTS_PER_CLIENT_DEFAULT;
         c->probe_addresses = PROBE_ADDRESSES_ALL;
         c->probe_socket = PROBE_SOCKET_AUTO;
         c->anycast_prefixes = g_array_new(FALSE, FALSE, sizeof(Prefix));
@@ -239,6 +242,36 @@ static gboolean parse_member_probes(Config *c, const char *v, const char **why) 
         return TRUE;
 }
 
+static gboolean parse_probe_rate_limit(Config *c, const char *v, const char **why) {
+        uint64_t n;
+
+        *why = "expected a number of probes per second from 0 (no limit) to 1000000";
+        if (!parse_uint(v, 0, 1000000, &n))
+                return FALSE;
+        c->probe_rate_limit = (uint32_t) n;
+        return TRUE;
+}
+
+static gboolean parse_probe_rate_burst(Config *c, const char *v, const char **why) {
+        uint64_t n;
+
+        *why = "expected a number from 1 to 1000000";
+        if (!parse_uint(v, 1, 1000000, &n))
+                return FALSE;
+        c->probe_rate_burst = (uint32_t) n;
+        return TRUE;
+}
+
+static gboolean parse_requests_per_client(Config *c, const char *v, const char **why) {
+        uint64_t n;
+
+        *why = "expected a number from 0 (no limit) to 1000000";
+        if (!parse_uint(v, 0, 1000000, &n))
+                return FALSE;
+        c->requests_per_client = (uint32_t) n;
+        return TRUE;
+}
+
 static gboolean parse_probe_addresses(Config *c, const char *v, const char **why) {
         *why = "expected 'all' or 'anycast-only'";
         if (strcmp(v, "all") == 0)
@@ -297,6 +330,9 @@ static const struct {
         { "CacheSize", parse_cache_size },
         { "ProbesInFlight", parse_probes_in_flight },
         { "MemberProbes", parse_member_probes },
+        { "ProbeRateLimit", parse_probe_rate_limit },
+        { "ProbeRateBurst", parse_probe_rate_burst },
+        { "RequestsPerClient", parse_requests_per_client },
         { "ProbeAddresses", parse_probe_addresses },
         { "AnycastPrefixes", parse_anycast_prefixes },
         { "ProbeSocket", parse_probe_socket },

@@ -36,6 +36,9 @@ typedef struct {
         uint32_t cache_size;
         uint32_t probes_in_flight;
         uint32_t member_probes;   /* flow-label probes per anycast discovery, 0 = off */
+        uint32_t probe_rate_limit; /* fresh probes per second per user, 0 = off */
+        uint32_t probe_rate_burst;
+        uint32_t requests_per_client; /* in flight per user, 0 = off */
         ProbeAddresses probe_addresses;
         ProbeSocketKind probe_socket;
         GArray *anycast_prefixes; /* of Prefix */

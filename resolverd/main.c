@@ -30,6 +30,7 @@ typedef struct {
         Config *config;
         Resolver *resolver;
         Names *names;
+        Bus *bus;
         int exit_code;
         gboolean log_level_forced;
         GLogLevelFlags forced_level;
@@ -53,6 +54,8 @@ static gboolean on_hup(gpointer user_data) {
                 return G_SOURCE_CONTINUE;
         }
         resolver_set_config(d->resolver, c);
+        if (d->bus)
+                bus_set_config(d->bus, c);
         config_free(d->config);
         d->config = c;
         log_set_threshold(d->log_level_forced ? d->forced_level : c->log_level);
@@ -162,13 +165,14 @@ int main(int argc, char **argv) {
                 goto out;
         }
         d.names = names;
-        bus = bus_new(d.resolver, names, runtime_dir, on_fatal, &d, &error);
+        bus = bus_new(d.resolver, names, d.config, runtime_dir, on_fatal, &d, &error);
         if (!bus) {
                 g_critical("%s", error->message);
                 d.exit_code = EXIT_FAILURE;
                 goto out;
         }
 
+        d.bus = bus;
         g_unix_signal_add(SIGTERM, on_term, &d);
         g_unix_signal_add(SIGINT, on_term, &d);
         g_unix_signal_add(SIGHUP, on_hup, &d);
@@ -181,6 +185,7 @@ out:
         /* Names first: it fails its lookups in flight, and their replies
          * still need the bus connections. */
         d.names = NULL;
+        d.bus = NULL;
         g_clear_pointer(&names, names_free);
         g_clear_pointer(&bus, bus_free);
         g_clear_pointer(&netlink, netlink_watch_free);

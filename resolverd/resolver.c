@@ -63,6 +63,7 @@ struct Resolver {
         uint64_t invalidations;
         uint64_t refreshes;
         uint64_t members_found;
+        uint64_t invalidated_members;
 };
 
 static guint key_hash(gconstpointer p) {
@@ -377,6 +378,37 @@ void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *a
         g_array_append_val(all_members ? pd->member_waiters : pd->waiters, w);
 }
 
+gboolean resolver_would_probe(Resolver *r, int ifindex, const struct in6_addr *address, uint64_t flags) {
+        CacheKey key = { .address = *address, .ifindex = ifindex };
+
+        if (!addr_should_probe(address, r->config) || (IN6_IS_ADDR_LINKLOCAL(address) && ifindex <= 0))
+                return FALSE;
+        if (g_hash_table_contains(r->pending, &key))
+                return FALSE;
+        return (flags & AARP_FLAG_NO_CACHE) ||
+               !cache_peek(r->cache, address, ifindex, (uint64_t) g_get_monotonic_time());
+}
+
+gboolean resolver_invalidate_member(Resolver *r, int ifindex, const struct in6_addr *address,
+                                    const struct in6_addr *member) {
+        CacheKey key = { .address = *address, .ifindex = ifindex };
+        const CacheEntry *e = cache_peek(r->cache, address, ifindex, (uint64_t) g_get_monotonic_time());
+        gboolean listed = FALSE, was_anycast;
+
+        if (!e)
+                return FALSE;
+        for (unsigned i = 0; i < e->n_members && !listed; i++)
+                listed = memcmp(&e->members[i].address, member, 16) == 0;
+        if (!listed)
+                return FALSE;
+        was_anycast = (e->flags & AARP_FLAG_ANYCAST) != 0;
+        cache_remove(r->cache, address, ifindex);
+        r->invalidated_members++;
+        if (!g_hash_table_contains(r->pending, &key))
+                pending_start(r, &key, was_anycast);
+        return TRUE;
+}
+
 void resolver_get_stats(const Resolver *r, ResolverStats *ret) {
         const ProberStats *ps = prober_get_stats(r->prober);
 
@@ -393,6 +425,7 @@ void resolver_get_stats(const Resolver *r, ResolverStats *ret) {
                 .cache_refreshes = r->refreshes,
                 .member_probes_sent = ps->labelled_sent,
                 .members_found = r->members_found,
+                .invalidated_members = r->invalidated_members,
         };
 }
 
@@ -403,4 +436,5 @@ void resolver_reset_stats(Resolver *r) {
         r->invalidations = 0;
         r->refreshes = 0;
         r->members_found = 0;
+        r->invalidated_members = 0;
 }

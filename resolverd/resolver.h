@@ -70,6 +70,20 @@ void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *a
                               uint64_t flags, ResolverAddressCallback callback,
                               gpointer user_data);
 
+/* TRUE if resolver_resolve_address() with these arguments would send a
+ * fresh probe now (not cached, not being probed, an address we probe).
+ * No side effects; bus.c uses it to charge per-user probe budgets. */
+gboolean resolver_would_probe(Resolver *r, int ifindex, const struct in6_addr *address, uint64_t flags);
+
+/* A client saw @member, a member of @address, fail (e.g. a refused or timed
+ * out connection).  If the cached answer for (@address, @ifindex) lists
+ * @member, drop that answer and re-probe at once (with member discovery),
+ * so the next lookup gets the members that still answer.  Returns TRUE if
+ * it did; FALSE if nothing cached matched (a stale or bogus report changes
+ * nothing). */
+gboolean resolver_invalidate_member(Resolver *r, int ifindex, const struct in6_addr *address,
+                                    const struct in6_addr *member);
+
 /* Drop every cached answer (FlushCaches, route changes). Probes in flight
  * finish, but their results are not cached. */
 void resolver_flush(Resolver *r);
@@ -87,6 +101,7 @@ typedef struct {
         uint64_t cache_refreshes;      /* background re-probes started */
         uint64_t member_probes_sent;   /* flow-label discovery probes */
         uint64_t members_found;        /* extra members discovered */
+        uint64_t invalidated_members;  /* InvalidateAddress reports acted on */
 } ResolverStats;
 
 void resolver_get_stats(const Resolver *r, ResolverStats *ret_stats);

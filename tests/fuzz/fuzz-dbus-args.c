@@ -173,7 +173,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         g_autofree char *resolv = g_build_filename(tmpdir, "resolv.conf", NULL);
         names = names_new(resolver, hosts, resolv, &error);
         FUZZ_CHECK(names);
-        bus = bus_new(resolver, names, tmpdir, on_fatal, NULL, &error);
+        bus = bus_new(resolver, names, config, tmpdir, on_fatal, NULL, &error);
         if (!bus) {
                 fprintf(stderr, "fuzz-dbus-args: bus_new: %s\n", error->message);
                 exit(1);
