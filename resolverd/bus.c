@@ -478,13 +478,9 @@ static void run_invalidate_address(Call *c) {
         }
         memcpy(&address, a, 16);
         memcpy(&member, m, 16);
-        if (c->uid == 0) {
-                if (!resolver_would_probe(c->bus->resolver, c->ifindex, &address, AARP_FLAG_NO_CACHE)) {
-                        call_return(c, g_variant_new("(b)", FALSE));
-                        return;
-                }
+        if (c->uid == 0)
                 done = resolver_invalidate_member(c->bus->resolver, c->ifindex, &address, &member);
-        } else {
+        else {
                 uint64_t now = (uint64_t) g_get_monotonic_time();
                 clients_avoid(c->bus->clients, c->uid, &member,
                               now + (uint64_t) c->bus->config->anycast_ttl_sec * G_USEC_PER_SEC);
