@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+#
+# tests/integration/faults-bus-restart.sh (issue 6, item 4): the system bus
+# goes away under aarp-resolved (the lab's dbus-daemon killed, a new one
+# started on the same address).  The chosen behaviour (README: "1 if it
+# cannot start or loses the bus"): the daemon does not try to reconnect,
+# it logs "the system bus connection was closed; exiting" and exits with
+# status 1 at once, so that its supervisor restarts it (the unit has
+# Restart=on-failure; D-Bus clients re-find the name on the new bus).
+# Checked: exit status 1 within a bounded wait, that log line, and a
+# restarted daemon serving on the new bus and on io.socket.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+source "$AARP_SOURCE_ROOT/tests/lab/lab-faults.sh"
+
+lab_up
+lab_start_daemon
+expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER1_ADDR" ANYCAST
+pid=$LAB_DAEMON_PID
+
+kill -KILL "$LAB_BUS_PID"
+t0=$(now_ms)
+faults_bus_restart
+echo "  the bus was killed and a new one started on $DBUS_SYSTEM_BUS_ADDRESS"
+lab_wait_for 10 lab_pid_gone "$pid" || fail "the daemon still runs 10 s after its bus went away"
+rc=0
+wait "$pid" || rc=$?
+LAB_DAEMON_PID=
+dt=$(($(now_ms) - t0))
+[ "$rc" -eq 1 ] || fail "after losing the bus the daemon exited $rc, expected 1 (failure, for its supervisor)"
+grep -q 'error: the system bus connection was closed; exiting' "$LABDIR/daemon.log" ||
+        fail "no 'the system bus connection was closed; exiting' in the daemon's log: $(tail -n 5 "$LABDIR/daemon.log")"
+pass "bus lost: the daemon exited with status 1 within $dt ms and said why"
+
+# What the supervisor does next.
+lab_start_daemon
+expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER1_ADDR" ANYCAST
+out=$(LAB_DBUS_PEER="unix:path=$LABDIR/run/io.socket" lab_client "$LAB_DBUS_BIN" call ResolveAddress \
+        "(0, [byte $(lab_addr_bytes "$LAB_ANYCAST" | cut -d' ' -f2- | sed 's/ /, /g')], uint64 0)") ||
+        fail "the restarted daemon does not answer on io.socket: $out"
+pass "restarted on the new bus: serves on the bus and on io.socket"
+daemon_alive
