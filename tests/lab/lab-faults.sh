@@ -34,7 +34,7 @@
 #                                 SECONDS: a hung client
 #   faults_loop_max_ms NAME       longest lookup of a loop
 #   faults_member_down NAME / faults_member_up NAME
-#                                 take a member's link down (no echo replies:
+#                                 make a member unreachable (no echo replies:
 #                                 the kernel answers them, so the member must
 #                                 become unreachable, not merely lose its
 #                                 lab-member process) / bring it back
@@ -210,10 +210,15 @@ faults_loop_max_ms() {
         awk 'BEGIN { m = 0 } $2 > m { m = $2 } END { print m }' "$LABDIR/loop-$1.log"
 }
 
-# Bring NAME's only link down; the router's veth to it loses carrier.
-faults_member_down() { ip -n "$LAB_PREFIX$1" link set eth0 down; }
+# Make NAME unreachable: its default route (the only way back to the
+# client) becomes a blackhole, so whatever its kernel would answer - echo
+# replies, SYN-ACKs - is discarded on the spot, like a dead host's silence;
+# faults_member_up restores the route.  (Taking its link down would do
+# too, but the kernel then forgets the member's anycast membership, and it
+# would not come back as a member.  The lab has no nftables.)
+faults_member_down() { ip -n "$LAB_PREFIX$1" -6 route replace blackhole default; }
 faults_member_up() {
-        ip -n "$LAB_PREFIX$1" link set eth0 up
-        ip -n "$LAB_PREFIX$1" -6 route replace default via \
-                "$([ "$1" = member1 ] && echo "$LAB_ROUTER_MEMBER1_ADDR" || echo "$LAB_ROUTER_MEMBER2_ADDR")"
+        local gw=$LAB_ROUTER_MEMBER1_ADDR
+        [ "$1" = member1 ] || gw=$LAB_ROUTER_MEMBER2_ADDR
+        ip -n "$LAB_PREFIX$1" -6 route replace default via "$gw" dev eth0
 }
