@@ -20,7 +20,7 @@
  *   byte 0 % 4: 0 ResolveAddress (iayt), 1 ResolveHostname (isit),
  *               2 either of them with a signature taken from the input,
  *               3 FlushCaches or ResetStatistics with whatever body;
- *   the rest: [signature NUL] body bytes.
+ *   the rest: [D-Bus signature of the body NUL] body bytes.
  * The reply is waited for and checked against what the API documents.
  */
 #include <errno.h>
@@ -248,10 +248,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         in.size -= (size_t) (nul - in.data) + 1;
                         in.data = nul + 1;
                 }
-                /* A body is always a tuple; anything else GDBus would not
-                 * let us send in the first place. */
-                if (!g_variant_type_string_is_valid(signature) || signature[0] != '(')
+                /* The input names the body's D-Bus signature; the body is
+                 * the tuple of it.  Anything that is no D-Bus signature
+                 * (GVariant-only types such as maybe or indefinite ones)
+                 * could not come off the wire. */
+                if (!g_variant_is_signature(signature))
                         return 0;
+                {
+                        char *tuple = g_strdup_printf("(%s)", signature);
+                        g_free(signature);
+                        signature = tuple;
+                }
                 type = signature;
                 break;
         }
