@@ -29,6 +29,8 @@
  *       Exits with CMD's status.
  *
  * Every answer is checked: a failed call fails the run (exit 1).
+ * $BENCH_GAP_MS (resolve, hostname): pause between samples, so that a
+ * sample does not meet the previous one's member discovery still running.
  */
 #include <arpa/inet.h>
 #include <dbus/dbus.h>
@@ -39,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -86,6 +89,14 @@ static int parse_addr(const char *s, struct in6_addr *ret) {
         return 0;
 }
 
+/* Sleep $BENCH_GAP_MS milliseconds, if set, before every sample but the first. */
+static void gap(unsigned i) {
+        const char *g = getenv("BENCH_GAP_MS");
+
+        if (i > 0 && g && atoi(g) > 0)
+                usleep((useconds_t)atoi(g) * 1000u);
+}
+
 static int do_resolve(const char *addr_s, unsigned count, const char *mode) {
         bool nocache = mode && strcmp(mode, "nocache") == 0, flush = mode && strcmp(mode, "flush") == 0;
         uint64_t *lat = calloc(count, sizeof(uint64_t)), *rtt = calloc(count, sizeof(uint64_t));
@@ -99,6 +110,7 @@ static int do_resolve(const char *addr_s, unsigned count, const char *mode) {
                 uint64_t t0, out_rtt = 0;
                 int r;
 
+                gap(i);
                 if (flush && (r = bus_client_flush_caches()) < 0) {
                         fprintf(stderr, "bench-client: FlushCaches: %s\n", bus_client_strerror(r));
                         return 1;
@@ -132,7 +144,10 @@ static int do_hostname(const char *name, unsigned count, const char *prep_s) {
         for (unsigned i = 0; i < count; i++) {
                 BusAddress *addrs = NULL;
                 uint64_t t0;
-                int r = bus_client_flush_caches();
+                int r;
+
+                gap(i);
+                r = bus_client_flush_caches();
 
                 if (r >= 0 && prep_s)
                         r = bus_client_resolve_address(0, &prep, 16, 0, NULL, NULL, NULL, NULL);
@@ -268,9 +283,22 @@ static int do_throughput(const char *addr_s, unsigned threads, unsigned seconds,
                 failed += w[i].failed;
         }
         elapsed = (double)(now_nsec() - t0) / 1e9;
-        printf("throughput threads %u connections %s lookups %llu failed %llu seconds %.2f lookups_per_s %.0f\n",
-               threads, shared ? "shared" : "per-thread", (unsigned long long)total, (unsigned long long)failed,
-               elapsed, (double)total / elapsed);
+        {
+                /* The client's CPU per lookup (user + system, all
+                 * threads): with the daemon's, it shows where the two
+                 * shared CPUs go. */
+                struct rusage ru;
+                double cpu_us = 0;
+
+                if (getrusage(RUSAGE_SELF, &ru) == 0)
+                        cpu_us = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+                                 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+                printf("throughput threads %u connections %s lookups %llu failed %llu seconds %.2f lookups_per_s %.0f "
+                       "client_cpu_us_per_lookup %.1f\n",
+                       threads, shared ? "shared" : "per-thread", (unsigned long long)total,
+                       (unsigned long long)failed, elapsed, (double)total / elapsed,
+                       total ? cpu_us / (double)total : 0.0);
+        }
         return failed ? 1 : 0;
 }
 
