@@ -3,7 +3,7 @@
  * forge-replies.c: an on-path attacker for the anycast lab.
  *
  * Usage: forge-replies -i IFNAME -c CLIENT [-a ATTACKER] [-t SECONDS]
- *                      [-n MAX_REQUESTS] [-r READY_FILE]
+ *                      [-n MAX_REQUESTS] [-r READY_FILE] [-F RATE -T TARGET]
  *
  * Runs in the router's namespace on the interface facing the client.  It
  * sniffs every ICMPv6 Echo Request the client sends (AF_PACKET, cooked) and
@@ -19,8 +19,24 @@
  * which is a bogus source.  A prober that accepts any of them returns the
  * attacker's address, ::, or the target with the wrong flag.
  *
+ * With -F RATE (flood mode, issue 6) it also answers each request with
+ * perfect copies of the reply (right identifier, sequence and nonce) from
+ * sources a prober must never accept: multicast (ff02::1), loopback
+ * (::1), v4-mapped (::ffff:192.0.2.66), unscoped link-local (fe80::66);
+ * one with an IPv6 payload length longer than the packet (truncated on
+ * the wire); one with a 1 KiB oversized payload; and, once it has seen a
+ * first request (it needs the client's MAC), it sends RATE forged replies
+ * per second without waiting for requests: random identifiers and
+ * sequences from ATTACKER and from TARGET (the address being probed, so a
+ * hit would fake a "unicast" answer), and guessed ones - the last
+ * identifier seen with the next 16 sequences, random payload.
+ *
  * It stops after SECONDS (default 30), after MAX_REQUESTS requests, or on
- * SIGTERM/SIGINT, and prints "requests N forged M" on stdout.
+ * SIGTERM/SIGINT, and prints "requests N forged M" on stdout; in flood
+ * mode a second line "flood N bogus_source K ip_truncated T": how many of
+ * the M were unsolicited, how many had a multicast or loopback source,
+ * and how many had a bad IPv6 length (the client's kernel drops both
+ * kinds before any socket: Ip6InHdrErrors, Ip6InTruncatedPkts).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -85,7 +101,8 @@ typedef struct {
         int fd;
         struct sockaddr_ll to;
         const struct in6_addr *client;
-        unsigned long forged;
+        unsigned long forged, flood, bogus_source, ip_truncated;
+        int plen_extra; /* added to the IPv6 payload length field (truncation) */
 } Forger;
 
 static void send_reply(Forger *f, const struct in6_addr *src, uint8_t code, uint16_t id,
@@ -100,7 +117,7 @@ static void send_reply(Forger *f, const struct in6_addr *src, uint8_t code, uint
                 return;
         memset(pkt, 0, sizeof(*ip) + 8);
         ip->ip6_flow = htonl(6u << 28);
-        ip->ip6_plen = htons((uint16_t) icmp_len);
+        ip->ip6_plen = htons((uint16_t) (icmp_len + (size_t) f->plen_extra));
         ip->ip6_nxt = IPPROTO_ICMPV6;
         ip->ip6_hlim = 64;
         ip->ip6_src = *src;
@@ -147,6 +164,71 @@ static void forge_all(Forger *f, const struct in6_addr *attacker, const struct i
         send_reply(f, &unspecified, 0, id, seq, payload, len);
 }
 
+static uint32_t rnd(void) {
+        static uint64_t state;
+
+        if (!state)
+                state = ((uint64_t) getpid() << 32) ^ (uint64_t) time(NULL) ^ 0x9e3779b97f4a7c15u;
+        /* xorshift64*: fast, and good enough to look random to a prober. */
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        return (uint32_t) ((state * 0x2545f4914f6cdd1du) >> 32);
+}
+
+static int is_bogus_for_kernel(const struct in6_addr *a) {
+        /* ip6_rcv_core() drops these (Ip6InHdrErrors); a v4-mapped or
+         * link-local source reaches the socket: the prober must refuse it. */
+        return IN6_IS_ADDR_MULTICAST(a) || IN6_IS_ADDR_LOOPBACK(a);
+}
+
+/* The request seen on the wire answered perfectly - from sources no
+ * prober may accept - plus the malformed-on-the-wire variants. */
+static void forge_bogus_sources(Forger *f, uint16_t id, uint16_t seq, const uint8_t *payload, size_t len) {
+        static const char *const bogus[] = { "ff02::1", "::1", "::ffff:192.0.2.66", "fe80::66" };
+        uint8_t big[PAYLOAD_MAX];
+        struct in6_addr src;
+
+        for (size_t i = 0; i < sizeof(bogus) / sizeof(bogus[0]); i++) {
+                inet_pton(AF_INET6, bogus[i], &src);
+                send_reply(f, &src, 0, id, seq, payload, len);
+                if (is_bogus_for_kernel(&src))
+                        f->bogus_source++;
+        }
+        inet_pton(AF_INET6, "2001:db8:66::66", &src);
+        f->plen_extra = 64;
+        send_reply(f, &src, 0, id, seq, payload, len);
+        f->plen_extra = 0;
+        f->ip_truncated++;
+        memcpy(big, payload, len);
+        memset(big + len, 0x5a, sizeof(big) - len);
+        send_reply(f, &src, 0, id, seq, big, sizeof(big));
+}
+
+/* Unsolicited: random and guessed identifiers and sequences. */
+static void flood_one(Forger *f, const struct in6_addr *attacker, const struct in6_addr *target,
+                      uint16_t last_id, uint16_t last_seq, size_t len) {
+        uint8_t payload[PAYLOAD_MAX];
+        uint32_t r = rnd();
+        uint16_t id, seq;
+
+        for (size_t i = 0; i < len; i++)
+                payload[i] = (uint8_t) rnd();
+        switch (r % 4) {
+        case 0: /* random, from the attacker */
+        case 1: /* random, from the target */
+                id = (uint16_t) rnd();
+                seq = (uint16_t) rnd();
+                break;
+        default: /* guessed: the identifier in use, one of the next sequences */
+                id = last_id;
+                seq = (uint16_t) (last_seq + 1 + (r >> 8) % 16);
+                break;
+        }
+        send_reply(f, (r % 2) ? target : attacker, 0, id, seq, payload, len);
+        f->flood++;
+}
+
 static double now_sec(void) {
         struct timespec ts;
 
@@ -156,8 +238,12 @@ static double now_sec(void) {
 
 int main(int argc, char **argv) {
         const char *ifname = NULL, *client_s = NULL, *attacker_s = "2001:db8:66::66";
-        const char *ready = NULL;
-        double seconds = 30, deadline;
+        const char *ready = NULL, *target_s = NULL;
+        double seconds = 30, deadline, flood_rate = 0, flood_start = 0;
+        struct in6_addr target = IN6ADDR_ANY_INIT;
+        uint16_t last_id = 0, last_seq = 0;
+        size_t last_len = 16;
+        int seen = 0;
         unsigned long max_requests = 0, requests = 0;
         struct in6_addr client, attacker;
         struct sockaddr_ll sll = { .sll_family = AF_PACKET };
@@ -166,7 +252,7 @@ int main(int argc, char **argv) {
         unsigned ifindex;
         int c;
 
-        while ((c = getopt(argc, argv, "i:c:a:t:n:r:")) != -1) {
+        while ((c = getopt(argc, argv, "i:c:a:t:n:r:F:T:")) != -1) {
                 switch (c) {
                 case 'i': ifname = optarg; break;
                 case 'c': client_s = optarg; break;
@@ -174,13 +260,16 @@ int main(int argc, char **argv) {
                 case 't': seconds = atof(optarg); break;
                 case 'n': max_requests = strtoul(optarg, NULL, 10); break;
                 case 'r': ready = optarg; break;
+                case 'F': flood_rate = atof(optarg); break;
+                case 'T': target_s = optarg; break;
                 default: goto usage;
                 }
         }
         if (!ifname || !client_s)
                 goto usage;
         if (inet_pton(AF_INET6, client_s, &client) != 1 ||
-            inet_pton(AF_INET6, attacker_s, &attacker) != 1) {
+            inet_pton(AF_INET6, attacker_s, &attacker) != 1 ||
+            (target_s && inet_pton(AF_INET6, target_s, &target) != 1) || (flood_rate > 0 && !target_s)) {
                 fprintf(stderr, "forge-replies: bad address\n");
                 return 2;
         }
@@ -234,7 +323,13 @@ int main(int argc, char **argv) {
 
                 if (left <= 0)
                         break;
-                if (poll(&p, 1, (int) (left * 1000) + 1) <= 0)
+                if (flood_rate > 0 && seen) {
+                        unsigned long due = (unsigned long) ((now_sec() - flood_start) * flood_rate);
+
+                        while (f.flood < due && !stop)
+                                flood_one(&f, &attacker, &target, last_id, last_seq, last_len);
+                }
+                if (poll(&p, 1, flood_rate > 0 && seen ? 1 : (int) (left * 1000) + 1) <= 0)
                         continue;
                 n = recvfrom(f.fd, pkt, sizeof(pkt), 0, (struct sockaddr *) &from, &fromlen);
                 if (n < 0) {
@@ -259,14 +354,26 @@ int main(int argc, char **argv) {
                 requests++;
                 forge_all(&f, &attacker, &ip->ip6_dst, (uint16_t) ((icmp[4] << 8) | icmp[5]),
                           (uint16_t) ((icmp[6] << 8) | icmp[7]), icmp + 8, plen - 8);
+                if (flood_rate > 0) {
+                        last_id = (uint16_t) ((icmp[4] << 8) | icmp[5]);
+                        last_seq = (uint16_t) ((icmp[6] << 8) | icmp[7]);
+                        last_len = plen - 8;
+                        forge_bogus_sources(&f, last_id, last_seq, icmp + 8, plen - 8);
+                        if (!seen) {
+                                seen = 1;
+                                flood_start = now_sec();
+                        }
+                }
         }
         printf("requests %lu forged %lu\n", requests, f.forged);
+        if (flood_rate > 0)
+                printf("flood %lu bogus_source %lu ip_truncated %lu\n", f.flood, f.bogus_source, f.ip_truncated);
         fflush(stdout);
         close(f.fd);
         return 0;
 
 usage:
         fprintf(stderr, "usage: %s -i IFNAME -c CLIENT [-a ATTACKER] [-t SECONDS] "
-                        "[-n MAX_REQUESTS] [-r READY_FILE]\n", argv[0]);
+                        "[-n MAX_REQUESTS] [-r READY_FILE] [-F RATE -T TARGET]\n", argv[0]);
         return 2;
 }
