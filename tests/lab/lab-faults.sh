@@ -46,8 +46,10 @@ FAULTS_DAEMON_RC=
 
 faults_bus_config_with() {
         local policy=$1 out="$LABDIR/bus-extra.conf"
-        sed "s#</busconfig>#$(printf '%s' "$policy" | sed 's/[&#\\]/\\&/g')\n</busconfig>#" \
-                "$LABDIR/bus.conf" >"$out"
+        {
+                sed '\#</busconfig>#d' "$LABDIR/bus.conf"
+                printf '  %s\n</busconfig>\n' "$policy"
+        } >"$out"
         echo "$out"
 }
 
