@@ -26,6 +26,7 @@
 #include "aarp-def.h"
 #include "bus-client.h"
 #include "pack.h"
+#include "snapshot-reader.h"
 
 /* Defined (and exported, export_dynamic) by the aarp-resolved executable.
  * A weak reference is resolved once, when the module is loaded, so this
@@ -88,6 +89,18 @@ static enum nss_status status_from_error(int r, int *ret_errno, int *ret_herrno)
         }
 }
 
+/* The answer for @name: from the daemon's published snapshot when it holds
+ * a live one (no round trip), else from the daemon over D-Bus. */
+static int lookup_hostname(const char *name, int family, BusAddress **ret_addresses, size_t *ret_n,
+                           char **ret_canonical, uint32_t *ret_ttl_sec) {
+        int r = snapshot_reader_lookup(name, family, ret_addresses, ret_n, ret_canonical, ret_ttl_sec);
+
+        if (r != -ENOENT)
+                return r;
+        *ret_ttl_sec = 0; /* ResolveHostname reports no TTL */
+        return bus_client_resolve_hostname(0, name, family, 0, ret_addresses, ret_n, ret_canonical, NULL);
+}
+
 enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat, char *buffer,
                                            size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp) {
         int saved_errno = errno, e = 0, he = 0, r;
@@ -96,6 +109,7 @@ enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtup
         char *canonical = NULL;
         struct gaih_addrtuple *first = NULL;
         size_t n = 0;
+        uint32_t ttl = 0;
 
         if (bypassed()) {
                 r = -ECONNREFUSED;
@@ -105,7 +119,7 @@ enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtup
                 r = -EINVAL;
                 goto finish;
         }
-        r = bus_client_resolve_hostname(0, name, AF_UNSPEC, 0, &addresses, &n, &canonical, NULL);
+        r = lookup_hostname(name, AF_UNSPEC, &addresses, &n, &canonical, &ttl);
         if (r < 0)
                 goto finish;
         r = pack_addrtuples(*canonical ? canonical : name, addresses, n, AF_UNSPEC, buffer, buflen, &first,
@@ -118,9 +132,8 @@ enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtup
                 **pat = *first;
         else
                 *pat = first;
-        /* ResolveHostname reports no TTL (yet). */
         if (ttlp)
-                *ttlp = 0;
+                *ttlp = (int32_t) ttl;
 
 finish:
         free(addresses);
@@ -143,6 +156,7 @@ enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct host
         BusAddress *addresses = NULL;
         char *canonical = NULL, *h_name = NULL;
         size_t n = 0;
+        uint32_t ttl = 0;
 
         if (bypassed()) {
                 r = -ECONNREFUSED;
@@ -156,7 +170,7 @@ enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct host
                 r = -EAFNOSUPPORT;
                 goto finish;
         }
-        r = bus_client_resolve_hostname(0, name, af, 0, &addresses, &n, &canonical, NULL);
+        r = lookup_hostname(name, af, &addresses, &n, &canonical, &ttl);
         if (r < 0)
                 goto finish;
         r = pack_hostent(*canonical ? canonical : name, addresses, n, af, buffer, buflen, host, &h_name,
@@ -164,7 +178,7 @@ enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct host
         if (r < 0)
                 goto finish;
         if (ttlp)
-                *ttlp = 0;
+                *ttlp = (int32_t) ttl;
         if (canonp)
                 *canonp = h_name;
 

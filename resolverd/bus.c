@@ -364,6 +364,19 @@ static void run_resolve_address(Call *c) {
                 return;
         }
         memcpy(&a, bytes, 16);
+        if (clients_has_avoid_list(c->bus->clients, c->uid)) {
+                /* Every member this user knows of failed for it: look
+                 * afresh rather than hand out one that failed (joins a
+                 * re-probe already running). */
+                const CacheEntry *e = resolver_peek(c->bus->resolver, ifindex, &a);
+                uint64_t now = (uint64_t) g_get_monotonic_time();
+                gboolean all = e != NULL;
+
+                for (unsigned i = 0; e && i < e->n_members && all; i++)
+                        all = clients_avoids(c->bus->clients, c->uid, &e->members[i].address, now);
+                if (all)
+                        flags |= AARP_FLAG_NO_CACHE;
+        }
         if (resolver_would_probe(c->bus->resolver, ifindex, &a, flags) &&
             !clients_take_probe(c->bus->clients, c->uid, (uint64_t) g_get_monotonic_time())) {
                 call_return_new_error(c, AARP_ERROR, AARP_E_LIMIT_EXCEEDED,
@@ -482,9 +495,19 @@ static void run_invalidate_address(Call *c) {
                 done = resolver_invalidate_member(c->bus->resolver, c->ifindex, &address, &member);
         else {
                 uint64_t now = (uint64_t) g_get_monotonic_time();
+                const CacheEntry *e = resolver_peek(c->bus->resolver, c->ifindex, &address);
+
+                /* The report itself only changes this user's answers; but
+                 * if the cached answer lists the member, look again (a
+                 * fresh probe reports the network as it is, so it cannot
+                 * be used to poison anything), charged to the user. */
+                done = FALSE;
+                for (unsigned i = 0; e && i < e->n_members && !done; i++)
+                        done = memcmp(&e->members[i].address, &member, 16) == 0;
                 clients_avoid(c->bus->clients, c->uid, &member,
                               now + (uint64_t) c->bus->config->anycast_ttl_sec * G_USEC_PER_SEC);
-                done = TRUE;
+                if (done && clients_take_probe(c->bus->clients, c->uid, now))
+                        resolver_refresh(c->bus->resolver, c->ifindex, &address);
         }
         call_return(c, g_variant_new("(b)", done));
 }

@@ -31,6 +31,7 @@ Config *config_new_default(void) {
         c->probe_rate_limit = AARP_PROBE_RATE_LIMIT_DEFAULT;
         c->probe_rate_burst = AARP_PROBE_RATE_BURST_DEFAULT;
         c->requests_per_client = AARP_REQUESTS_PER_CLIENT_DEFAULT;
+        c->publish_snapshot = TRUE;
         c->probe_addresses = PROBE_ADDRESSES_ALL;
         c->probe_socket = PROBE_SOCKET_AUTO;
         c->anycast_prefixes = g_array_new(FALSE, FALSE, sizeof(Prefix));
@@ -272,6 +273,17 @@ static gboolean parse_requests_per_client(Config *c, const char *v, const char *
         return TRUE;
 }
 
+static gboolean parse_publish_snapshot(Config *c, const char *v, const char **why) {
+        *why = "expected yes or no";
+        if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+                c->publish_snapshot = TRUE;
+        else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+                c->publish_snapshot = FALSE;
+        else
+                return FALSE;
+        return TRUE;
+}
+
 static gboolean parse_probe_addresses(Config *c, const char *v, const char **why) {
         *why = "expected 'all' or 'anycast-only'";
         if (strcmp(v, "all") == 0)
@@ -333,6 +345,7 @@ static const struct {
         { "ProbeRateLimit", parse_probe_rate_limit },
         { "ProbeRateBurst", parse_probe_rate_burst },
         { "RequestsPerClient", parse_requests_per_client },
+        { "PublishSnapshot", parse_publish_snapshot },
         { "ProbeAddresses", parse_probe_addresses },
         { "AnycastPrefixes", parse_anycast_prefixes },
         { "ProbeSocket", parse_probe_socket },

@@ -39,6 +39,7 @@ typedef struct {
         uint32_t probe_rate_limit; /* fresh probes per second per user, 0 = off */
         uint32_t probe_rate_burst;
         uint32_t requests_per_client; /* in flight per user, 0 = off */
+        gboolean publish_snapshot;    /* names.snapshot for libnss_aarp */
         ProbeAddresses probe_addresses;
         ProbeSocketKind probe_socket;
         GArray *anycast_prefixes; /* of Prefix */

@@ -16,6 +16,7 @@
 #include "names.h"
 #include "netlink.h"
 #include "resolver.h"
+#include "snapshot.h"
 
 #include "aarp-build.h"
 
@@ -31,6 +32,8 @@ typedef struct {
         Resolver *resolver;
         Names *names;
         Bus *bus;
+        Snapshot *snapshot;
+        char *runtime_dir;
         int exit_code;
         gboolean log_level_forced;
         GLogLevelFlags forced_level;
@@ -42,6 +45,23 @@ static gboolean on_term(gpointer user_data) {
         g_message("shutting down");
         g_main_loop_quit(d->loop);
         return G_SOURCE_CONTINUE;
+}
+
+/* Start or stop publishing names.snapshot as PublishSnapshot= says. */
+static void apply_snapshot_config(Daemon *d, const Config *c) {
+        g_autoptr(GError) error = NULL;
+
+        if (c->publish_snapshot && !d->snapshot) {
+                d->snapshot = snapshot_new(d->runtime_dir, &error);
+                if (!d->snapshot)
+                        g_warning("not publishing answers: %s", error->message);
+        } else if (!c->publish_snapshot && d->snapshot) {
+                if (d->names)
+                        names_set_snapshot(d->names, NULL);
+                g_clear_pointer(&d->snapshot, snapshot_free);
+        }
+        if (d->names && d->snapshot)
+                names_set_snapshot(d->names, d->snapshot);
 }
 
 static gboolean on_hup(gpointer user_data) {
@@ -56,6 +76,7 @@ static gboolean on_hup(gpointer user_data) {
         resolver_set_config(d->resolver, c);
         if (d->bus)
                 bus_set_config(d->bus, c);
+        apply_snapshot_config(d, c);
         config_free(d->config);
         d->config = c;
         log_set_threshold(d->log_level_forced ? d->forced_level : c->log_level);
@@ -69,6 +90,14 @@ static void on_fatal(const char *why, gpointer user_data) {
         g_critical("%s; exiting", why);
         d->exit_code = EXIT_FAILURE;
         g_main_loop_quit(d->loop);
+}
+
+/* A member set changed under cached host names that were built from it. */
+static void on_members_changed(gpointer user_data) {
+        Daemon *d = user_data;
+
+        if (d->names)
+                names_flush(d->names);
 }
 
 static void on_network_change(gpointer user_data) {
@@ -165,6 +194,9 @@ int main(int argc, char **argv) {
                 goto out;
         }
         d.names = names;
+        resolver_set_changed_callback(d.resolver, on_members_changed, &d);
+        d.runtime_dir = g_strdup(runtime_dir);
+        apply_snapshot_config(&d, d.config);
         bus = bus_new(d.resolver, names, d.config, runtime_dir, on_fatal, &d, &error);
         if (!bus) {
                 g_critical("%s", error->message);
@@ -184,6 +216,9 @@ int main(int argc, char **argv) {
 out:
         /* Names first: it fails its lookups in flight, and their replies
          * still need the bus connections. */
+        if (names)
+                names_set_snapshot(names, NULL);
+        g_clear_pointer(&d.snapshot, snapshot_free);
         d.names = NULL;
         d.bus = NULL;
         g_clear_pointer(&names, names_free);
@@ -192,6 +227,7 @@ out:
         resolver_free(d.resolver);
         config_free(d.config);
         g_free(d.config_path);
+        g_free(d.runtime_dir);
         g_main_loop_unref(d.loop);
         return d.exit_code;
 }

@@ -32,6 +32,7 @@
 #include "names-private.h"
 #include "names-syntax.h"
 #include "names.h"
+#include "snapshot.h"
 #include "resolvconf.h"
 #include "upstream.h"
 
@@ -76,6 +77,8 @@ struct Names {
         unsigned timeout_msec;
         GQueue lookups;    /* of NameLookup, in flight */
         gboolean closing;
+        Snapshot *snapshot; /* borrowed; NULL: answers are not published */
+        guint poll_id;
 };
 
 struct NameLookup {
@@ -101,6 +104,7 @@ struct NameLookup {
         gboolean got_servfail;
         uint32_t negative_ttl_sec;
         gboolean from_dns;
+        gboolean from_hosts;
         gboolean cacheable;
 
         /* the answer, then its mapping */
@@ -126,7 +130,10 @@ static void resolve_with_resolver(gpointer resolver_data, int ifindex,
 /* ---- configuration files ---- */
 
 static void reload_files(Names *n) {
+        gboolean changed = FALSE;
+
         if (file_stamp_update(&n->hosts_stamp, n->hosts_path)) {
+                changed = TRUE;
                 g_autoptr(GError) error = NULL;
                 Hosts *h = hosts_load(n->hosts_path, &error);
 
@@ -141,6 +148,7 @@ static void reload_files(Names *n) {
 
         if (file_stamp_update(&n->resolv_conf_stamp, n->resolv_conf_path)) {
                 g_autoptr(GError) error = NULL;
+                changed = TRUE;
                 ResolvConf *rc = resolv_conf_load(n->resolv_conf_path, &error);
 
                 if (rc) {
@@ -153,6 +161,9 @@ static void reload_files(Names *n) {
                         g_debug("Keeping the previous %s: %s", n->resolv_conf_path,
                                 error->message);
         }
+        /* Published answers may come from the old files. */
+        if (changed && n->snapshot)
+                snapshot_flush(n->snapshot);
 }
 
 /* ---- ending a lookup ---- */
@@ -253,6 +264,13 @@ static void finish_mapping(NameLookup *l) {
                 name_cache_put(n->cache, l->name, l->family, l->ifindex, out, l->canonical,
                                l->answer_flags,
                                name_cache_positive_ttl(l->dns_ttl_sec, l->map_ttl_sec));
+        /* Whole answers only (no probe cut short), for lookups without an
+         * interface: that is what libnss_aarp asks for. */
+        if (n->snapshot && l->ifindex == 0 && !(l->answer_flags & AARP_FLAG_NO_REPLY) &&
+            ((l->from_dns && l->cacheable) || l->from_hosts))
+                snapshot_put(n->snapshot, l->name, l->family, out, l->canonical ? l->canonical : l->name,
+                             l->from_dns ? name_cache_positive_ttl(l->dns_ttl_sec, l->map_ttl_sec)
+                                         : name_cache_positive_ttl(G_MAXUINT32, l->map_ttl_sec));
 
         g_autofree char *canonical = g_steal_pointer(&l->canonical);
         lookup_complete(l, out, canonical ? canonical : l->name, l->answer_flags, NULL);
@@ -615,6 +633,7 @@ void names_resolve(Names *n, int ifindex, const char *name, int family, uint64_t
                         return;
                 }
                 l->deadline_id = g_timeout_add(n->timeout_msec, on_deadline, l);
+                l->from_hosts = TRUE;
                 start_mapping(l);
                 return;
         }
@@ -693,6 +712,8 @@ void names_free(Names *n) {
                 return; /* NULL, or called again from a callback below */
 
         n->closing = TRUE;
+        if (n->poll_id)
+                g_source_remove(n->poll_id);
         /* Clients get an answer rather than silence: bus.c can still
          * reply to the D-Bus call while shutting down. */
         while (n->lookups.head)
@@ -711,6 +732,21 @@ void names_free(Names *n) {
 void names_flush(Names *n) {
         name_cache_flush(n->cache);
         upstream_invalidate(n->upstream);
+        if (n->snapshot)
+                snapshot_flush(n->snapshot);
+}
+
+static gboolean on_poll_files(gpointer user_data) {
+        reload_files(user_data);
+        return G_SOURCE_CONTINUE;
+}
+
+void names_set_snapshot(Names *n, Snapshot *snapshot) {
+        n->snapshot = snapshot;
+        /* Lookups served from the snapshot never reach us, so nothing else
+         * would notice an edited hosts file or resolv.conf. */
+        if (snapshot && !n->poll_id)
+                n->poll_id = g_timeout_add_seconds(1, on_poll_files, n);
 }
 
 /* ---- test hooks (names-private.h) ---- */

@@ -74,9 +74,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Names, names_free)
 void names_resolve(Names *n, int ifindex, const char *name, int family, uint64_t flags,
                    NamesCallback callback, gpointer user_data);
 
-/* Drop every cached name answer and re-resolve the nameservers with AARP
- * on the next lookup (FlushCaches; a route change). */
+/* Drop every cached name answer (and the published ones) and re-resolve
+ * the nameservers with AARP on the next lookup (FlushCaches; a route
+ * change). */
 void names_flush(Names *n);
+
+typedef struct Snapshot Snapshot;
+
+/* Publish every whole answer to a lookup without an interface into
+ * @snapshot (borrowed; NULL stops publishing), and from then on check the
+ * hosts file and resolv.conf once a second, since lookups answered from the
+ * snapshot no longer reach the daemon to notice an edit. */
+void names_set_snapshot(Names *n, Snapshot *snapshot);
 
 /* TRUE if @name is a syntactically valid host name or an IP literal;
  * otherwise FALSE with AARP_E_INVALID_NAME set in @error.  Host names:

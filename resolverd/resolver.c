@@ -47,6 +47,8 @@ typedef struct {
         Member members[AARP_MEMBERS_MAX];
         unsigned n_members;
         unsigned discovery_left;
+        Member old_members[AARP_MEMBERS_MAX]; /* the cached answer when this started */
+        unsigned n_old_members;               /* 0: there was none */
 } Pending;
 
 typedef struct {
@@ -64,6 +66,8 @@ struct Resolver {
         uint64_t refreshes;
         uint64_t members_found;
         uint64_t invalidated_members;
+        ResolverChangedCallback changed;
+        gpointer changed_data;
 };
 
 static guint key_hash(gconstpointer p) {
@@ -176,14 +180,31 @@ static void log_result(const Pending *pd) {
                 pd->members[0].rtt_usec, pd->n_members, pd->n_members == 1 ? "" : "s");
 }
 
+static gboolean same_members(const Member *a, unsigned na, const Member *b, unsigned nb) {
+        if (na != nb)
+                return FALSE;
+        for (unsigned i = 0; i < na; i++)
+                if (memcmp(&a[i].address, &b[i].address, 16) != 0)
+                        return FALSE;
+        return TRUE;
+}
+
 /* Everything is known: cache it, answer whoever still waits, forget. */
 static void pending_finish(Pending *pd) {
         Resolver *r = pd->resolver;
 
         log_result(pd);
-        if (pd->generation == r->generation)
+        if (pd->generation == r->generation) {
+                /* Compared with the answer before this probe (a first
+                 * answer ever is no change: nothing was built on it). */
+                gboolean changed = pd->n_old_members > 0 &&
+                                   !same_members(pd->old_members, pd->n_old_members, pd->members, pd->n_members);
+
                 cache_insert(r->cache, &pd->key.address, pd->key.ifindex, pd->members, pd->n_members,
                              pd->flags, pd->ttl_sec, (uint64_t) g_get_monotonic_time());
+                if (changed && r->changed)
+                        r->changed(r->changed_data);
+        }
         g_hash_table_remove(r->pending, &pd->key);
         /* Callbacks may start new resolutions: the Pending is already out
          * of the table, so those start afresh. */
@@ -300,6 +321,12 @@ static void on_first_probe_done(const ProbeResult *result, gpointer user_data) {
 
 static Pending *pending_start(Resolver *r, const CacheKey *key, gboolean was_anycast) {
         Pending *pd = g_new0(Pending, 1);
+        const CacheEntry *old = cache_peek(r->cache, &key->address, key->ifindex, 0);
+
+        if (old) {
+                pd->n_old_members = MIN(old->n_members, AARP_MEMBERS_MAX);
+                memcpy(pd->old_members, old->members, pd->n_old_members * sizeof(Member));
+        }
 
         pd->resolver = r;
         pd->key = *key;
@@ -350,6 +377,11 @@ void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *a
                 return;
         }
 
+        /* An expired anycast entry still says the address is anycast: if
+         * routing's member is gone, discovery may find the others. */
+        const CacheEntry *old = cache_peek(r->cache, address, ifindex, 0);
+        gboolean was_anycast = old && (old->flags & AARP_FLAG_ANYCAST);
+
         if (!(flags & AARP_FLAG_NO_CACHE)) {
                 uint64_t now = (uint64_t) g_get_monotonic_time();
                 const CacheEntry *e = cache_lookup(r->cache, address, ifindex, now);
@@ -374,7 +406,7 @@ void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *a
                 return;
         }
         if (!pd)
-                pd = pending_start(r, &key, FALSE);
+                pd = pending_start(r, &key, was_anycast);
         g_array_append_val(all_members ? pd->member_waiters : pd->waiters, w);
 }
 
@@ -406,7 +438,28 @@ gboolean resolver_invalidate_member(Resolver *r, int ifindex, const struct in6_a
         r->invalidated_members++;
         if (!g_hash_table_contains(r->pending, &key))
                 pending_start(r, &key, was_anycast);
+        if (r->changed)
+                r->changed(r->changed_data);
         return TRUE;
+}
+
+const CacheEntry *resolver_peek(Resolver *r, int ifindex, const struct in6_addr *address) {
+        return cache_peek(r->cache, address, ifindex, 0);
+}
+
+void resolver_refresh(Resolver *r, int ifindex, const struct in6_addr *address) {
+        CacheKey key = { .address = *address, .ifindex = ifindex };
+        const CacheEntry *e = cache_peek(r->cache, address, ifindex, 0);
+
+        if (!addr_should_probe(address, r->config) || g_hash_table_contains(r->pending, &key))
+                return;
+        r->refreshes++;
+        pending_start(r, &key, e && (e->flags & AARP_FLAG_ANYCAST));
+}
+
+void resolver_set_changed_callback(Resolver *r, ResolverChangedCallback callback, gpointer user_data) {
+        r->changed = callback;
+        r->changed_data = user_data;
 }
 
 void resolver_get_stats(const Resolver *r, ResolverStats *ret) {

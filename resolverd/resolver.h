@@ -84,6 +84,20 @@ gboolean resolver_would_probe(Resolver *r, int ifindex, const struct in6_addr *a
 gboolean resolver_invalidate_member(Resolver *r, int ifindex, const struct in6_addr *address,
                                     const struct in6_addr *member);
 
+/* The cached answer for (@address, @ifindex), fresh or not, or NULL; no
+ * side effects.  Valid until the next call into the resolver. */
+const CacheEntry *resolver_peek(Resolver *r, int ifindex, const struct in6_addr *address);
+
+/* Re-probe (@address, @ifindex) in the background now, keeping the cached
+ * answer until the new one replaces it (a no-op if a probe is running). */
+void resolver_refresh(Resolver *r, int ifindex, const struct in6_addr *address);
+
+/* Called when a probe result replaced a cached answer with different
+ * members, or an answer was dropped on a failure report: answers built from
+ * the old one (cached host names) are stale. */
+typedef void (*ResolverChangedCallback)(gpointer user_data);
+void resolver_set_changed_callback(Resolver *r, ResolverChangedCallback callback, gpointer user_data);
+
 /* Drop every cached answer (FlushCaches, route changes). Probes in flight
  * finish, but their results are not cached. */
 void resolver_flush(Resolver *r);

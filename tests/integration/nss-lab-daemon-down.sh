@@ -9,8 +9,10 @@
 #   - "aarp [!UNAVAIL=return] files dns", daemon stopped: a hosts-file
 #     name falls through to files at once; with the daemon up the daemon
 #     answers it from the same hosts file, mapping an anycast entry.
-#   - Daemon hung (SIGSTOP, socket still accepting): the lookup is bounded
-#     by the client timeout (AARP_CLIENT_TIMEOUT_MSEC, 5 s) and is
+#   - Daemon hung (SIGSTOP, socket still accepting): a name it already
+#     answered is still served from its published snapshot (names.snapshot:
+#     the daemon is alive, its answers valid); a name it never answered is
+#     bounded by the client timeout (AARP_CLIENT_TIMEOUT_MSEC, 5 s) and is
 #     TRYAGAIN (EAI_AGAIN), final under [!UNAVAIL=return].
 #   - Started again: the next program gets member1.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -39,11 +41,15 @@ lab_dns_nsswitch "$LAB_DNS_RECOMMENDED"
 echo "# daemon hung (SIGSTOP)"
 kill -STOP "$(lab_daemon_pid)"
 gai svc.lab AF_UNSPEC
+cached_out=$GAI_OUT
+gai whoami.lab AF_UNSPEC
 kill -CONT "$(lab_daemon_pid)"
-[ "$GAI_OUT" = "error EAI_AGAIN" ] || fail "hung daemon: getaddrinfo(svc.lab) gave '$GAI_OUT', expected EAI_AGAIN"
+[ "$cached_out" = "$U1" ] || fail "hung daemon: cached getaddrinfo(svc.lab) gave '$cached_out', expected $U1 from the snapshot"
+pass "hung daemon: a name it answered before is still served from its snapshot ($U1)"
+[ "$GAI_OUT" = "error EAI_AGAIN" ] || fail "hung daemon: getaddrinfo(whoami.lab) gave '$GAI_OUT', expected EAI_AGAIN"
 [ "$GAI_MS" -ge 4900 ] && [ "$GAI_MS" -le 6500 ] ||
         fail "hung daemon: getaddrinfo took $GAI_MS ms, expected the 5000 ms client bound"
-pass "hung daemon: getaddrinfo(svc.lab) -> $GAI_OUT after $GAI_MS ms (bound 5000 ms)"
+pass "hung daemon: getaddrinfo(whoami.lab), never answered before -> $GAI_OUT after $GAI_MS ms (bound 5000 ms)"
 expect_addrs svc.lab "$U1"
 
 echo "# daemon stopped"

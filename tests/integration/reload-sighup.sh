@@ -33,20 +33,25 @@ silent_ms() {
 echo "# ProbeTimeout=2s, ProbeRetries=0"
 lab_start_daemon "ProbeTimeout=2s" "ProbeRetries=0"
 ms=$(silent_ms)
+before_ms=$ms
 echo "  NO_REPLY after $ms ms"
-[ "$ms" -ge 1950 ] && [ "$ms" -le 2800 ] || fail "with ProbeTimeout=2s NO_REPLY came after $ms ms"
+# Lower bound only: the timeout is a floor; above it is client start-up
+# time, which a loaded machine stretches.
+[ "$ms" -ge 1950 ] || fail "with ProbeTimeout=2s NO_REPLY came after $ms ms"
 
 echo "# ProbeTimeout=200ms, SIGHUP"
 lab_write_daemon_config "ProbeTimeout=200ms" "ProbeRetries=0"
 kill -HUP "$(lab_daemon_pid)"
-deadline=$(($(now_ms) + 3000))
+deadline=$(($(now_ms) + 8000))
 while :; do
         ms=$(silent_ms)
-        [ "$ms" -gt 1000 ] || break
-        [ "$(now_ms)" -lt "$deadline" ] || fail "3 s after SIGHUP a probe still waits $ms ms"
+        # Compared with the 2 s run measured the same way: the same client
+        # start-up cost is in both, the probe's own wait is 10x shorter.
+        [ "$ms" -gt $((before_ms - 1500)) ] || break
+        [ "$(now_ms)" -lt "$deadline" ] || fail "8 s after SIGHUP a probe still waits $ms ms (before: $before_ms ms)"
 done
 echo "  NO_REPLY after $ms ms"
-[ "$ms" -ge 190 ] && [ "$ms" -le 900 ] || fail "after reload to 200ms NO_REPLY came after $ms ms"
+[ "$ms" -ge 190 ] || fail "after reload to 200ms NO_REPLY came after $ms ms, before the timeout"
 daemon_alive
 pass "SIGHUP: ProbeTimeout 2s -> 200ms took effect ($ms ms)"
 

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * snapshot-reader.c: the reader side of names.snapshot (see
+ * snapshot-reader.h, include/aarp-snapshot.h).
+ *
+ * Hot path: lock, check the `superseded` word and our pid, hash, walk one
+ * bucket, copy the answer out, unlock.  No system call unless the file was
+ * replaced, or 50 ms passed since we last checked the daemon's lock.  Validation happens once per mapping (header, buckets) and per
+ * visited entry (bounds, terminators), so a corrupt or truncated file can
+ * never make us read outside the mapping.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aarp-def.h"
+#include "aarp-snapshot.h"
+#include "snapshot-reader.h"
+
+#define LIVENESS_CHECK_USEC 50000u
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static const uint8_t *map;
+static size_t map_size;
+static int map_fd = -1;
+static pid_t map_pid;
+static uint64_t next_open_usec;     /* don't retry a missing file on every lookup */
+static uint64_t next_liveness_usec; /* when to check again that the daemon is alive */
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000u + (uint64_t) ts.tv_nsec / 1000u;
+}
+
+static int validate_header(const uint8_t *data, size_t size) {
+        const AarpSnapshotHeader *h = (const AarpSnapshotHeader *) data;
+
+        if (size < sizeof(*h) || size > AARP_SNAPSHOT_SIZE_MAX || ((uintptr_t) data & 7u))
+                return -EBADMSG;
+        if (memcmp(h->magic, AARP_SNAPSHOT_MAGIC, sizeof(h->magic)) != 0 || h->version != AARP_SNAPSHOT_VERSION ||
+            h->header_size != sizeof(*h) || h->file_size != size)
+                return -EBADMSG;
+        if (h->n_buckets == 0 || (h->n_buckets & (h->n_buckets - 1)) || h->n_buckets > AARP_SNAPSHOT_ENTRIES_MAX ||
+            h->n_entries > AARP_SNAPSHOT_ENTRIES_MAX || h->buckets_offset != sizeof(*h) ||
+            (uint64_t) h->buckets_offset + (uint64_t) h->n_buckets * 4u > size)
+                return -EBADMSG;
+        return 0;
+}
+
+/* The entry at @offset, if it lies wholly inside the image; its name,
+ * canonical name and addresses are returned through the ret_ pointers. */
+static const AarpSnapshotEntry *entry_at(const uint8_t *data, size_t size, uint32_t offset,
+                                         const char **ret_name, const char **ret_canonical,
+                                         const AarpSnapshotAddress **ret_addresses) {
+        const AarpSnapshotEntry *e;
+        size_t strings, addrs_off;
+
+        if ((offset & 7u) || offset < sizeof(AarpSnapshotHeader) || (size_t) offset + sizeof(*e) > size)
+                return NULL;
+        e = (const AarpSnapshotEntry *) (data + offset);
+        if (e->name_len == 0 || e->name_len > AARP_NAME_MAX + 1 || e->canonical_len > AARP_NAME_MAX + 1 ||
+            e->n_addresses == 0 || e->n_addresses > AARP_ADDRESSES_MAX)
+                return NULL;
+        strings = sizeof(*e) + (size_t) e->name_len + 1 + e->canonical_len + 1;
+        addrs_off = offset + aarp_snapshot_align8(strings);
+        if (addrs_off + (size_t) e->n_addresses * sizeof(AarpSnapshotAddress) > size)
+                return NULL;
+        *ret_name = (const char *) (e + 1);
+        *ret_canonical = *ret_name + e->name_len + 1;
+        if ((*ret_name)[e->name_len] != '\0' || (*ret_canonical)[e->canonical_len] != '\0' ||
+            strlen(*ret_name) != e->name_len || strlen(*ret_canonical) != e->canonical_len)
+                return NULL;
+        *ret_addresses = (const AarpSnapshotAddress *) (data + addrs_off);
+        return e;
+}
+
+int snapshot_reader_lookup_in(const void *image, size_t size, const char *name, int family, uint64_t now,
+                              BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical,
+                              uint32_t *ret_ttl_sec) {
+        const uint8_t *data = image;
+        const AarpSnapshotHeader *h = image;
+        char key[AARP_NAME_MAX + 2];
+        uint32_t hash, offset;
+        int r = validate_header(data, size);
+
+        if (r < 0)
+                return r;
+        if (!name)
+                return -ENOENT;
+        if (aarp_snapshot_normalize(name, key, sizeof(key)) < 0)
+                return -ENOENT;
+        hash = aarp_snapshot_hash(key, family);
+        offset = ((const uint32_t *) (data + h->buckets_offset))[hash & (h->n_buckets - 1)];
+
+        /* Bounded walk: a cycle in a corrupt file ends here. */
+        for (uint32_t steps = 0; offset != 0; steps++) {
+                const char *ename, *canonical;
+                const AarpSnapshotAddress *addrs;
+                const AarpSnapshotEntry *e = entry_at(data, size, offset, &ename, &canonical, &addrs);
+
+                if (!e || steps > h->n_entries)
+                        return -EBADMSG;
+                if (e->hash == hash && e->family == family && strcmp(ename, key) == 0) {
+                        BusAddress *out;
+
+                        if (e->expiry_usec <= now || e->expiry_usec - now > AARP_SNAPSHOT_TTL_MAX_USEC)
+                                return -ENOENT; /* expired, or a clock we do not share */
+                        for (unsigned i = 0; i < e->n_addresses; i++)
+                                if (addrs[i].family != AF_INET && addrs[i].family != AF_INET6)
+                                        return -EBADMSG;
+                        out = calloc(e->n_addresses, sizeof(*out));
+                        if (!out)
+                                return -ENOMEM;
+                        for (unsigned i = 0; i < e->n_addresses; i++) {
+                                out[i].ifindex = addrs[i].ifindex;
+                                out[i].family = addrs[i].family;
+                                memcpy(out[i].address, addrs[i].address, 16);
+                        }
+                        if (ret_canonical) {
+                                *ret_canonical = strdup(canonical);
+                                if (!*ret_canonical) {
+                                        free(out);
+                                        return -ENOMEM;
+                                }
+                        }
+                        if (ret_ttl_sec)
+                                *ret_ttl_sec = (uint32_t) ((e->expiry_usec - now + 999999u) / 1000000u);
+                        *ret_addresses = out;
+                        *ret_n = e->n_addresses;
+                        return 0;
+                }
+                offset = e->next;
+        }
+        return -ENOENT;
+}
+
+static void unmap_locked(void) {
+        if (map)
+                munmap((void *) map, map_size);
+        map = NULL;
+        map_size = 0;
+        if (map_fd >= 0)
+                close(map_fd);
+        map_fd = -1;
+}
+
+/* The daemon holds a write lock on the file it published for as long as
+ * it lives (include/aarp-snapshot.h); no lock means a dead daemon, whose
+ * answers we must not keep serving.  Checked at most every 50 ms, so the
+ * hot path stays free of system calls. */
+static bool daemon_alive_locked(uint64_t now) {
+        struct flock lk = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+
+        if (now < next_liveness_usec)
+                return true;
+        if (fcntl(map_fd, F_OFD_GETLK, &lk) < 0 || lk.l_type == F_UNLCK)
+                return false;
+        next_liveness_usec = now + LIVENESS_CHECK_USEC;
+        return true;
+}
+
+/* Map the current file if it is one we may trust: a regular file owned by
+ * the owner of its directory, writable by nobody else. */
+static void open_locked(uint64_t now) {
+        const char *dir = secure_getenv(AARP_RUNTIME_DIR_ENV);
+        char path[4096];
+        struct stat st, dst;
+        void *m;
+        int fd;
+
+        if (!dir || !*dir)
+                dir = AARP_RUNTIME_DIR_DEFAULT;
+        if ((size_t) snprintf(path, sizeof(path), "%s/%s", dir, AARP_SNAPSHOT_NAME) >= sizeof(path))
+                return;
+        next_open_usec = now + 1000000u; /* at most one attempt a second if this fails */
+        if (stat(dir, &dst) < 0 || (dst.st_mode & 0022))
+                return;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd < 0)
+                return;
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != dst.st_uid || (st.st_mode & 0022) ||
+            st.st_size < (off_t) sizeof(AarpSnapshotHeader) || st.st_size > (off_t) AARP_SNAPSHOT_SIZE_MAX) {
+                close(fd);
+                return;
+        }
+        m = mmap(NULL, (size_t) st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+        if (m == MAP_FAILED) {
+                close(fd);
+                return;
+        }
+        if (validate_header(m, (size_t) st.st_size) < 0 ||
+            __atomic_load_n(&((const AarpSnapshotHeader *) m)->superseded, __ATOMIC_ACQUIRE)) {
+                munmap(m, (size_t) st.st_size);
+                close(fd);
+                /* Superseded: a new one follows within milliseconds. */
+                next_open_usec = now + 10000u;
+                return;
+        }
+        map = m;
+        map_size = (size_t) st.st_size;
+        map_fd = fd;
+        map_pid = getpid();
+        next_open_usec = 0;
+        next_liveness_usec = 0;
+}
+
+int snapshot_reader_lookup(const char *name, int family, BusAddress **ret_addresses, size_t *ret_n,
+                           char **ret_canonical, uint32_t *ret_ttl_sec) {
+        uint64_t now = now_usec();
+        int r = -ENOENT;
+
+        pthread_mutex_lock(&lock);
+        /* A forked child keeps the mapping (it stays valid), but re-checks
+         * like any new process. */
+        if (map && (map_pid != getpid() ||
+                    __atomic_load_n(&((const AarpSnapshotHeader *) map)->superseded, __ATOMIC_ACQUIRE)))
+                unmap_locked();
+        if (map && !daemon_alive_locked(now)) {
+                unmap_locked();
+                next_open_usec = now + 1000000u;
+        }
+        if (!map && now >= next_open_usec)
+                open_locked(now);
+        if (map)
+                r = snapshot_reader_lookup_in(map, map_size, name, family, now, ret_addresses, ret_n,
+                                              ret_canonical, ret_ttl_sec);
+        if (r == -EBADMSG) {
+                /* Never trusted again: wait for the daemon to replace it. */
+                unmap_locked();
+                next_open_usec = now + 1000000u;
+                r = -ENOENT;
+        }
+        pthread_mutex_unlock(&lock);
+        return r;
+}
+
+void snapshot_reader_reset(void) {
+        pthread_mutex_lock(&lock);
+        unmap_locked();
+        next_open_usec = 0;
+        pthread_mutex_unlock(&lock);
+}

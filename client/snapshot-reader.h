@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * snapshot-reader.h: answers cached host names from the snapshot that
+ * aarp-resolved publishes ($AARP_RUNTIME_DIR/names.snapshot; format and
+ * contract in include/aarp-snapshot.h), without a round trip to the daemon.
+ *
+ * The file is mapped once per process and used until the daemon marks it
+ * superseded; everything in it is validated before use, and a file that
+ * fails a check is never trusted (the lookup goes to the daemon instead).
+ * libc only; thread-safe (one mutex); fork-safe (a child reopens).
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bus-client.h"
+
+/* Look @name (as given to getaddrinfo) up for @family (AF_UNSPEC, AF_INET,
+ * AF_INET6).  On a hit returns 0 with a malloc()ed copy of the addresses
+ * (*ret_addresses, *ret_n >= 1), the canonical name (*ret_canonical,
+ * malloc()ed) and the seconds left (*ret_ttl_sec); any ret_ pointer but
+ * ret_addresses/ret_n may be NULL.  -ENOENT on a miss or when no usable
+ * snapshot exists; -ENOMEM.  errno is clobbered. */
+int snapshot_reader_lookup(const char *name, int family, BusAddress **ret_addresses, size_t *ret_n,
+                           char **ret_canonical, uint32_t *ret_ttl_sec);
+
+/* Validate a snapshot image of @size bytes at @data (as mapped) and, if
+ * @name is not NULL, look it up like snapshot_reader_lookup() at time
+ * @now_usec.  Returns 0 on a hit, -ENOENT on a miss, -EBADMSG if the image
+ * is not a valid snapshot.  The pure core of the reader, exposed for the
+ * unit tests and the fuzzer. */
+int snapshot_reader_lookup_in(const void *data, size_t size, const char *name, int family, uint64_t now_usec,
+                              BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical,
+                              uint32_t *ret_ttl_sec);
+
+/* Drop the mapping (tests). */
+void snapshot_reader_reset(void);

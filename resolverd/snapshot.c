@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * snapshot.c: builds and publishes names.snapshot (see snapshot.h and
+ * include/aarp-snapshot.h for the format and the readers' contract).
+ *
+ * The daemon keeps the answers in a hash table and, shortly after a change,
+ * writes a whole new file (temporary name, then rename()) and flips the
+ * `superseded` word of the previous one, which it keeps mapped writable for
+ * exactly that.  A flush flips the word at once, so no reader serves an
+ * answer the daemon has dropped for longer than one lookup.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "aarp-def.h"
+#include "aarp-snapshot.h"
+#include "names.h"
+#include "snapshot.h"
+
+#define SNAPSHOT_ENTRIES_MAX 4096u
+#define SNAPSHOT_DELAY_MSEC 20u
+
+typedef struct {
+        char *key; /* normalised name */
+        int family;
+        char *canonical;
+        GArray *addresses; /* of NameAddress */
+        uint64_t expiry_usec;
+} Answer;
+
+struct Snapshot {
+        char *path, *tmp_path;
+        GHashTable *answers; /* "family/key" -> Answer* */
+        guint write_id;
+        uint64_t generation;
+        AarpSnapshotHeader *published; /* mapping of the file now in place */
+        size_t published_size;
+        int published_fd; /* holds the write lock that says "the daemon is alive" */
+};
+
+static void answer_free(gpointer p) {
+        Answer *a = p;
+
+        g_free(a->key);
+        g_free(a->canonical);
+        g_array_unref(a->addresses);
+        g_free(a);
+}
+
+static void supersede_published(Snapshot *s) {
+        if (s->published) {
+                __atomic_store_n(&s->published->superseded, 1u, __ATOMIC_RELEASE);
+                munmap(s->published, s->published_size);
+                s->published = NULL;
+        }
+        if (s->published_fd >= 0)
+                close(s->published_fd); /* releases the lock */
+        s->published_fd = -1;
+}
+
+static size_t entry_size(const Answer *a, size_t canonical_len) {
+        return aarp_snapshot_align8(sizeof(AarpSnapshotEntry) + strlen(a->key) + 1 + canonical_len + 1) +
+               a->addresses->len * sizeof(AarpSnapshotAddress);
+}
+
+/* Lay out every live answer into one buffer. */
+static GByteArray *build(Snapshot *s, uint64_t now) {
+        g_autoptr(GPtrArray) live = g_ptr_array_new();
+        GHashTableIter it;
+        gpointer value;
+        uint32_t n_buckets = 1;
+        size_t size, offset;
+        GByteArray *buf;
+        AarpSnapshotHeader *h;
+
+        g_hash_table_iter_init(&it, s->answers);
+        while (g_hash_table_iter_next(&it, NULL, &value)) {
+                Answer *a = value;
+                if (a->expiry_usec <= now)
+                        g_hash_table_iter_remove(&it);
+                else
+                        g_ptr_array_add(live, a);
+        }
+        while (n_buckets < live->len)
+                n_buckets <<= 1;
+
+        size = aarp_snapshot_align8(sizeof(AarpSnapshotHeader) + n_buckets * sizeof(uint32_t));
+        for (guint i = 0; i < live->len; i++) {
+                Answer *a = live->pdata[i];
+                size += entry_size(a, strlen(a->canonical));
+        }
+        buf = g_byte_array_sized_new((guint) size);
+        g_byte_array_set_size(buf, (guint) size);
+        memset(buf->data, 0, size);
+
+        h = (AarpSnapshotHeader *) buf->data;
+        memcpy(h->magic, AARP_SNAPSHOT_MAGIC, sizeof(h->magic));
+        h->version = AARP_SNAPSHOT_VERSION;
+        h->header_size = sizeof(*h);
+        h->file_size = size;
+        h->generation = ++s->generation;
+        h->created_usec = now;
+        h->n_buckets = n_buckets;
+        h->n_entries = live->len;
+        h->buckets_offset = sizeof(*h);
+
+        offset = aarp_snapshot_align8(sizeof(*h) + n_buckets * sizeof(uint32_t));
+        for (guint i = 0; i < live->len; i++) {
+                Answer *a = live->pdata[i];
+                AarpSnapshotEntry *e = (AarpSnapshotEntry *) (buf->data + offset);
+                uint32_t *buckets = (uint32_t *) (buf->data + h->buckets_offset);
+                size_t klen = strlen(a->key), clen = strlen(a->canonical);
+                char *p = (char *) (e + 1);
+                AarpSnapshotAddress *addrs;
+                uint32_t b;
+
+                e->hash = aarp_snapshot_hash(a->key, a->family);
+                e->expiry_usec = a->expiry_usec;
+                e->family = a->family;
+                e->name_len = (uint16_t) klen;
+                e->canonical_len = (uint16_t) clen;
+                e->n_addresses = (uint16_t) a->addresses->len;
+                memcpy(p, a->key, klen + 1);
+                memcpy(p + klen + 1, a->canonical, clen + 1);
+                addrs = (AarpSnapshotAddress *) (buf->data + offset +
+                                                 aarp_snapshot_align8(sizeof(*e) + klen + 1 + clen + 1));
+                for (guint j = 0; j < a->addresses->len; j++) {
+                        const NameAddress *na = &g_array_index(a->addresses, NameAddress, j);
+                        addrs[j].ifindex = na->ifindex;
+                        addrs[j].family = na->family;
+                        memcpy(addrs[j].address, na->address, 16);
+                }
+                b = e->hash & (n_buckets - 1);
+                e->next = buckets[b];
+                buckets[b] = (uint32_t) offset;
+                offset += entry_size(a, clen);
+        }
+        return buf;
+}
+
+static gboolean write_now(gpointer user_data) {
+        Snapshot *s = user_data;
+        g_autoptr(GByteArray) buf = NULL;
+        int fd;
+
+        s->write_id = 0;
+        buf = build(s, (uint64_t) g_get_monotonic_time());
+        fd = open(s->tmp_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) {
+                g_warning("snapshot: cannot create %s: %s", s->tmp_path, g_strerror(errno));
+                return G_SOURCE_REMOVE;
+        }
+        /* The umask must not decide who may read it. */
+        if (fchmod(fd, 0644) < 0 || write(fd, buf->data, buf->len) != (ssize_t) buf->len ||
+            rename(s->tmp_path, s->path) < 0) {
+                g_warning("snapshot: cannot publish %s: %s", s->path, g_strerror(errno));
+                close(fd);
+                (void) unlink(s->tmp_path);
+                return G_SOURCE_REMOVE;
+        }
+        supersede_published(s);
+        s->published = mmap(NULL, buf->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (s->published == MAP_FAILED)
+                s->published = NULL;
+        s->published_size = buf->len;
+        /* Readers trust the file only while someone holds this lock: if the
+         * daemon dies, the lock goes with it and lookups fall back to D-Bus
+         * (and so to the next NSS source) instead of serving a dead
+         * daemon's answers. */
+        struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        if (fcntl(fd, F_OFD_SETLK, &lk) < 0)
+                g_warning("snapshot: cannot lock %s: %s", s->path, g_strerror(errno));
+        s->published_fd = fd;
+        return G_SOURCE_REMOVE;
+}
+
+static void schedule(Snapshot *s) {
+        if (!s->write_id)
+                s->write_id = g_timeout_add(SNAPSHOT_DELAY_MSEC, write_now, s);
+}
+
+Snapshot *snapshot_new(const char *runtime_dir, GError **error) {
+        Snapshot *s;
+
+        if (g_mkdir_with_parents(runtime_dir, 0755) < 0) {
+                g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "cannot create %s: %s", runtime_dir,
+                            g_strerror(errno));
+                return NULL;
+        }
+        s = g_new0(Snapshot, 1);
+        s->path = g_build_filename(runtime_dir, AARP_SNAPSHOT_NAME, NULL);
+        s->tmp_path = g_strconcat(s->path, ".new", NULL);
+        s->answers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, answer_free);
+        s->published_fd = -1;
+        /* Start with an empty file: readers then find "no answers", and a
+         * stale file from a previous run is superseded. */
+        write_now(s);
+        return s;
+}
+
+void snapshot_free(Snapshot *s) {
+        if (!s)
+                return;
+        if (s->write_id)
+                g_source_remove(s->write_id);
+        (void) unlink(s->path);
+        supersede_published(s);
+        g_hash_table_destroy(s->answers);
+        g_free(s->path);
+        g_free(s->tmp_path);
+        g_free(s);
+}
+
+void snapshot_put(Snapshot *s, const char *name, int family, const GArray *addresses, const char *canonical,
+                  uint32_t ttl_sec) {
+        char key[AARP_NAME_MAX + 2];
+        Answer *a;
+
+        if (ttl_sec == 0 || addresses->len == 0 || addresses->len > AARP_ADDRESSES_MAX ||
+            aarp_snapshot_normalize(name, key, sizeof(key)) < 0 || strlen(canonical) > AARP_NAME_MAX + 1)
+                return;
+        if (g_hash_table_size(s->answers) >= SNAPSHOT_ENTRIES_MAX)
+                return; /* full: those names are answered over D-Bus */
+        a = g_new0(Answer, 1);
+        a->key = g_strdup(key);
+        a->family = family;
+        a->canonical = g_strdup(canonical);
+        a->addresses = g_array_sized_new(FALSE, FALSE, sizeof(NameAddress), addresses->len);
+        g_array_append_vals(a->addresses, addresses->data, addresses->len);
+        a->expiry_usec = (uint64_t) g_get_monotonic_time() +
+                         MIN((uint64_t) ttl_sec * G_USEC_PER_SEC, AARP_SNAPSHOT_TTL_MAX_USEC);
+        g_hash_table_replace(s->answers, g_strdup_printf("%d/%s", family, key), a);
+        schedule(s);
+}
+
+void snapshot_flush(Snapshot *s) {
+        g_hash_table_remove_all(s->answers);
+        supersede_published(s);
+        schedule(s);
+}
+
+void snapshot_sync(Snapshot *s) {
+        if (s->write_id) {
+                g_source_remove(s->write_id);
+                write_now(s);
+        }
+}

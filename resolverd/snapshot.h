@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * snapshot.h: publishes finished host name answers as a read-only file in
+ * the runtime directory (format: include/aarp-snapshot.h), so that
+ * libnss_aarp answers cached names without a round trip to the daemon.
+ *
+ * What it reveals: any local user can read which host names were looked up
+ * recently (by anyone) and what they resolved to, for as long as the
+ * answers live — the same as nscd's shared cache.  It holds no user ids,
+ * no query times (only expiry), only positive answers, at most
+ * SNAPSHOT_ENTRIES_MAX names, and can be turned off (PublishSnapshot=no).
+ */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+typedef struct Snapshot Snapshot;
+
+/* Publish into @runtime_dir.  Writes are coalesced: at most one new file per
+ * SNAPSHOT_DELAY_MSEC.  NULL with @error if the directory is unusable. */
+Snapshot *snapshot_new(const char *runtime_dir, GError **error);
+/* Marks the current file superseded and removes it. */
+void snapshot_free(Snapshot *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Snapshot, snapshot_free)
+
+/* Add or replace the answer for (@name, @family): @addresses is a GArray of
+ * NameAddress (names.h), @canonical the canonical name, valid @ttl_sec. */
+void snapshot_put(Snapshot *s, const char *name, int family, const GArray *addresses, const char *canonical,
+                  uint32_t ttl_sec);
+
+/* Forget every answer; readers see the current file superseded at once. */
+void snapshot_flush(Snapshot *s);
+
+/* Write any pending change now (tests, shutdown). */
+void snapshot_sync(Snapshot *s);
