@@ -4,7 +4,7 @@
 #   run.sh replay EXE CORPUS          each seed once (the meson 'fuzz' tests)
 #   run.sh run EXE CORPUS WORKDIR     libFuzzer for AARP_FUZZ_SECONDS (30)
 #   run.sh setup [BUILDDIR]           configure a libFuzzer build dir
-#                                     (default /work/build-fuzz or $AARP_FUZZ_BUILDDIR)
+#                                     (default $AARP_FUZZ_BUILDDIR or ./build-fuzz)
 #   run.sh all SECONDS [BUILDDIR]     setup, build, then every target in turn
 #
 # Sanitizer reports must fail: UBSan recovers by default under clang.
@@ -63,11 +63,11 @@ run)
                 -artifact_prefix="$work/" "$work/corpus" "$corpus"
         ;;
 setup)
-        setup "${2:-${AARP_FUZZ_BUILDDIR:-/work/build-fuzz}}"
+        setup "${2:-${AARP_FUZZ_BUILDDIR:-$top/build-fuzz}}"
         ;;
 all)
         seconds=$2
-        builddir=${3:-${AARP_FUZZ_BUILDDIR:-/work/build-fuzz}}
+        builddir=${3:-${AARP_FUZZ_BUILDDIR:-$top/build-fuzz}}
         setup "$builddir"
         ninja -C "$builddir" $(targets | sed 's|^|tests/fuzz/|')
         for t in $(targets); do
