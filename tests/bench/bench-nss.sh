@@ -25,17 +25,29 @@ printf '127.0.0.1 localhost\n192.0.2.1 bench.test\n%s bench.test\n' "$LAB_ANYCAS
 # lab_start_daemon logs at debug level (a file write per request), which
 # is not what is being measured: write the config with it, then run the
 # daemon again at its default level.
+start_quiet_daemon() {
+        ip netns exec "${LAB_PREFIX}client" env DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" \
+                AARP_RUNTIME_DIR="$LABDIR/run" "$LAB_DAEMON" --config "$LABDIR/resolved.conf" \
+                >>"$LABDIR/daemon.log" 2>&1 &
+        QUIET_PID=$!
+        LAB_PIDS+=("$QUIET_PID")
+        lab_wait_for 10 lab_name_owned || lab_die "daemon did not come back: $(tail -n 20 "$LABDIR/daemon.log")"
+}
+
+run() {
+        echo "# $1"
+        lab_client env AARP_RUNTIME_DIR="$2" LD_LIBRARY_PATH="$LAB_BUILD_ROOT/nss" \
+                "$BENCH" bench.test "$ITERATIONS" || fail "benchmark failed ($1)"
+}
+
 lab_start_daemon
 lab_stop_daemon || lab_die "daemon did not stop"
-ip netns exec "${LAB_PREFIX}client" env DBUS_SYSTEM_BUS_ADDRESS="$DBUS_SYSTEM_BUS_ADDRESS" \
-        AARP_RUNTIME_DIR="$LABDIR/run" "$LAB_DAEMON" --config "$LABDIR/resolved.conf" \
-        >>"$LABDIR/daemon.log" 2>&1 &
-LAB_PIDS+=("$!")
-lab_wait_for 10 lab_name_owned || lab_die "daemon did not come back: $(tail -n 20 "$LABDIR/daemon.log")"
+start_quiet_daemon
+run "libnss_aarp from the daemon's answer snapshot (PublishSnapshot=yes, the default)" "$LABDIR/run"
 
-for transport in p2p bus; do
-        if [ $transport = p2p ]; then dir=$LABDIR/run; else dir=$LABDIR/no-such-dir; fi
-        echo "# libnss_aarp over the $transport transport (AARP_RUNTIME_DIR=$dir)"
-        lab_client env AARP_RUNTIME_DIR="$dir" LD_LIBRARY_PATH="$LAB_BUILD_ROOT/nss" \
-                "$BENCH" bench.test "$ITERATIONS" || fail "benchmark failed ($transport)"
-done
+# The same daemon without the snapshot: every lookup is a round trip.
+kill "$QUIET_PID" && wait "$QUIET_PID" || true
+lab_write_daemon_config "PublishSnapshot=no"
+start_quiet_daemon
+run "libnss_aarp over the peer-to-peer socket (PublishSnapshot=no)" "$LABDIR/run"
+run "libnss_aarp over the system bus (no runtime directory)" "$LABDIR/no-such-dir"
