@@ -106,5 +106,5 @@ bench_prop() {
 bench_header() {
         echo "# $1"
         echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) CPUs: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n 1)"
-        echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg); commit $(git -C "$LAB_SOURCE_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+        echo "# load average: $(cut -d' ' -f1-3 /proc/loadavg); commit $(git -C "$LAB_SOURCE_ROOT" rev-parse --short HEAD 2>/dev/null || echo '?') ($(git -C "$LAB_SOURCE_ROOT" status --short --untracked-files=no 2>/dev/null | wc -l) files modified in the tree)"
 }

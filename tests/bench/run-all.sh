@@ -47,6 +47,7 @@ for name in ${AARP_BENCH_ONLY:-${ORDER[@]}}; do
         {
                 echo "# run-all: $name: ${CMD[$name]}"
                 echo "# $(date -u +%FT%TZ) $(uname -r) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+                echo "# commit $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo '?'), $(git -C "$SRC" status --short --untracked-files=no 2>/dev/null | wc -l) files modified in the tree"
         } >"$out"
         # shellcheck disable=SC2086 # CMD holds a command line
         if ! nice -n 5 ${CMD[$name]} 2>&1 | tee -a "$out"; then
