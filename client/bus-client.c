@@ -278,6 +278,40 @@ finish:
         return r;
 }
 
+int bus_client_invalidate_address(int ifindex, const void *address, const void *member, bool *ret_invalidated) {
+        DBusMessage *m = NULL, *reply = NULL;
+        dbus_int32_t ifindex32 = ifindex;
+        dbus_bool_t done = FALSE;
+        int r;
+
+        if (!address || !member)
+                return -EINVAL;
+        m = new_call(AARP_MANAGER_INTERFACE, "InvalidateAddress");
+        if (!m)
+                return -ENOMEM;
+        if (!dbus_message_append_args(m, DBUS_TYPE_INT32, &ifindex32, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE, &address, 16,
+                                      DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE, &member, 16, DBUS_TYPE_INVALID)) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        r = call(m, &reply);
+        if (r < 0)
+                goto finish;
+        if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_BOOLEAN, &done, DBUS_TYPE_INVALID)) {
+                r = -EBADMSG;
+                goto finish;
+        }
+        if (ret_invalidated)
+                *ret_invalidated = done;
+        r = 0;
+
+finish:
+        if (reply)
+                dbus_message_unref(reply);
+        dbus_message_unref(m);
+        return r;
+}
+
 int bus_client_resolve_address_members(int ifindex, const void *address, size_t address_size, uint64_t flags,
                                        BusMember **ret_members, size_t *ret_n_members, uint64_t *ret_flags,
                                        uint32_t *ret_ttl_sec) {

@@ -50,6 +50,7 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -123,6 +124,14 @@ int bus_client_resolve_address(int ifindex, const void *address, size_t address_
 int bus_client_resolve_address_members(int ifindex, const void *address, size_t address_size, uint64_t flags,
                                        BusMember **ret_members, size_t *ret_n_members, uint64_t *ret_flags,
                                        uint32_t *ret_ttl_sec);
+
+/* InvalidateAddress: report that @member (16 bytes) of the anycast
+ * @address (16 bytes) failed, e.g. a connection to it was refused.  On
+ * success returns 0 and *ret_invalidated (may be NULL) tells whether the
+ * cached answer listed the member.  For root the daemon drops that answer
+ * and re-probes; for anyone else it re-probes (rate limited) and leaves the
+ * member out of that user's own answers.  Negative errno otherwise. */
+int bus_client_invalidate_address(int ifindex, const void *address, const void *member, bool *ret_invalidated);
 
 /* FlushCaches and ResetStatistics: 0 on success, else a negative errno
  * (-EACCES for a caller that is not root). */

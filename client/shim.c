@@ -48,6 +48,7 @@ typedef ssize_t (*recvfrom_fn)(int, void *, size_t, int, struct sockaddr *, sock
 typedef ssize_t (*recvmsg_fn)(int, struct msghdr *, int);
 typedef int (*recvmmsg_fn)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
 typedef int (*getpeername_fn)(int, struct sockaddr *, socklen_t *);
+typedef int (*getsockopt_fn)(int, int, int, void *, socklen_t *);
 
 static struct {
         connect_fn connect;
@@ -58,6 +59,7 @@ static struct {
         recvmsg_fn recvmsg;
         recvmmsg_fn recvmmsg;
         getpeername_fn getpeername;
+        getsockopt_fn getsockopt;
 } real;
 
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
@@ -87,6 +89,7 @@ static void resolve_real(void) {
         R(recvmsg);
         R(recvmmsg);
         R(getpeername);
+        R(getsockopt);
 #undef R
 }
 
@@ -247,13 +250,50 @@ static void unmap_source(int fd, void *sa, socklen_t len, socklen_t cap) {
         errno = saved_errno;
 }
 
+/* A connection to member @mapped of @sa's anycast address failed: tell the
+ * daemon (InvalidateAddress), so that the next lookup gets a member that
+ * still answers, and forget our own mapping so the next connect asks
+ * again.  Only failures that say "this member is gone" count, and only
+ * synchronous ones (a non-blocking connect's later error is not seen). */
+static bool member_failed(int error) {
+        return error == ECONNREFUSED || error == ETIMEDOUT || error == EHOSTUNREACH || error == ENETUNREACH;
+}
+
+static void report(uint32_t scope, const struct in6_addr *anycast, const struct in6_addr *member) {
+        int saved_errno = errno;
+
+        in_shim++;
+        (void)bus_client_invalidate_address((int)scope, anycast, member, NULL);
+        in_shim--;
+        pthread_mutex_lock(&state_lock);
+        shim_cache_clear(&cache);
+        pthread_mutex_unlock(&state_lock);
+        errno = saved_errno;
+}
+
+static void report_failed_member(const struct sockaddr *sa, const struct sockaddr_in6 *mapped, int error) {
+        struct sockaddr_in6 orig;
+        int saved_errno = errno;
+
+        if (!member_failed(error))
+                return;
+        memcpy(&orig, sa, sizeof orig);
+        report(orig.sin6_scope_id, &orig.sin6_addr, &mapped->sin6_addr);
+        errno = saved_errno;
+}
+
 SHIM_EXPORT int connect(int fd, __CONST_SOCKADDR_ARG addr, socklen_t len) {
         const struct sockaddr *sa = addr.__sockaddr__;
         struct sockaddr_in6 mapped;
+        int r;
 
         ensure_init();
-        if (map_destination(fd, sa, len, &mapped))
-                return real.connect(fd, (const struct sockaddr *)&mapped, sizeof mapped);
+        if (map_destination(fd, sa, len, &mapped)) {
+                r = real.connect(fd, (const struct sockaddr *)&mapped, sizeof mapped);
+                if (r < 0)
+                        report_failed_member(sa, &mapped, errno);
+                return r;
+        }
         return real.connect(fd, sa, len);
 }
 
@@ -373,6 +413,32 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int fla
                 if (vec[i].msg_hdr.msg_name)
                         unmap_source(fd, vec[i].msg_hdr.msg_name, vec[i].msg_hdr.msg_namelen,
                                      (unsigned)i < n_caps ? caps[i] : caps[0]);
+        return r;
+}
+
+/* A non-blocking connect (curl, GLib, browsers) learns its failure from
+ * SO_ERROR: report the member there too, if the socket is one whose
+ * destination we rewrote. */
+SHIM_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen) {
+        ShimSocketPair pair;
+        struct stat st;
+        bool known = false;
+        int r;
+
+        ensure_init();
+        r = real.getsockopt(fd, level, optname, optval, optlen);
+        if (r < 0 || in_shim || level != SOL_SOCKET || optname != SO_ERROR || !optval || !optlen ||
+            *optlen < (socklen_t)sizeof(int) || !member_failed(*(int *)optval) || !atomic_load(&have_sockets))
+                return r;
+        pthread_mutex_lock(&state_lock);
+        if (fd >= 0 && (size_t)fd < sockets.size && sockets.by_fd[fd].n_pairs > 0 && fstat(fd, &st) == 0 &&
+            st.st_dev == sockets.by_fd[fd].dev && st.st_ino == sockets.by_fd[fd].ino) {
+                pair = sockets.by_fd[fd].pairs[sockets.by_fd[fd].n_pairs - 1];
+                known = true;
+        }
+        pthread_mutex_unlock(&state_lock);
+        if (known)
+                report(0, &pair.anycast, &pair.unicast);
         return r;
 }
 

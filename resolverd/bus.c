@@ -491,9 +491,15 @@ static void run_invalidate_address(Call *c) {
         }
         memcpy(&address, a, 16);
         memcpy(&member, m, 16);
-        if (c->uid == 0)
+        if (c->uid == 0) {
+                /* Root's report is trusted: everyone's answer is dropped
+                 * and re-probed; root's own answers also skip the member
+                 * (it may still answer echo with its service down). */
                 done = resolver_invalidate_member(c->bus->resolver, c->ifindex, &address, &member);
-        else {
+                clients_avoid(c->bus->clients, c->uid, &member,
+                              (uint64_t) g_get_monotonic_time() +
+                                      (uint64_t) c->bus->config->anycast_ttl_sec * G_USEC_PER_SEC);
+        } else {
                 uint64_t now = (uint64_t) g_get_monotonic_time();
                 const CacheEntry *e = resolver_peek(c->bus->resolver, c->ifindex, &address);
 
