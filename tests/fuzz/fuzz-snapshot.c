@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * fuzz-snapshot.c: client/snapshot-reader.c, which libnss_aarp runs inside
+ * every process over names.snapshot, a file shared with the daemon.  A
+ * corrupt or truncated file must never make it read outside the image or
+ * return something malformed.  The image is an exact-size heap block (ASan
+ * sees a read past its end), 8-byte aligned as an mmap() is.
+ *
+ * Input: the image itself.  Each run looks up a few names (one stored by the
+ * seed files, a miss, an upper-case variant) for every family.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "aarp-def.h"
+#include "fuzz.h"
+#include "snapshot-reader.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        static const char *const names[] = { "svc.lab", "SVC.LAB.", "host7.lab", "nosuch.example" };
+        static const int families[] = { AF_UNSPEC, AF_INET, AF_INET6 };
+        void *image = NULL;
+
+        if (size > 0 && posix_memalign(&image, 8, size) != 0)
+                return 0;
+        if (size > 0)
+                memcpy(image, data, size);
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+                for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
+                        BusAddress *out = NULL;
+                        size_t n = 0;
+                        char *canonical = NULL;
+                        uint32_t ttl = 0;
+                        int r = snapshot_reader_lookup_in(image, size, names[i], families[f], 1000000, &out, &n,
+                                                          &canonical, &ttl);
+
+                        FUZZ_CHECK(r == 0 || r == -ENOENT || r == -EBADMSG || r == -ENOMEM);
+                        if (r == 0) {
+                                FUZZ_CHECK(n >= 1 && n <= AARP_ADDRESSES_MAX);
+                                FUZZ_CHECK(canonical && strlen(canonical) <= AARP_NAME_MAX + 1);
+                                for (size_t k = 0; k < n; k++)
+                                        FUZZ_CHECK(out[k].family == AF_INET || out[k].family == AF_INET6);
+                                free(out);
+                                free(canonical);
+                        }
+                }
+        free(image);
+        return 0;
+}
