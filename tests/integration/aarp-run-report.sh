@@ -19,18 +19,7 @@ lab_up
 lab_ecmp_up
 lab_start_daemon "ProbeSocket=raw" "MemberProbes=32" "AnycastTTL=5min"
 
-declare -A HTTP_PID
-listening() { [ -n "$(lab_ns "$1" ss -Hltn "sport = :$PORT")" ]; }
-for m in member1 member2 member3; do
-        mkdir -p "$LABDIR/www-$m"
-        echo "$m" >"$LABDIR/www-$m/name"
-        lab_spawn "$m" "$LABDIR/http-$m.log" "$LABDIR/http-$m.log" \
-                python3 -m http.server "$PORT" --bind "$(lab_member_addr "$m")" --directory "$LABDIR/www-$m"
-        HTTP_PID[$m]=$LAB_SPAWNED
-done
-for m in member1 member2 member3; do
-        lab_wait_for 10 listening "$m" || fail "$m's HTTP service did not start: $(cat "$LABDIR/http-$m.log")"
-done
+members_http_up "$PORT"
 
 run_curl() {
         CURL_RC=0

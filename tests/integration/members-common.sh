@@ -95,3 +95,24 @@ nss() {
 
 # ahosts NAME -> the distinct addresses getent ahosts prints, in its order.
 ahosts() { nss getent ahosts "$1" | awk '!seen[$1]++ { print $1 }'; }
+
+# members_http_up PORT: every member serves HTTP on its unicast address and
+# PORT (python3 -m http.server, a file "name" holding the member's name);
+# HTTP_PID[member] is its pid, so a test can stop one member's service while
+# the member itself keeps answering echo.
+declare -A HTTP_PID
+members_http_listening() { [ -n "$(lab_ns "$1" ss -Hltn "sport = :$2")" ]; }
+members_http_up() {
+        local port=$1 m
+        for m in member1 member2 member3; do
+                mkdir -p "$LABDIR/www-$m"
+                echo "$m" >"$LABDIR/www-$m/name"
+                lab_spawn "$m" "$LABDIR/http-$m.log" "$LABDIR/http-$m.log" \
+                        python3 -m http.server "$port" --bind "$(lab_member_addr "$m")" --directory "$LABDIR/www-$m"
+                HTTP_PID[$m]=$LAB_SPAWNED
+        done
+        for m in member1 member2 member3; do
+                lab_wait_for 10 members_http_listening "$m" "$port" ||
+                        fail "$m's HTTP service did not start: $(cat "$LABDIR/http-$m.log")"
+        done
+}

@@ -22,18 +22,7 @@ lab_ecmp_up
 members_nss_up "$NAME"
 lab_start_daemon "ProbeSocket=raw" "MemberProbes=32"
 
-declare -A HTTP_PID
-listening() { [ -n "$(lab_ns "$1" ss -Hltn "sport = :$PORT")" ]; }
-for m in member1 member2 member3; do
-        mkdir -p "$LABDIR/www-$m"
-        echo "$m" >"$LABDIR/www-$m/name"
-        lab_spawn "$m" "$LABDIR/http-$m.log" "$LABDIR/http-$m.log" \
-                python3 -m http.server "$PORT" --bind "$(lab_member_addr "$m")" --directory "$LABDIR/www-$m"
-        HTTP_PID[$m]=$LAB_SPAWNED
-done
-for m in member1 member2 member3; do
-        lab_wait_for 10 listening "$m" || fail "$m's HTTP service did not start: $(cat "$LABDIR/http-$m.log")"
-done
+members_http_up "$PORT"
 
 echo "# the order curl gets"
 mapfile -t order < <(ahosts "$NAME")
@@ -56,7 +45,7 @@ pass "all services up: curl http://$NAME:$PORT/name -> $CURL_BODY (the first add
 echo "# $first's HTTP service stops; $first still answers echo"
 kill -TERM "${HTTP_PID[$first]}"
 lab_wait_for 5 lab_pid_gone "${HTTP_PID[$first]}" || fail "$first's HTTP service did not stop"
-! listening "$first" || fail "$first still listens on $PORT"
+! members_http_listening "$first" "$PORT" || fail "$first still listens on $PORT"
 lab_ns client busybox ping -6 -q -c 1 -W 2 "$LAB_ANYCAST" >/dev/null || fail "$LAB_ANYCAST no longer answers echo"
 lab_ns client busybox ping -6 -q -c 1 -W 2 "${order[0]}" >/dev/null || fail "$first no longer answers echo"
 members "$LAB_ANYCAST"
