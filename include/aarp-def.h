@@ -74,7 +74,7 @@
 #define AARP_NOT_PROBED_TTL_SEC           3600u  /* TTL reported for NOT_PROBED answers */
 #define AARP_CACHE_SIZE_DEFAULT           65536u
 #define AARP_PROBES_IN_FLIGHT_DEFAULT     16384u
-#define AARP_MEMBER_PROBES_DEFAULT        16u    /* flow-label probes when an address turns out anycast; 0 disables */
+#define AARP_MEMBER_PROBES_DEFAULT        8u     /* flow-label probes when an address turns out anycast; 0 disables */
 #define AARP_PROBE_RATE_LIMIT_DEFAULT     200u   /* fresh probes per second per non-root user */
 #define AARP_PROBE_RATE_BURST_DEFAULT     2000u
 #define AARP_REQUESTS_PER_CLIENT_DEFAULT  1024u  /* requests in flight per non-root user */

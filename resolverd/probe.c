@@ -87,7 +87,7 @@ struct Prober {
         uint16_t identifier;
         uint16_t next_sequence;
         uint32_t timeout_msec, retries, max_in_flight;
-        guint in_flight;
+        guint in_flight, background_in_flight;
         GHashTable *by_sequence; /* GUINT_TO_POINTER(seq) -> Attempt* */
         GQueue deadlines, sendq, waiting;
         GQueue waiting_background; /* labelled (discovery) probes: after every first probe */
@@ -211,6 +211,8 @@ static void probe_finish(Probe *pr, const ProbeResult *result) {
                                             GUINT_TO_POINTER(pr->attempts[i].fields.sequence));
         queue_move(pr, NULL);
         p->in_flight--;
+        if (pr->flowinfo)
+                p->background_in_flight--;
         if (result->replied)
                 p->stats.replies++;
         else
@@ -246,9 +248,20 @@ static void flush_sendq(Prober *p) {
 
 static void start_waiting(Prober *p) {
         /* A lookup that waits for its first probe never queues behind
-         * member discovery of addresses already answered. */
-        while ((p->waiting.head || p->waiting_background.head) && p->in_flight < p->max_in_flight) {
-                Probe *pr = (p->waiting.head ? p->waiting.head : p->waiting_background.head)->data;
+         * member discovery of addresses already answered, and discovery
+         * gets at most a quarter of the slots: its replies must not crowd
+         * first probes' replies out of the socket's receive buffer. */
+        while (p->in_flight < p->max_in_flight) {
+                Probe *pr;
+
+                if (p->waiting.head)
+                        pr = p->waiting.head->data;
+                else if (p->waiting_background.head && p->background_in_flight < MAX(p->max_in_flight / 4, 1u))
+                        pr = p->waiting_background.head->data;
+                else
+                        break;
+                if (pr->flowinfo)
+                        p->background_in_flight++;
 
                 p->in_flight++;
                 attempt_prepare(pr); /* moves it to sendq */

@@ -49,6 +49,7 @@ typedef struct {
         unsigned discovery_left;
         Member old_members[AARP_MEMBERS_MAX]; /* the cached answer when this started */
         unsigned n_old_members;               /* 0: there was none */
+        gboolean orphaned; /* replaced in the table by a newer probe of the same key */
 } Pending;
 
 typedef struct {
@@ -60,6 +61,7 @@ struct Resolver {
         Prober *prober;
         Cache *cache;
         GHashTable *pending; /* CacheKey* -> Pending*, key points into the Pending */
+        GHashTable *orphans; /* Pending* set: still probing, no longer findable */
         uint64_t generation;
         uint64_t anycast_found;
         uint64_t invalidations;
@@ -102,6 +104,7 @@ Resolver *resolver_new(const Config *config, GError **error) {
         r->prober = g_steal_pointer(&prober);
         r->cache = cache_new(config->cache_size);
         r->pending = g_hash_table_new(key_hash, key_equal);
+        r->orphans = g_hash_table_new(g_direct_hash, g_direct_equal);
         apply_config(r);
         g_info("probing with a %s ICMPv6 socket, %u flow labels for member discovery",
                prober_socket_kind(r->prober), prober_flow_labels(r->prober));
@@ -126,7 +129,11 @@ void resolver_free(Resolver *r) {
         g_hash_table_iter_init(&it, r->pending);
         while (g_hash_table_iter_next(&it, NULL, &value))
                 pending_free(value);
+        g_hash_table_iter_init(&it, r->orphans);
+        while (g_hash_table_iter_next(&it, &value, NULL))
+                pending_free(value);
         g_hash_table_destroy(r->pending);
+        g_hash_table_destroy(r->orphans);
         cache_free(r->cache);
         g_free(r);
 }
@@ -205,7 +212,10 @@ static void pending_finish(Pending *pd) {
                 if (changed && r->changed)
                         r->changed(r->changed_data);
         }
-        g_hash_table_remove(r->pending, &pd->key);
+        if (pd->orphaned)
+                g_hash_table_remove(r->orphans, pd);
+        else
+                g_hash_table_remove(r->pending, &pd->key);
         /* Callbacks may start new resolutions: the Pending is already out
          * of the table, so those start afresh. */
         answer_all(pd->waiters, pd->members, pd->n_members, pd->flags, pd->ttl_sec);
@@ -400,6 +410,15 @@ void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *a
         }
 
         pd = g_hash_table_lookup(r->pending, &key);
+        if (pd && (pd->generation != r->generation || ((flags & AARP_FLAG_NO_CACHE) && pd->first_done))) {
+                /* Its probe went out before a flush, or before this caller
+                 * asked for a fresh one: let it finish for its own waiters
+                 * (uncached if stale) and probe afresh. */
+                g_hash_table_steal(r->pending, &pd->key);
+                pd->orphaned = TRUE;
+                g_hash_table_add(r->orphans, pd);
+                pd = NULL;
+        }
         if (pd && pd->first_done && pd->n_members > 0 && !all_members) {
                 /* Discovery is running: routing's member is already known. */
                 answer(&w, pd->members, 1, pd->flags, pd->ttl_sec);
