@@ -20,7 +20,7 @@ pid=$LAB_DAEMON_PID
 
 kill -KILL "$LAB_BUS_PID"
 t0=$(now_ms)
-faults_bus_restart
+faults_bus_restart "$LABDIR/bus.conf"
 echo "  the bus was killed and a new one started on $DBUS_SYSTEM_BUS_ADDRESS"
 lab_wait_for 10 lab_pid_gone "$pid" || fail "the daemon still runs 10 s after its bus went away"
 rc=0

@@ -54,7 +54,6 @@ wait "$LAB_DAEMON_PID" 2>/dev/null || true
 LAB_DAEMON_PID=
 echo "  daemon SIGKILLed"
 # Lookups with the daemon down: the fall-through, fast.
-since=$(($(now_ms) - t_kill))
 lab_wait_for 10 loops_answered "\$1 > 0 && \$4 != \"$U1\"" || fail "not every loop saw the daemon gone within 10 s"
 sleep 1
 [ -S "$LABDIR/run/io.socket" ] && echo "  stale io.socket left behind by the kill"

@@ -42,6 +42,7 @@
 FAULTS_PY=/usr/bin/python3
 FAULTS_LOOP_PIDS=()
 FAULTS_LOOP_NAMES=()
+# shellcheck disable=SC2034 # read by the tests after faults_start_daemon_as
 FAULTS_DAEMON_RC=
 
 faults_bus_config_with() {
@@ -93,8 +94,9 @@ faults_start_daemon_as() {
         deadline=$((SECONDS + 10))
         until lab_name_owned; do
                 if lab_pid_gone "$LAB_DAEMON_PID"; then
-                        FAULTS_DAEMON_RC=0
-                        wait "$LAB_DAEMON_PID" || FAULTS_DAEMON_RC=$?
+                        local rc=0
+                        wait "$LAB_DAEMON_PID" || rc=$?
+                        FAULTS_DAEMON_RC=$rc
                         LAB_DAEMON_PID=
                         return 1
                 fi
