@@ -96,6 +96,7 @@ faults_start_daemon_as() {
                 if lab_pid_gone "$LAB_DAEMON_PID"; then
                         local rc=0
                         wait "$LAB_DAEMON_PID" || rc=$?
+                        # shellcheck disable=SC2034 # read by the caller
                         FAULTS_DAEMON_RC=$rc
                         LAB_DAEMON_PID=
                         return 1
