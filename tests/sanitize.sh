@@ -34,9 +34,11 @@ ninja -C "$builddir"
 reports=$builddir/sanitizer-reports
 rm -rf "$reports"
 mkdir -p "$reports"
-export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:log_path=$reports/asan"
+export ASAN_OPTIONS="halt_on_error=1:abort_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:fast_unwind_on_malloc=0:log_path=$reports/asan"
 export UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1:log_path=$reports/ubsan"
 export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
+# fast_unwind_on_malloc=0: GLib is built without frame pointers, and the fast
+# unwinder stops at g_malloc, which leaves leak reports without our frames.
 # GLib's slice allocator and its reuse of freed memory would hide
 # use-after-free and leaks from ASan.
 export G_SLICE=always-malloc G_DEBUG=gc-friendly
@@ -51,7 +53,11 @@ export G_SLICE=always-malloc G_DEBUG=gc-friendly
 # here the same code is covered by nss-dlopen-entry-points (our own
 # instrumented program dlopen()s the module), the unit tests and the
 # fuzz-nss-pack and fuzz-shim-cache targets.
-foreign_tests='^(nss-getent-anycast-dns|nss-lab-.*|client-aarp-resolve|client-aarp-run-literals)$'
+foreign_tests='^(nss-getent-anycast-dns|nss-lab-.*|client-aarp-resolve|client-aarp-run-literals|members-(discovery|getent|curl-failover|disabled)|faults-daemon-(kill|stop))$'
+# Tests that measure the daemon's memory (RSS growth over rounds): under ASan
+# the quarantine of freed blocks and the shadow memory grow by design, so
+# the figure says nothing here; the plain suite and valgrind check memory.
+rss_tests='^(load-mixed)$'
 
 rc=0
 failed=()
@@ -69,12 +75,20 @@ for suite in "${suites[@]}"; do
                         echo "sanitize: $t: not run here (uninstrumented programs load our libraries)"
                         continue
                 fi
+                if [[ $t =~ $rss_tests ]]; then
+                        echo "sanitize: $t: not run here (measures RSS, which ASan inflates)"
+                        continue
+                fi
                 rm -f "$reports"/*
                 trc=0
                 meson test -C "$builddir" --no-rebuild --print-errorlogs --num-processes 1 \
                         --timeout-multiplier 3 "$t" >"$reports.out" 2>&1 || trc=$?
                 grep -E "^ *[0-9]+/[0-9]+ " "$reports.out" || cat "$reports.out"
                 [ "$trc" -eq 0 ] || cat "$reports.out"
+                if grep -q "ASan runtime does not come first" "$reports.out"; then
+                        echo "sanitize: $t runs an uninstrumented program on our libraries;" \
+                                "add it to foreign_tests in $0" >&2
+                fi
                 if grep -q '"result": "SKIP"' "$builddir/meson-logs/testlog.json"; then
                         echo "sanitize: $t skipped; that counts as a failure" >&2
                         trc=1
