@@ -16,6 +16,12 @@
 #     allows in the elapsed time are served, the rest LimitExceeded naming
 #     ProbeRateLimit=; cached answers are still served to nobody with an
 #     empty bucket; root is exempt; the bucket refills.
+#   - The same limit holds for probes caused by host names: a name's
+#     answer (up to 64 addresses, chosen by whoever runs its DNS zone) is
+#     probed address by address, and NO_CACHE re-probes them all, so
+#     without it any user could make the daemon scan: nobody's three
+#     ResolveHostname(big.lab, NO_CACHE) calls (50 addresses) may cause no
+#     more echo requests than the bucket allows (ProbeRateBurst=5, 1/s).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/nss-lab-common.sh"
 
@@ -132,4 +138,21 @@ sleep 2.5
 out=$("${NOBODY[@]}" "$LAB_DBUS_BIN" burst "$LAB_BURST_PREFIX" 2 "$LAB_MEMBER1_ADDR" 0x10000 1) ||
         fail "nobody's bucket did not refill after 2.5 s at 1/s: $out"
 pass "the bucket refills: 2 fresh probes served 2.5 s later"
+lab_stop_daemon || fail "the daemon did not stop cleanly"
+
+echo "# fresh probes caused by host names (ProbeRateLimit=1, ProbeRateBurst=5)"
+lab_start_daemon "ProbeRateLimit=1" "ProbeRateBurst=5" "RequestsPerClient=0" "MemberProbes=0"
+# The nameserver (the anycast address) resolved once, by root.
+lab_call ResolveHostname "(0, 'svc.lab', 10, uint64 0)" >/dev/null || fail "root cannot resolve svc.lab"
+p0=$(prop ProbesSent)
+t0=$(now_ms)
+for i in 1 2 3; do
+        out=$("${NOBODY[@]}" "$LAB_DBUS_BIN" call ResolveHostname "(0, 'big.lab', 10, uint64 1)" 2>&1) || true
+        echo "  nobody ResolveHostname(big.lab, NO_CACHE) #$i: $(grep -o '(0, 10, ' <<<"$out" | wc -l) addresses ${out:0:70}; ProbesSent +$(($(prop ProbesSent) - p0))"
+done
+sent=$(($(prop ProbesSent) - p0))
+allowed=$((5 + ($(now_ms) - t0) / 1000 + 1 + 2))
+[ "$sent" -le "$allowed" ] ||
+        fail "nobody's host name lookups caused $sent echo requests with ProbeRateLimit=1/ProbeRateBurst=5 (at most $allowed): ResolveHostname bypasses the fresh-probe limit"
+pass "host names: nobody caused $sent echo requests (at most $allowed)"
 daemon_alive
