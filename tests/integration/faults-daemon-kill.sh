@@ -11,6 +11,8 @@
 #   resolve      aarp-resolve A, a new process per lookup (exit 3: daemon
 #                unreachable)
 #   dbus         lab-dbus call ResolveAddress A over the bus (GIO)
+# and, as the load, lab-load: 50 clients with the checked request mix of
+# load-mixed.sh, each stopping at its first failure (-x).
 # Checked: every lookup of every loop returned, within the client bound
 # (AARP_CLIENT_TIMEOUT_MSEC, 5 s) plus slack; each answer is the member
 # (daemon up) or the documented fall-through (daemon down), never anything
@@ -47,12 +49,29 @@ loops_answered() {
 }
 lab_wait_for 20 loops_answered "\$4 == \"$U1\"" || fail "not every loop got member1 before the kill"
 pass "four client loops resolving A -> $U1"
+lab_client env AARP_RUNTIME_DIR="$LABDIR/run" "$LAB_BUILD_ROOT/tests/lab/lab-load" -c 50 -n 1000000 -f 0 -x \
+        >"$LABDIR/load.out" 2>"$LABDIR/load.err" &
+load_pid=$!
+LAB_PIDS+=("$load_pid")
+sleep 1
+lab_pid_gone "$load_pid" && fail "lab-load ended before the kill: $(cat "$LABDIR/load.out" "$LABDIR/load.err")"
 
 t_kill=$(now_ms)
 kill -KILL "$LAB_DAEMON_PID"
 wait "$LAB_DAEMON_PID" 2>/dev/null || true
 LAB_DAEMON_PID=
 echo "  daemon SIGKILLed"
+lab_wait_for $(((BOUND_MS + SLACK_MS) / 1000)) lab_pid_gone "$load_pid" ||
+        fail "lab-load's 50 clients did not all return within $((BOUND_MS + SLACK_MS)) ms of the kill"
+rc=0
+wait "$load_pid" || rc=$?
+echo "  lab-load, killed under it ($(($(now_ms) - t_kill)) ms): $(cat "$LABDIR/load.out")"
+read -r _ _ _ _ _ load_ok _ load_wrong _ load_errors _ <"$LABDIR/load.out" || fail "no summary from lab-load: $(cat "$LABDIR/load.err")"
+[ "$load_wrong" -eq 0 ] || fail "lab-load got $load_wrong wrong answers around the kill: $(head -n 5 "$LABDIR/load.err")"
+[ "$load_ok" -gt 0 ] && [ "$load_errors" -gt 0 ] || fail "lab-load: $load_ok ok, $load_errors errors: the kill did not happen under load"
+bad=$(grep 'failed' "$LABDIR/load.err" | grep -v 'aarp-resolved is not reachable' || true)
+pass "under load: every client returned after the kill, no wrong answer ($load_ok ok before it)"
+[ -z "$bad" ] || echo "  note: failures other than 'unreachable': $(head -n 3 <<<"$bad")"
 # Lookups with the daemon down: the fall-through, fast.
 lab_wait_for 10 loops_answered "\$1 > 0 && \$4 != \"$U1\"" || fail "not every loop saw the daemon gone within 10 s"
 sleep 1

@@ -6,7 +6,7 @@
  * checking every answer (issue 6, item 5).
  *
  * Usage: lab-load [-c CLIENTS] [-n REQUESTS] [-f FLUSH_EVERY] [-u UID]
- *                 [-U NONROOT_CLIENTS]
+ *                 [-U NONROOT_CLIENTS] [-x]
  *
  * Client i sends REQUESTS requests one after the other; request j is kind
  * (i + j) % 16 of:
@@ -29,6 +29,9 @@
  * assumed.  The last NONROOT_CLIENTS clients run as UID (default 65534)
  * and may be refused with LimitExceeded (counted apart, never a failure);
  * the others run as root, which the per-user limits exempt.
+ *
+ * With -x a client stops at its first failed request (fault tests: the
+ * daemon killed under load; a wrong answer still counts as wrong).
  *
  * Prints "clients C requests N ok N wrong N errors N limited N flushes N
  * elapsed_ms N" and the first failures on stderr; exits 0 only if no
@@ -62,6 +65,7 @@ typedef struct {
 } Counts;
 
 static Counts *shared; /* one per client, in shared memory */
+static int stop_on_error;
 
 static struct in6_addr addr6(const char *s) {
         struct in6_addr a;
@@ -125,6 +129,8 @@ static void run_client(unsigned client, unsigned requests, unsigned flush_every,
                 unsigned kind = (client + j) % 16;
                 int r;
 
+                if (stop_on_error && c->errors > 0)
+                        break;
                 if (client == 0 && flush_every && j % flush_every == flush_every - 1) {
                         r = bus_client_flush_caches();
                         tally(c, client, j, "FlushCaches", r < 0 ? r : 0, 0, 1);
@@ -229,16 +235,17 @@ int main(int argc, char **argv) {
         uint64_t start;
         int opt;
 
-        while ((opt = getopt(argc, argv, "c:n:f:u:U:")) != -1) {
+        while ((opt = getopt(argc, argv, "c:n:f:u:U:x")) != -1) {
                 switch (opt) {
                 case 'c': clients = (unsigned) strtoul(optarg, NULL, 10); break;
                 case 'n': requests = (unsigned) strtoul(optarg, NULL, 10); break;
                 case 'f': flush_every = (unsigned) strtoul(optarg, NULL, 10); break;
                 case 'u': uid = (uid_t) strtoul(optarg, NULL, 10); break;
                 case 'U': nonroot = (unsigned) strtoul(optarg, NULL, 10); break;
+                case 'x': stop_on_error = 1; break;
                 default:
                         fprintf(stderr, "usage: %s [-c CLIENTS] [-n REQUESTS] [-f FLUSH_EVERY] [-u UID] "
-                                        "[-U NONROOT_CLIENTS]\n", argv[0]);
+                                        "[-U NONROOT_CLIENTS] [-x]\n", argv[0]);
                         return 2;
                 }
         }
