@@ -88,6 +88,22 @@ echo "  nobody RequestName $LAB_BUS_NAME: $out"
         fail "nobody could ask for $LAB_BUS_NAME: $out"
 pass "nobody cannot own $LAB_BUS_NAME"
 
+echo "# io.socket: claiming another uid"
+out=$("${NOBODY[@]}" /usr/bin/python3 - "$LABDIR/run/io.socket" <<'PY'
+import socket, sys
+for claim in (b"0", b"0\x00"):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(sys.argv[1])
+    s.sendall(b"\0AUTH EXTERNAL " + claim.hex().encode() + b"\r\n")
+    print(claim, s.recv(256).split(b" ")[0].strip().decode())
+    s.close()
+PY
+) || fail "the io.socket auth probe failed: $out"
+echo "$out" | sed 's/^/  nobody AUTH EXTERNAL /'
+[ "$(grep -c ' REJECTED$' <<<"$out")" -eq 2 ] || fail "io.socket accepted a claimed identity that is not the caller's: $out"
+pass "io.socket: nobody claiming uid 0 (or a NUL-padded uid) is rejected"
+
 echo "# root"
 lab_call InvalidateAddress "(0, [byte $A_BYTES], [byte $U1_BYTES])" >/dev/null || fail "root cannot InvalidateAddress"
 lab_call FlushCaches "()" >/dev/null || fail "root cannot FlushCaches"
