@@ -109,9 +109,10 @@ check_loop() {
                 fail "$name: a lookup took $maxms ms (bound $BOUND_MS ms + $SLACK_MS ms slack)"
         down=$(awk -v re="$down_re" '($3 " " $4) ~ re { n++ } END { print n + 0 }' "$LABDIR/loop-$name.log")
         [ "$down" -gt 0 ] || fail "$name: no lookup saw the daemon down"
-        # SIGKILL closes the daemon's sockets: nobody waits for the bound.
-        slow=$(awk -v re="$down_re" '($3 " " $4) ~ re && $2 >= 1000 { n++ } END { print n + 0 }' "$LABDIR/loop-$name.log")
-        [ "$slow" -eq 0 ] || fail "$name: $slow daemon-down lookups took 1 s or more (expected UNAVAIL at once)"
+        # SIGKILL closes the daemon's sockets: nobody waits for the bound (half
+        # of it is the line, generous for a loaded machine; measured: < 0.1 s).
+        slow=$(awk -v re="$down_re" '($3 " " $4) ~ re && $2 >= 2500 { n++ } END { print n + 0 }' "$LABDIR/loop-$name.log")
+        [ "$slow" -eq 0 ] || fail "$name: $slow daemon-down lookups took 2.5 s or more (expected UNAVAIL at once, not a wait for the 5 s bound)"
         pass "$name: $total lookups, $down with the daemon down, longest $maxms ms"
 }
 check_loop gai1 "^0 $A\$"
