@@ -424,6 +424,26 @@ static void on_name_resolved(GArray *addresses, const char *canonical, uint64_t 
         call_return(c, g_variant_new("(a(iiay)st)", &builder, canonical, flags));
 }
 
+/* NamesProbeGate: charge the caller one token per probe the answer would
+ * send now (cached or never-probed addresses are free). */
+static gboolean hostname_probe_gate(gpointer data, const GArray *addresses, int ifindex, uint64_t flags) {
+        Call *c = data;
+        unsigned fresh = 0;
+
+        for (guint i = 0; i < addresses->len; i++) {
+                const NameAddress *a = &g_array_index(addresses, NameAddress, i);
+                struct in6_addr in6;
+
+                if (a->family != AF_INET6)
+                        continue;
+                memcpy(&in6, a->address, 16);
+                if (resolver_would_probe(c->bus->resolver, a->ifindex ? a->ifindex : ifindex, &in6,
+                                         flags & AARP_FLAG_NO_CACHE))
+                        fresh++;
+        }
+        return clients_take_probes(c->bus->clients, c->uid, fresh, (uint64_t) g_get_monotonic_time());
+}
+
 static void run_resolve_hostname(Call *c) {
         g_autoptr(GError) error = NULL;
         gint32 ifindex = c->ifindex, family = c->family;
@@ -439,7 +459,8 @@ static void run_resolve_hostname(Call *c) {
                 call_return_new_error(c, AARP_ERROR, AARP_E_INVALID_FAMILY, "unknown address family %d", family);
                 return;
         }
-        names_resolve(c->bus->names, ifindex, name, family, flags, on_name_resolved, c);
+        names_resolve_gated(c->bus->names, ifindex, name, family, flags, c->uid == 0 ? NULL : hostname_probe_gate,
+                            c, on_name_resolved, c);
 }
 
 /* ---- root-only methods ----------------------------------------------- */

@@ -65,10 +65,10 @@ static Client *get(Clients *c, uid_t uid, uint64_t now_usec) {
         return cl;
 }
 
-gboolean clients_take_probe(Clients *c, uid_t uid, uint64_t now_usec) {
+gboolean clients_take_probes(Clients *c, uid_t uid, unsigned n, uint64_t now_usec) {
         Client *cl;
 
-        if (uid == 0 || c->rate == 0)
+        if (uid == 0 || c->rate == 0 || n == 0)
                 return TRUE;
         cl = get(c, uid, now_usec);
         if (now_usec > cl->last_usec) {
@@ -76,12 +76,16 @@ gboolean clients_take_probe(Clients *c, uid_t uid, uint64_t now_usec) {
                                  cl->tokens + (double) (now_usec - cl->last_usec) * c->rate / 1e6);
                 cl->last_usec = now_usec;
         }
-        if (cl->tokens < 1.0) {
+        if (cl->tokens < (double) n) {
                 c->rejected++;
                 return FALSE;
         }
-        cl->tokens -= 1.0;
+        cl->tokens -= (double) n;
         return TRUE;
+}
+
+gboolean clients_take_probe(Clients *c, uid_t uid, uint64_t now_usec) {
+        return clients_take_probes(c, uid, 1, now_usec);
 }
 
 gboolean clients_begin_request(Clients *c, uid_t uid) {

@@ -27,6 +27,9 @@ void clients_set_limits(Clients *c, uint32_t rate, uint32_t burst, uint32_t max_
 /* Take one fresh-probe token for @uid at @now_usec.  FALSE: over the rate. */
 gboolean clients_take_probe(Clients *c, uid_t uid, uint64_t now_usec);
 
+/* Take @n tokens at once, or none (FALSE) if fewer are left. */
+gboolean clients_take_probes(Clients *c, uid_t uid, unsigned n, uint64_t now_usec);
+
 /* Start a request for @uid; FALSE if the user already has the maximum in
  * flight.  Every TRUE must be paired with clients_end_request(). */
 gboolean clients_begin_request(Clients *c, uid_t uid);

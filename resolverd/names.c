@@ -117,6 +117,8 @@ struct NameLookup {
         uint64_t answer_flags;
         GPtrArray *map_tokens;
         GPtrArray *more_members; /* per address index: GArray of NameAddress (members after the first) or NULL */
+        NamesProbeGate gate;
+        gpointer gate_data;
 };
 
 /* ---- the default address resolver: the daemon's Resolver ---- */
@@ -328,6 +330,14 @@ static void on_mapped(const AddressAnswer *answer, const GError *error, gpointer
 static void start_mapping(NameLookup *l) {
         Names *n = l->n;
 
+        /* The addresses come from whoever runs the name's zone: the caller's
+         * probe budget decides whether we may probe them all. */
+        if (l->gate && !l->gate(l->gate_data, l->addresses, l->ifindex, l->flags)) {
+                lookup_fail(l, AARP_E_LIMIT_EXCEEDED,
+                            "probing the addresses of '%s' would exceed the caller's ProbeRateLimit=; "
+                            "try again later", l->name);
+                return;
+        }
         l->mapping = TRUE;
         l->map_ttl_sec = G_MAXUINT32;
         /* +1: resolver callbacks may run synchronously; finish only after
@@ -586,6 +596,11 @@ static void complete_error_now(NamesCallback callback, gpointer user_data, int c
 
 void names_resolve(Names *n, int ifindex, const char *name, int family, uint64_t flags,
                    NamesCallback callback, gpointer user_data) {
+        names_resolve_gated(n, ifindex, name, family, flags, NULL, NULL, callback, user_data);
+}
+
+void names_resolve_gated(Names *n, int ifindex, const char *name, int family, uint64_t flags,
+                         NamesProbeGate gate, gpointer gate_data, NamesCallback callback, gpointer user_data) {
         NameAddress literal;
 
         if (n->closing) {
@@ -605,6 +620,8 @@ void names_resolve(Names *n, int ifindex, const char *name, int family, uint64_t
         l->flags = flags;
         l->callback = callback;
         l->user_data = user_data;
+        l->gate = gate;
+        l->gate_data = gate_data;
         l->map_tokens = g_ptr_array_new();
         l->negative_ttl_sec = G_MAXUINT32;
         g_queue_push_tail_link(&n->lookups, &l->link);

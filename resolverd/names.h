@@ -74,6 +74,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Names, names_free)
 void names_resolve(Names *n, int ifindex, const char *name, int family, uint64_t flags,
                    NamesCallback callback, gpointer user_data);
 
+/* Asked before the IPv6 addresses of an answer (GArray of NameAddress) are
+ * resolved with AARP, with the lookup's @ifindex and @flags: FALSE refuses,
+ * and the lookup fails with AARP_E_LIMIT_EXCEEDED before any probe. */
+typedef gboolean (*NamesProbeGate)(gpointer gate_data, const GArray *addresses, int ifindex, uint64_t flags);
+
+/* names_resolve() with a per-caller @gate (NULL: none) on the probes the
+ * answer would cause: a user must not make the daemon probe the addresses
+ * of any zone it controls faster than its ProbeRateLimit=.  @gate_data
+ * must stay valid until @callback has run. */
+void names_resolve_gated(Names *n, int ifindex, const char *name, int family, uint64_t flags,
+                         NamesProbeGate gate, gpointer gate_data, NamesCallback callback, gpointer user_data);
+
 /* Drop every cached name answer (and the published ones) and re-resolve
  * the nameservers with AARP on the next lookup (FlushCaches; a route
  * change). */
