@@ -21,7 +21,8 @@
 #     probed address by address, and NO_CACHE re-probes them all, so
 #     without it any user could make the daemon scan: nobody's three
 #     ResolveHostname(big.lab, NO_CACHE) calls (50 addresses) may cause no
-#     more echo requests than the bucket allows (ProbeRateBurst=5, 1/s).
+#     more echo requests than the bucket allows (ProbeRateBurst=5, 1/s);
+#     the same name cached by root is still served to nobody.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/nss-lab-common.sh"
 
@@ -155,4 +156,10 @@ allowed=$((5 + ($(now_ms) - t0) / 1000 + 1 + 2))
 [ "$sent" -le "$allowed" ] ||
         fail "nobody's host name lookups caused $sent echo requests with ProbeRateLimit=1/ProbeRateBurst=5 (at most $allowed): ResolveHostname bypasses the fresh-probe limit"
 pass "host names: nobody caused $sent echo requests (at most $allowed)"
+# A name root has resolved is served to nobody from the cache, whatever
+# nobody's bucket holds: the limit is on probes, not on lookups.
+lab_call ResolveHostname "(0, 'big.lab', 10, uint64 0)" >/dev/null || fail "root cannot resolve big.lab"
+out=$("${NOBODY[@]}" "$LAB_DBUS_BIN" call ResolveHostname "(0, 'big.lab', 10, uint64 0)" 2>&1) ||
+        fail "nobody cannot get the cached answer for big.lab: ${out:0:200}"
+pass "a cached name is served to nobody with an empty bucket ($(grep -o '(0, 10, ' <<<"$out" | wc -l) addresses)"
 daemon_alive
