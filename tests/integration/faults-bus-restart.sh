@@ -10,6 +10,10 @@
 # Restart=on-failure; D-Bus clients re-find the name on the new bus).
 # Checked: exit status 1 within a bounded wait, that log line, and a
 # restarted daemon serving on the new bus and on io.socket.
+# Before that, the bus hung (dbus-daemon SIGSTOPped): clients of
+# io.socket (the NSS module, libaarp, aarp-resolve try it first) are
+# served as usual - cached answers, fresh probes, 500 at once - and the
+# daemon is fine once the bus comes back.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$AARP_SOURCE_ROOT/tests/lab/lab-faults.sh"
 
@@ -18,6 +22,27 @@ lab_start_daemon
 expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER1_ADDR" ANYCAST
 pid=$LAB_DAEMON_PID
 
+echo "# bus hung"
+kill -STOP "$LAB_BUS_PID"
+for a in "$LAB_ANYCAST" "$LAB_MEMBER2_ADDR" "${LAB_BURST_ADDRS[4]}"; do
+        rc=0
+        out=$(lab_client env AARP_RUNTIME_DIR="$LABDIR/run" timeout -k 1 20 "$LAB_BUILD_ROOT/client/aarp-resolve" "$a" 2>&1) || rc=$?
+        echo "  aarp-resolve $a: $out"
+        if [ "$rc" -ne 0 ]; then
+                kill -CONT "$LAB_BUS_PID"
+                fail "bus hung: aarp-resolve $a exited $rc: $out"
+        fi
+done
+rc=0
+out=$(LAB_DBUS_PEER="unix:path=$LABDIR/run/io.socket" timeout -k 1 30 "$LAB_DBUS_BIN" burst "$LAB_BURST_PREFIX" 500 \
+        "$LAB_MEMBER1_ADDR" 0x10000 1 2>&1) || rc=$?
+kill -CONT "$LAB_BUS_PID"
+[ "$rc" -eq 0 ] || fail "bus hung: 500 lookups over io.socket: $out"
+expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER1_ADDR" FROM_CACHE
+daemon_alive
+pass "bus hung: io.socket clients served as usual ($out); fine after SIGCONT"
+
+echo "# bus lost"
 kill -KILL "$LAB_BUS_PID"
 t0=$(now_ms)
 faults_bus_restart "$LABDIR/bus.conf"
