@@ -40,6 +40,7 @@ struct Bus {
         GHashTable *sender_uids; /* bus unique name -> uid; names are never reused */
         BusFatalCallback fatal;
         gpointer fatal_data;
+        gboolean dead; /* fatal() was called */
 };
 
 #define SENDER_UIDS_MAX 4096u
@@ -710,12 +711,21 @@ static void on_peer_call(P2PPeer *peer, GDBusMessage *message, gpointer user_dat
 
 /* ---- system bus ------------------------------------------------------ */
 
+static void bus_fatal(Bus *b, const char *why) {
+        /* Once is enough: after the connection closes GIO also reports the
+         * name as lost, which says nothing new. */
+        if (b->dead)
+                return;
+        b->dead = TRUE;
+        b->fatal(why, b->fatal_data);
+}
+
 static void on_name_lost(GDBusConnection *c, const char *name, gpointer user_data) {
         Bus *b = user_data;
 
-        b->fatal(c ? "lost the bus name " AARP_BUS_NAME " (another instance running?)"
-                   : "cannot connect to the system bus",
-                 b->fatal_data);
+        bus_fatal(b, c && !g_dbus_connection_is_closed(c) ? "lost the bus name " AARP_BUS_NAME
+                                                            " (another instance running?)"
+                                                          : "the system bus connection was closed");
 }
 
 static void on_name_acquired(GDBusConnection *c, const char *name, gpointer user_data) {
@@ -723,7 +733,7 @@ static void on_name_acquired(GDBusConnection *c, const char *name, gpointer user
 }
 
 static void on_system_closed(GDBusConnection *c, gboolean remote, GError *error, Bus *b) {
-        b->fatal("the system bus connection was closed", b->fatal_data);
+        bus_fatal(b, "the system bus connection was closed");
 }
 
 Bus *bus_new(Resolver *resolver, Names *names, const Config *config, const char *runtime_dir,

@@ -9,8 +9,10 @@
  * authenticate.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <glib-unix.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -18,7 +20,9 @@
 
 #include "p2p.h"
 
-#define PEERS_MAX 1024u
+#define PEERS_MAX 4096u            /* all users; lowered to fit RLIMIT_NOFILE */
+#define PEERS_PER_USER_MAX 128u    /* per non-root uid: one user cannot take the socket away */
+#define ACCEPT_PAUSE_MSEC 100u     /* out of descriptors: stop accepting for a moment */
 #define AUTH_LINE_MAX 1024u
 #define AUTH_TIMEOUT_SEC 5u
 #define MESSAGE_SIZE_MAX (64u * 1024u)      /* our calls are < 1 KiB */
@@ -47,7 +51,10 @@ struct P2PPeer {
 
 struct P2PServer {
         int fd;
-        guint accept_id;
+        guint accept_id, resume_id;
+        guint peers_max;
+        GHashTable *per_uid; /* GUINT_TO_POINTER(uid) -> count */
+        uint64_t accept_failures;
         char *path;
         char guid[33];
         GHashTable *peers; /* P2PPeer* set, owns one reference each */
@@ -72,8 +79,14 @@ static void peer_close(P2PPeer *p) {
         close(p->fd);
         p->fd = -1;
         p->server = NULL;
-        if (s)
+        if (s) {
+                guint n = GPOINTER_TO_UINT(g_hash_table_lookup(s->per_uid, GUINT_TO_POINTER(p->uid)));
+                if (n <= 1)
+                        g_hash_table_remove(s->per_uid, GUINT_TO_POINTER(p->uid));
+                else
+                        g_hash_table_insert(s->per_uid, GUINT_TO_POINTER(p->uid), GUINT_TO_POINTER(n - 1));
                 g_hash_table_remove(s->peers, p); /* drops the server's reference */
+        }
 }
 
 P2PPeer *p2p_peer_ref(P2PPeer *p) {
@@ -322,6 +335,16 @@ static gboolean on_auth_timeout(gpointer user_data) {
         return G_SOURCE_REMOVE;
 }
 
+static gboolean on_accept(int fd, GIOCondition cond, gpointer user_data);
+
+static gboolean on_resume_accept(gpointer user_data) {
+        P2PServer *s = user_data;
+
+        s->resume_id = 0;
+        s->accept_id = g_unix_fd_add(s->fd, G_IO_IN, on_accept, s);
+        return G_SOURCE_REMOVE;
+}
+
 static gboolean on_accept(int fd, GIOCondition cond, gpointer user_data) {
         P2PServer *s = user_data;
 
@@ -329,18 +352,38 @@ static gboolean on_accept(int fd, GIOCondition cond, gpointer user_data) {
                 int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 struct ucred cred;
                 socklen_t len = sizeof(cred);
+                guint n_user;
                 P2PPeer *p;
 
                 if (cfd < 0) {
+                        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                                /* The connection stays queued, so the socket
+                                 * stays readable: polling it now would spin.
+                                 * Pause, and say so now and then. */
+                                if (s->accept_failures++ % 1000 == 0)
+                                        g_warning("p2p: accept: %s (%" G_GUINT64_FORMAT " times); pausing",
+                                                  g_strerror(errno), s->accept_failures);
+                                s->accept_id = 0;
+                                s->resume_id = g_timeout_add(ACCEPT_PAUSE_MSEC, on_resume_accept, s);
+                                return G_SOURCE_REMOVE;
+                        }
                         if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
                                 g_warning("p2p: accept: %s", g_strerror(errno));
                         break;
                 }
-                if (g_hash_table_size(s->peers) >= PEERS_MAX ||
-                    getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+                if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
                         close(cfd);
                         continue;
                 }
+                /* Over a limit the client is refused at once and falls back
+                 * to the system bus: slower, never stuck. */
+                n_user = GPOINTER_TO_UINT(g_hash_table_lookup(s->per_uid, GUINT_TO_POINTER(cred.uid)));
+                if (g_hash_table_size(s->peers) >= s->peers_max ||
+                    (cred.uid != 0 && n_user >= PEERS_PER_USER_MAX)) {
+                        close(cfd);
+                        continue;
+                }
+                g_hash_table_insert(s->per_uid, GUINT_TO_POINTER(cred.uid), GUINT_TO_POINTER(n_user + 1));
                 p = g_new0(P2PPeer, 1);
                 p->ref = 1; /* the server's */
                 p->server = s;
@@ -389,6 +432,12 @@ P2PServer *p2p_server_new(const char *path, P2PDispatch dispatch, gpointer user_
         s->path = g_strdup(path);
         g_strlcpy(s->guid, guid, sizeof(s->guid));
         s->peers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) p2p_peer_unref);
+        s->per_uid = g_hash_table_new(g_direct_hash, g_direct_equal);
+        /* Leave descriptors for everything else the daemon opens. */
+        struct rlimit rl;
+        s->peers_max = PEERS_MAX;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+                s->peers_max = (guint) MIN((rlim_t) PEERS_MAX, rl.rlim_cur > 128 ? rl.rlim_cur - 128 : 1);
         s->dispatch = dispatch;
         s->user_data = user_data;
         s->accept_id = g_unix_fd_add(fd, G_IO_IN, on_accept, s);
@@ -401,7 +450,10 @@ void p2p_server_free(P2PServer *s) {
 
         if (!s)
                 return;
-        g_source_remove(s->accept_id);
+        if (s->accept_id)
+                g_source_remove(s->accept_id);
+        if (s->resume_id)
+                g_source_remove(s->resume_id);
         close(s->fd);
         (void) unlink(s->path);
         /* peer_close() removes from the table: collect first. */
@@ -412,6 +464,7 @@ void p2p_server_free(P2PServer *s) {
         for (guint i = 0; i < peers->len; i++)
                 peer_close(peers->pdata[i]);
         g_hash_table_destroy(s->peers);
+        g_hash_table_destroy(s->per_uid);
         g_free(s->path);
         g_free(s);
 }
