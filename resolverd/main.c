@@ -222,6 +222,10 @@ out:
         d.names = NULL;
         d.bus = NULL;
         g_clear_pointer(&names, names_free);
+        /* Callers waiting for a probe get an answer while the bus that
+         * carries it still exists. */
+        if (d.resolver)
+                resolver_cancel(d.resolver);
         g_clear_pointer(&bus, bus_free);
         g_clear_pointer(&netlink, netlink_watch_free);
         resolver_free(d.resolver);

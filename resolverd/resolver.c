@@ -111,6 +111,36 @@ Resolver *resolver_new(const Config *config, GError **error) {
         return r;
 }
 
+static void fail_waiters(GArray *waiters, const GError *error) {
+        /* Copy first: a callback may not, but could, start another call. */
+        g_autoptr(GArray) ws = g_array_copy(waiters);
+
+        g_array_set_size(waiters, 0);
+        for (guint i = 0; i < ws->len; i++) {
+                const Waiter *w = &g_array_index(ws, Waiter, i);
+                w->callback(NULL, error, w->user_data);
+        }
+}
+
+void resolver_cancel(Resolver *r) {
+        g_autoptr(GError) error = g_error_new_literal(AARP_ERROR, AARP_E_TEMPORARY_FAILURE, "shutting down");
+        g_autoptr(GPtrArray) all = g_ptr_array_new();
+        GHashTableIter it;
+        gpointer key, value;
+
+        g_hash_table_iter_init(&it, r->pending);
+        while (g_hash_table_iter_next(&it, &key, &value))
+                g_ptr_array_add(all, value);
+        g_hash_table_iter_init(&it, r->orphans);
+        while (g_hash_table_iter_next(&it, &key, NULL))
+                g_ptr_array_add(all, key);
+        for (guint i = 0; i < all->len; i++) {
+                Pending *pd = all->pdata[i];
+                fail_waiters(pd->waiters, error);
+                fail_waiters(pd->member_waiters, error);
+        }
+}
+
 static void pending_free(Pending *pd) {
         g_array_unref(pd->waiters);
         g_array_unref(pd->member_waiters);

@@ -45,6 +45,10 @@ typedef void (*ResolverAddressCallback)(const AddressAnswer *answer, const GErro
  * replaced with resolver_set_config()).  Opens the probe socket.  Returns
  * NULL and sets @error if no probe socket could be opened. */
 Resolver *resolver_new(const Config *config, GError **error);
+/* Answer every caller still waiting with AARP_E_TEMPORARY_FAILURE ("shutting
+ * down"), so that nothing they hold is lost; probes stay in flight until
+ * resolver_free().  Called at exit while the callers (the bus) still exist. */
+void resolver_cancel(Resolver *r);
 void resolver_free(Resolver *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Resolver, resolver_free)
 
