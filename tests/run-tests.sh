@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # tests/run-tests.sh: the whole test suite (the README's test command).
 # Installs what is missing, builds with warnings as errors, runs the unit,
-# fuzz-seed-replay and integration suites, then the unit and fuzz suites
-# again under ASan+UBSan (tests/sanitize.sh), and fails if any test was
-# skipped: a skipped test is a test that did not run.
+# fuzz-seed-replay and integration suites, then all three again under
+# ASan+UBSan (tests/sanitize.sh) and three integration tests with the daemon
+# under valgrind (tests/valgrind.sh), and fails if any test was skipped: a
+# skipped test is a test that did not run.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$top/tests/setup.sh"
@@ -23,8 +24,11 @@ if [ "$skipped" -gt 0 ]; then
         echo "run-tests: $skipped test(s) skipped; that counts as a failure" >&2
         rc=1
 fi
-# Sanitizers: the unit tests and every fuzz target's seeds, any report fails.
-# (The integration suite under ASan: bash tests/sanitize.sh integration; not
-# here yet, see docs/RELIABILITY.md.)
-bash "$top/tests/sanitize.sh" unit fuzz || rc=1
+# Sanitizers: the unit tests, every fuzz target's seeds and the integration
+# suite under ASan+UBSan (a build of its own; any report fails; the tests in
+# which uninstrumented programs load our libraries cannot run there and are
+# listed in the script), then the daemon under valgrind memcheck.
+bash "$top/tests/sanitize.sh" unit fuzz integration || rc=1
+AARP_VALGRIND_BUILDDIR=$builddir bash "$top/tests/valgrind.sh" \
+        anycast-resolve.sh bad-arguments.sh forged-replies.sh || rc=1
 exit $rc
