@@ -106,11 +106,18 @@ int shim_sockets_add(ShimSockets *t, int fd, dev_t dev, ino_t ino, const struct 
                 s->n_pairs = 0;
         s->dev = dev;
         s->ino = ino;
-        for (unsigned i = 0; i < s->n_pairs; i++)
-                if (IN6_ARE_ADDR_EQUAL(&s->pairs[i].anycast, anycast)) {
-                        s->pairs[i].unicast = *unicast; /* the nearest member moved */
-                        return 0;
-                }
+        /* One pair per anycast address (its nearest member may have moved)
+         * and one per member: when a member serves two anycast addresses a
+         * socket sent to, its replies are attributed to the latest one —
+         * never, as before, to whichever pair happened to come first (found
+         * by fuzz-shim-cache). */
+        for (unsigned i = 0; i < s->n_pairs;)
+                if (IN6_ARE_ADDR_EQUAL(&s->pairs[i].anycast, anycast) ||
+                    IN6_ARE_ADDR_EQUAL(&s->pairs[i].unicast, unicast)) {
+                        memmove(s->pairs + i, s->pairs + i + 1, (s->n_pairs - i - 1) * sizeof s->pairs[0]);
+                        s->n_pairs--;
+                } else
+                        i++;
         if (s->n_pairs == SHIM_SOCKET_PAIRS) {
                 memmove(s->pairs, s->pairs + 1, (SHIM_SOCKET_PAIRS - 1) * sizeof s->pairs[0]);
                 s->n_pairs--;

@@ -3,8 +3,8 @@
 # Installs what is missing, builds with warnings as errors, runs the unit,
 # fuzz-seed-replay and integration suites, then all three again under
 # ASan+UBSan (tests/sanitize.sh) and three integration tests with the daemon
-# under valgrind (tests/valgrind.sh), and fails if any test was skipped: a
-# skipped test is a test that did not run.
+# under valgrind (tests/valgrind.sh), then 20 s of libFuzzer per fuzz target,
+# and fails if any test was skipped: a skipped test is a test that did not run.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$top/tests/setup.sh"
@@ -31,4 +31,7 @@ fi
 bash "$top/tests/sanitize.sh" unit fuzz integration || rc=1
 AARP_VALGRIND_BUILDDIR=$builddir bash "$top/tests/valgrind.sh" \
         anycast-resolve.sh bad-arguments.sh forged-replies.sh || rc=1
+# A short libFuzzer run of every fuzz target (clang build of its own); the
+# 10-minute runs are documented in tests/fuzz/README.md.
+bash "$top/tests/fuzz/run.sh" all 20 "${AARP_FUZZ_BUILDDIR:-$top/build-fuzz}" || rc=1
 exit $rc

@@ -157,13 +157,23 @@ Test(shim_sockets, pairs_per_socket_are_bounded_and_newest_wins) {
         dev_t dev;
         ino_t ino;
 
+        /* Distinct members: bounded, the oldest pair goes first. */
         for (unsigned i = 1; i <= SHIM_SOCKET_PAIRS + 3; i++) {
+                struct in6_addr m = u;
                 a = A("2001:db8:a::");
                 a.s6_addr[15] = (uint8_t)i;
-                shim_sockets_add(&t, 0, 1, 1, &a, &u);
+                m.s6_addr[15] = (uint8_t)(100 + i);
+                shim_sockets_add(&t, 0, 1, 1, &a, &m);
         }
         cr_assert_eq(t.by_fd[0].n_pairs, SHIM_SOCKET_PAIRS);
-        cr_assert(shim_sockets_lookup(&t, 0, &u, &got, &dev, &ino));
+        /* One member behind many anycast addresses: one pair, the newest. */
+        for (unsigned i = 1; i <= SHIM_SOCKET_PAIRS + 3; i++) {
+                a = A("2001:db8:b::");
+                a.s6_addr[15] = (uint8_t)i;
+                shim_sockets_add(&t, 1, 1, 1, &a, &u);
+        }
+        cr_assert_eq(t.by_fd[1].n_pairs, 1);
+        cr_assert(shim_sockets_lookup(&t, 1, &u, &got, &dev, &ino));
         cr_assert(IN6_ARE_ADDR_EQUAL(&got, &a));
         cr_assert_eq(shim_sockets_add(&t, -1, 1, 1, &a, &u), -EBADF);
         cr_assert_eq(shim_sockets_add(&t, SHIM_SOCKETS_FD_MAX, 1, 1, &a, &u), -EBADF);
