@@ -12,16 +12,7 @@ lab_up
 # The name used in the README's ResolveHostname line, in the client
 # namespace's hosts file (ip netns exec bind-mounts /etc/netns/NS/hosts).
 NETNS_ETC=/etc/netns/${LAB_PREFIX}client
-client_cleanup() {
-        local rc=$?
-        # Not under errexit: "(exit $rc)" hands lab_down the status and
-        # must not end this handler before lab_down runs.
-        set +e
-        rm -rf "$NETNS_ETC"
-        (exit "$rc")
-        lab_down
-}
-trap client_cleanup EXIT
+# lab_down (the EXIT trap) removes it with the namespace.
 mkdir -p "$NETNS_ETC"
 printf '127.0.0.1 localhost\n::1 localhost\n%s anycast.example\n' "$LAB_ANYCAST" >"$NETNS_ETC/hosts"
 lab_start_daemon

@@ -20,16 +20,7 @@ lab_up
 # bind-mounts /etc/netns/NS/* over /etc): a name for A, and a local
 # dnsmasq that answers NXDOMAIN for everything else under .lab.
 NETNS_ETC=/etc/netns/${LAB_PREFIX}client
-client_cleanup() {
-        local rc=$?
-        # Not under errexit: "(exit $rc)" hands lab_down the status and
-        # must not end this handler before lab_down runs.
-        set +e
-        rm -rf "$NETNS_ETC"
-        (exit "$rc")
-        lab_down
-}
-trap client_cleanup EXIT
+# lab_down (the EXIT trap) removes it with the namespace.
 mkdir -p "$NETNS_ETC"
 printf '127.0.0.1 localhost\n::1 localhost\n%s anycast.lab\n' "$A" >"$NETNS_ETC/hosts"
 printf 'nameserver ::1\noptions timeout:1 attempts:1\n' >"$NETNS_ETC/resolv.conf"

@@ -40,7 +40,8 @@
 #   lab_call METHOD 'GVARIANT'  -> reply text or "ERROR name: message"
 #   lab_prop NAME               -> the property's value
 #   lab_has_flag FLAGS NAME     true if FLAGS (hex) has ANYCAST, NO_REPLY, ...
-#   lab_down                    remove everything (idempotent)
+#   lab_down                    remove everything (idempotent), including
+#                               /etc/netns/<our namespaces> that tests wrote
 #
 # Environment: AARP_SOURCE_ROOT, AARP_BUILD_ROOT (default: the source tree
 # and its build/), LAB_KEEP=1 keeps $LABDIR for debugging.
@@ -457,6 +458,9 @@ lab_down() {
         done
         for ns in "${LAB_NAMESPACES[@]}"; do
                 ip netns del "$LAB_PREFIX$ns" 2>/dev/null
+                # A test's files for 'ip netns exec' (hosts, resolv.conf,
+                # nsswitch.conf): named after our namespace, so ours alone.
+                rm -rf "/etc/netns/$LAB_PREFIX$ns"
         done
         LAB_NAMESPACES=()
         if [ -n "$LAB_BUS_PID" ]; then
