@@ -27,6 +27,7 @@
 #include "errors.h"
 #include "clients.h"
 #include "p2p.h"
+#include "wire.h"
 
 struct Bus {
         Resolver *resolver;
@@ -57,13 +58,16 @@ struct Call {
         Bus *bus;
         GDBusMethodInvocation *invocation; /* system bus */
         P2PPeer *peer;                     /* or peer-to-peer (a reference) */
-        GDBusMessage *message;             /* its call message (a reference) */
+        GDBusMessage *message;             /* its call message (a reference), or NULL if read by wire.c */
+        guint32 wire_serial;               /* without a message: the call's serial */
+        gboolean wire_no_reply;            /* and whether it wants no reply */
         uid_t uid;
         gboolean counted; /* holds one of the user's in-flight slots */
         CallFunc run;
         gint32 ifindex, family;
         guint64 flags;
-        GVariant *address, *member;
+        guint8 address[16], member[16]; /* the first 16 bytes as sent */
+        gsize address_len, member_len;  /* the length as sent */
         char *name;
         gboolean all_members;
 };
@@ -85,21 +89,57 @@ static Call *call_new_peer(Bus *b, P2PPeer *peer, GDBusMessage *message) {
         return c;
 }
 
+static Call *call_new_wire(Bus *b, P2PPeer *peer, guint32 serial, gboolean no_reply) {
+        Call *c = g_new0(Call, 1);
+
+        c->bus = b;
+        c->peer = p2p_peer_ref(peer);
+        c->wire_serial = serial;
+        c->wire_no_reply = no_reply;
+        return c;
+}
+
+/* Keeps the length as sent, for the error message, and at most 16 bytes. */
+static void copy_address(guint8 dest[16], gsize *dest_len, const void *data, gsize len) {
+        memcpy(dest, data, MIN(len, 16));
+        *dest_len = len;
+}
+
+static void copy_address_variant(guint8 dest[16], gsize *dest_len, GVariant *ay) {
+        gsize len = 0;
+        const guint8 *data = g_variant_get_fixed_array(ay, &len, 1);
+
+        copy_address(dest, dest_len, data, len);
+}
+
 static void call_free(Call *c) {
         if (c->counted)
                 clients_end_request(c->bus->clients, c->uid);
         if (c->peer)
                 p2p_peer_unref(c->peer);
         g_clear_object(&c->message);
-        g_clear_pointer(&c->address, g_variant_unref);
-        g_clear_pointer(&c->member, g_variant_unref);
         g_free(c->name);
         g_free(c);
 }
 
 static gboolean call_wants_reply(Call *c) {
-        return !c->message ||
-               !(g_dbus_message_get_flags(c->message) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
+        if (!c->message)
+                return !c->wire_no_reply;
+        return !(g_dbus_message_get_flags(c->message) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
+}
+
+/* A reply of @type to a peer-to-peer call, whichever way it was read. */
+static GDBusMessage *call_new_reply(Call *c, GDBusMessageType type) {
+        GDBusMessage *reply;
+
+        if (c->message)
+                return type == G_DBUS_MESSAGE_TYPE_METHOD_RETURN ? g_dbus_message_new_method_reply(c->message)
+                                                                 : NULL;
+        reply = g_dbus_message_new();
+        g_dbus_message_set_message_type(reply, type);
+        g_dbus_message_set_flags(reply, G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
+        g_dbus_message_set_reply_serial(reply, c->wire_serial);
+        return reply;
 }
 
 /* Answer with @result (a tuple; a floating reference is sunk) and free. */
@@ -110,7 +150,7 @@ static void call_return(Call *c, GVariant *result) {
                 g_autoptr(GVariant) r = g_variant_ref_sink(result);
 
                 if (call_wants_reply(c)) {
-                        g_autoptr(GDBusMessage) reply = g_dbus_message_new_method_reply(c->message);
+                        g_autoptr(GDBusMessage) reply = call_new_reply(c, G_DBUS_MESSAGE_TYPE_METHOD_RETURN);
                         g_dbus_message_set_body(reply, r);
                         p2p_peer_send(c->peer, reply);
                 }
@@ -123,11 +163,36 @@ static void call_return_error(Call *c, const GError *error) {
                 g_dbus_method_invocation_return_gerror(c->invocation, error);
         else if (call_wants_reply(c)) {
                 g_autofree char *name = g_dbus_error_encode_gerror(error);
-                g_autoptr(GDBusMessage) reply =
-                        g_dbus_message_new_method_error_literal(c->message, name, error->message);
+                g_autoptr(GDBusMessage) reply = NULL;
+
+                if (c->message)
+                        reply = g_dbus_message_new_method_error_literal(c->message, name, error->message);
+                else {
+                        reply = call_new_reply(c, G_DBUS_MESSAGE_TYPE_ERROR);
+                        g_dbus_message_set_error_name(reply, name);
+                        g_dbus_message_set_body(reply, g_variant_new("(s)", error->message));
+                }
                 p2p_peer_send(c->peer, reply);
         }
         call_free(c);
+}
+
+/* ResolveAddress's answer "(aytut)".  The hot path: a call read by wire.c
+ * is answered by wire.c too, with no GVariant in between. */
+static void call_return_address(Call *c, const void *address, gsize len, guint64 flags, guint32 ttl_sec,
+                                guint64 rtt_usec) {
+        if (c->peer && !c->message) {
+                guint8 blob[WIRE_ADDRESS_REPLY_MAX];
+
+                if (call_wants_reply(c))
+                        p2p_peer_send_blob(c->peer, blob,
+                                           wire_write_address_reply(blob, c->wire_serial, address, (uint32_t) len,
+                                                                    flags, ttl_sec, rtt_usec));
+                call_free(c);
+                return;
+        }
+        call_return(c, g_variant_new("(@aytut)", g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, address, len, 1),
+                                     flags, ttl_sec, rtt_usec));
 }
 
 G_GNUC_PRINTF(4, 5)
@@ -308,11 +373,9 @@ static void on_address_resolved(const AddressAnswer *answer, const GError *error
                 return;
         }
         if (clients_has_avoid_list(c->bus->clients, c->uid) && filter_members(c, answer, kept) > 0)
-                call_return(c, g_variant_new("(@aytut)", bytes_variant(&kept[0]->address, 16), answer->flags,
-                                             answer->ttl_sec, kept[0]->rtt_usec));
+                call_return_address(c, &kept[0]->address, 16, answer->flags, answer->ttl_sec, kept[0]->rtt_usec);
         else
-                call_return(c, g_variant_new("(@aytut)", bytes_variant(&answer->unicast, 16), answer->flags,
-                                             answer->ttl_sec, answer->rtt_usec));
+                call_return_address(c, &answer->unicast, 16, answer->flags, answer->ttl_sec, answer->rtt_usec);
 }
 
 static void on_members_resolved(const AddressAnswer *answer, const GError *error, gpointer user_data) {
@@ -336,8 +399,8 @@ static void on_members_resolved(const AddressAnswer *answer, const GError *error
 /* Both methods: same arguments, same checks. */
 static void run_resolve_address(Call *c) {
         g_autoptr(GError) error = NULL;
-        gsize len = 0;
-        const guint8 *bytes = g_variant_get_fixed_array(c->address, &len, 1);
+        gsize len = c->address_len;
+        const guint8 *bytes = c->address;
         gint32 ifindex = c->ifindex;
         guint64 flags = c->flags;
         gboolean all_members = c->all_members;
@@ -354,9 +417,7 @@ static void run_resolve_address(Call *c) {
                                                             (guint64) AARP_FLAG_NOT_PROBED,
                                                             (guint32) AARP_NOT_PROBED_TTL_SEC));
                 else
-                        call_return(c, g_variant_new("(@aytut)", bytes_variant(bytes, 4),
-                                                     (guint64) AARP_FLAG_NOT_PROBED,
-                                                     (guint32) AARP_NOT_PROBED_TTL_SEC, (guint64) 0));
+                        call_return_address(c, bytes, 4, AARP_FLAG_NOT_PROBED, AARP_NOT_PROBED_TTL_SEC, 0);
                 return;
         }
         if (len != 16) {
@@ -496,9 +557,8 @@ static void run_reset_statistics(Call *c) {
  * and re-probes; anyone else's only changes the answers that user gets. */
 static void run_invalidate_address(Call *c) {
         g_autoptr(GError) error = NULL;
-        gsize alen = 0, mlen = 0;
-        const guint8 *a = g_variant_get_fixed_array(c->address, &alen, 1);
-        const guint8 *m = g_variant_get_fixed_array(c->member, &mlen, 1);
+        gsize alen = c->address_len, mlen = c->member_len;
+        const guint8 *a = c->address, *m = c->member;
         struct in6_addr address, member;
         gboolean done;
 
@@ -547,7 +607,7 @@ static gboolean handle_resolve_address(AarpManager *m, GDBusMethodInvocation *in
         Call *c = call_new_bus(b, invocation);
 
         c->ifindex = ifindex;
-        c->address = g_variant_ref(address);
+        copy_address_variant(c->address, &c->address_len, address);
         c->flags = flags;
         call_start(c, run_resolve_address);
         return TRUE;
@@ -558,7 +618,7 @@ static gboolean handle_resolve_address_members(AarpManager *m, GDBusMethodInvoca
         Call *c = call_new_bus(b, invocation);
 
         c->ifindex = ifindex;
-        c->address = g_variant_ref(address);
+        copy_address_variant(c->address, &c->address_len, address);
         c->flags = flags;
         c->all_members = TRUE;
         call_start(c, run_resolve_address);
@@ -582,8 +642,8 @@ static gboolean handle_invalidate_address(AarpManager *m, GDBusMethodInvocation 
         Call *c = call_new_bus(b, invocation);
 
         c->ifindex = ifindex;
-        c->address = g_variant_ref(address);
-        c->member = g_variant_ref(member);
+        copy_address_variant(c->address, &c->address_len, address);
+        copy_address_variant(c->member, &c->member_len, member);
         call_start(c, run_invalidate_address);
         return TRUE;
 }
@@ -688,14 +748,22 @@ static void on_peer_call(P2PPeer *peer, GDBusMessage *message, gpointer user_dat
 
         if ((g_strcmp0(member, "ResolveAddress") == 0 || g_strcmp0(member, "ResolveAddressMembers") == 0) &&
             strcmp(sig, "(iayt)") == 0) {
-                g_variant_get(body, "(i@ayt)", &c->ifindex, &c->address, &c->flags);
+                g_autoptr(GVariant) address = NULL;
+
+                g_variant_get(body, "(i@ayt)", &c->ifindex, &address, &c->flags);
+                copy_address_variant(c->address, &c->address_len, address);
                 c->all_members = strcmp(member, "ResolveAddressMembers") == 0;
                 call_start(c, run_resolve_address);
         } else if (g_strcmp0(member, "ResolveHostname") == 0 && strcmp(sig, "(isit)") == 0) {
                 g_variant_get(body, "(isit)", &c->ifindex, &c->name, &c->family, &c->flags);
                 call_start(c, run_resolve_hostname);
         } else if (g_strcmp0(member, "InvalidateAddress") == 0 && strcmp(sig, "(iayay)") == 0) {
-                g_variant_get(body, "(i@ay@ay)", &c->ifindex, &c->address, &c->member);
+                g_autoptr(GVariant) address = NULL;
+                g_autoptr(GVariant) member_ay = NULL;
+
+                g_variant_get(body, "(i@ay@ay)", &c->ifindex, &address, &member_ay);
+                copy_address_variant(c->address, &c->address_len, address);
+                copy_address_variant(c->member, &c->member_len, member_ay);
                 call_start(c, run_invalidate_address);
         } else if (g_strcmp0(member, "FlushCaches") == 0 && strcmp(sig, "()") == 0)
                 call_start(c, run_flush_caches);
@@ -707,6 +775,23 @@ static void on_peer_call(P2PPeer *peer, GDBusMessage *message, gpointer user_dat
         else
                 call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD, "no method %s",
                                       member ? member : "(none)");
+}
+
+/* The hot call, read in place (wire.h); FALSE sends anything else the
+ * general way, through on_peer_call(). */
+static gboolean on_peer_fast(P2PPeer *peer, const guint8 *message, gsize len, gpointer user_data) {
+        WireResolveAddress w;
+        Call *c;
+
+        if (!wire_parse_resolve_address(message, len, &w))
+                return FALSE;
+        c = call_new_wire(user_data, peer, w.serial, w.no_reply);
+        c->ifindex = w.ifindex;
+        copy_address(c->address, &c->address_len, w.address, w.address_len);
+        c->flags = w.flags;
+        c->all_members = w.all_members;
+        call_start(c, run_resolve_address);
+        return TRUE;
 }
 
 /* ---- system bus ------------------------------------------------------ */
@@ -765,7 +850,7 @@ Bus *bus_new(Resolver *resolver, Names *names, const Config *config, const char 
                 return NULL;
         }
         socket_path = g_build_filename(runtime_dir, AARP_IO_SOCKET_NAME, NULL);
-        b->server = p2p_server_new(socket_path, on_peer_call, b, error);
+        b->server = p2p_server_new(socket_path, on_peer_fast, on_peer_call, b, error);
         if (!b->server)
                 return NULL;
 

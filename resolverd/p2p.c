@@ -58,6 +58,7 @@ struct P2PServer {
         char *path;
         char guid[33];
         GHashTable *peers; /* P2PPeer* set, owns one reference each */
+        P2PFastDispatch fast;
         P2PDispatch dispatch;
         gpointer user_data;
 };
@@ -152,6 +153,16 @@ void p2p_peer_send(P2PPeer *p, GDBusMessage *message) {
                 return;
         }
         send_raw(p, blob, size);
+}
+
+void p2p_peer_send_blob(P2PPeer *p, guint8 *blob, gsize len) {
+        guint32 serial;
+
+        if (p->state != PEER_RUNNING)
+                return;
+        serial = GUINT32_TO_LE(++p->serial ? p->serial : ++p->serial);
+        memcpy(blob + 8, &serial, 4); /* after endianness, type, flags, version, body length */
+        send_raw(p, blob, len);
 }
 
 static void reply_line(P2PPeer *p, const char *line) {
@@ -260,6 +271,21 @@ static void handle_input(P2PPeer *p) {
                         }
                         if (p->in->len < (guint) needed)
                                 return;
+                        if (p->server->fast) {
+                                P2PServer *s = p->server;
+                                gboolean handled, closed;
+
+                                p2p_peer_ref(p);
+                                handled = s->fast(p, p->in->data, (gsize) needed, s->user_data);
+                                closed = p->state == PEER_CLOSED;
+                                p2p_peer_unref(p);
+                                if (closed)
+                                        return;
+                                if (handled) {
+                                        g_byte_array_remove_range(p->in, 0, (guint) needed);
+                                        continue;
+                                }
+                        }
                         g_autoptr(GDBusMessage) m = g_dbus_message_new_from_blob(
                                 p->in->data, (gsize) needed, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
                         g_byte_array_remove_range(p->in, 0, (guint) needed);
@@ -401,7 +427,8 @@ static gboolean on_accept(int fd, GIOCondition cond, gpointer user_data) {
         return G_SOURCE_CONTINUE;
 }
 
-P2PServer *p2p_server_new(const char *path, P2PDispatch dispatch, gpointer user_data, GError **error) {
+P2PServer *p2p_server_new(const char *path, P2PFastDispatch fast, P2PDispatch dispatch, gpointer user_data,
+                          GError **error) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         g_autofree char *guid = g_dbus_generate_guid();
         P2PServer *s;
@@ -438,6 +465,7 @@ P2PServer *p2p_server_new(const char *path, P2PDispatch dispatch, gpointer user_
         s->peers_max = PEERS_MAX;
         if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
                 s->peers_max = (guint) MIN((rlim_t) PEERS_MAX, rl.rlim_cur > 128 ? rl.rlim_cur - 128 : 1);
+        s->fast = fast;
         s->dispatch = dispatch;
         s->user_data = user_data;
         s->accept_id = g_unix_fd_add(fd, G_IO_IN, on_accept, s);

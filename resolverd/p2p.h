@@ -23,9 +23,16 @@ typedef struct P2PPeer P2PPeer;
  * with p2p_peer_send() now or later (take a reference for later). */
 typedef void (*P2PDispatch)(P2PPeer *peer, GDBusMessage *call, gpointer user_data);
 
-/* Listen on @path (replacing a stale socket), mode 0666.  NULL with @error
- * on failure. */
-P2PServer *p2p_server_new(const char *path, P2PDispatch dispatch, gpointer user_data, GError **error);
+/* Called first with every whole message's bytes (@len of them, borrowed:
+ * copy what is kept).  TRUE if it handled the message; FALSE hands it on,
+ * parsed, to the P2PDispatch.  The hot calls are answered here without
+ * GDBusMessage (see wire.h). */
+typedef gboolean (*P2PFastDispatch)(P2PPeer *peer, const guint8 *message, gsize len, gpointer user_data);
+
+/* Listen on @path (replacing a stale socket), mode 0666.  @fast may be
+ * NULL.  NULL with @error on failure. */
+P2PServer *p2p_server_new(const char *path, P2PFastDispatch fast, P2PDispatch dispatch, gpointer user_data,
+                          GError **error);
 /* Closes every connection; peers still referenced stay valid (closed). */
 void p2p_server_free(P2PServer *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(P2PServer, p2p_server_free)
@@ -39,3 +46,6 @@ uid_t p2p_peer_uid(const P2PPeer *p);
  * drops it; a peer that does not read its replies is disconnected when its
  * output buffer exceeds a bound. */
 void p2p_peer_send(P2PPeer *p, GDBusMessage *message);
+/* The same for a message already serialized little-endian (wire.h); its
+ * serial field is overwritten. */
+void p2p_peer_send_blob(P2PPeer *p, guint8 *blob, gsize len);
