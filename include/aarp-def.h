@@ -60,6 +60,7 @@
 #define AARP_NAME_MAX            253u   /* RFC 1035 presentation length without the trailing dot */
 #define AARP_LABEL_MAX           63u
 #define AARP_ADDRESSES_MAX       64u    /* addresses returned per name */
+#define AARP_BATCH_MAX           1024u  /* addresses per ResolveAddresses call */
 #define AARP_CACHE_SIZE_MAX      (4u * 1024u * 1024u)
 #define AARP_PROBES_IN_FLIGHT_MAX 65536u
 #define AARP_MEMBERS_MAX         16u    /* members kept per anycast address */

@@ -63,6 +63,7 @@ struct Call {
         gboolean wire_no_reply;            /* and whether it wants no reply */
         uid_t uid;
         gboolean counted; /* holds one of the user's in-flight slots */
+        unsigned extra_counted; /* ResolveAddresses: one more slot per further address */
         CallFunc run;
         gint32 ifindex, family;
         guint64 flags;
@@ -70,6 +71,7 @@ struct Call {
         gsize address_len, member_len;  /* the length as sent */
         char *name;
         gboolean all_members;
+        GVariant *addresses; /* ResolveAddresses: aay */
 };
 
 static Call *call_new_bus(Bus *b, GDBusMethodInvocation *invocation) {
@@ -115,9 +117,12 @@ static void copy_address_variant(guint8 dest[16], gsize *dest_len, GVariant *ay)
 static void call_free(Call *c) {
         if (c->counted)
                 clients_end_request(c->bus->clients, c->uid);
+        for (unsigned i = 0; i < c->extra_counted; i++)
+                clients_end_request(c->bus->clients, c->uid);
         if (c->peer)
                 p2p_peer_unref(c->peer);
         g_clear_object(&c->message);
+        g_clear_pointer(&c->addresses, g_variant_unref);
         g_free(c->name);
         g_free(c);
 }
@@ -364,18 +369,32 @@ static unsigned filter_members(Call *c, const AddressAnswer *answer, const Membe
         return n;
 }
 
+/* ResolveAddress's one answer for @c's user: the first member it did not
+ * report as failed. */
+static void pick_answer(Call *c, const AddressAnswer *answer, const struct in6_addr **ret_address,
+                        guint64 *ret_rtt) {
+        const Member *kept[AARP_MEMBERS_MAX];
+
+        if (clients_has_avoid_list(c->bus->clients, c->uid) && filter_members(c, answer, kept) > 0) {
+                *ret_address = &kept[0]->address;
+                *ret_rtt = kept[0]->rtt_usec;
+        } else {
+                *ret_address = &answer->unicast;
+                *ret_rtt = answer->rtt_usec;
+        }
+}
+
 static void on_address_resolved(const AddressAnswer *answer, const GError *error, gpointer user_data) {
         Call *c = user_data;
-        const Member *kept[AARP_MEMBERS_MAX];
+        const struct in6_addr *address;
+        guint64 rtt;
 
         if (error) {
                 call_return_error(c, error);
                 return;
         }
-        if (clients_has_avoid_list(c->bus->clients, c->uid) && filter_members(c, answer, kept) > 0)
-                call_return_address(c, &kept[0]->address, 16, answer->flags, answer->ttl_sec, kept[0]->rtt_usec);
-        else
-                call_return_address(c, &answer->unicast, 16, answer->flags, answer->ttl_sec, answer->rtt_usec);
+        pick_answer(c, answer, &address, &rtt);
+        call_return_address(c, address, 16, answer->flags, answer->ttl_sec, rtt);
 }
 
 static void on_members_resolved(const AddressAnswer *answer, const GError *error, gpointer user_data) {
@@ -394,6 +413,23 @@ static void on_members_resolved(const AddressAnswer *answer, const GError *error
                 g_variant_builder_add(&builder, "(@ayt)", bytes_variant(&kept[i]->address, 16),
                                       (guint64) kept[i]->rtt_usec);
         call_return(c, g_variant_new("(a(ayt)tu)", &builder, answer->flags, answer->ttl_sec));
+}
+
+/* Every member this user knows of failed for it: look afresh rather than
+ * hand out one that failed (joins a re-probe already running). */
+static guint64 effective_flags(Call *c, gint32 ifindex, const struct in6_addr *a, guint64 flags) {
+        const CacheEntry *e;
+        uint64_t now;
+        gboolean all;
+
+        if (!clients_has_avoid_list(c->bus->clients, c->uid))
+                return flags;
+        e = resolver_peek(c->bus->resolver, ifindex, a);
+        now = (uint64_t) g_get_monotonic_time();
+        all = e != NULL;
+        for (unsigned i = 0; e && i < e->n_members && all; i++)
+                all = clients_avoids(c->bus->clients, c->uid, &e->members[i].address, now);
+        return all ? flags | AARP_FLAG_NO_CACHE : flags;
 }
 
 /* Both methods: same arguments, same checks. */
@@ -426,19 +462,7 @@ static void run_resolve_address(Call *c) {
                 return;
         }
         memcpy(&a, bytes, 16);
-        if (clients_has_avoid_list(c->bus->clients, c->uid)) {
-                /* Every member this user knows of failed for it: look
-                 * afresh rather than hand out one that failed (joins a
-                 * re-probe already running). */
-                const CacheEntry *e = resolver_peek(c->bus->resolver, ifindex, &a);
-                uint64_t now = (uint64_t) g_get_monotonic_time();
-                gboolean all = e != NULL;
-
-                for (unsigned i = 0; e && i < e->n_members && all; i++)
-                        all = clients_avoids(c->bus->clients, c->uid, &e->members[i].address, now);
-                if (all)
-                        flags |= AARP_FLAG_NO_CACHE;
-        }
+        flags = effective_flags(c, ifindex, &a, flags);
         if (resolver_would_probe(c->bus->resolver, ifindex, &a, flags) &&
             !clients_take_probe(c->bus->clients, c->uid, (uint64_t) g_get_monotonic_time())) {
                 call_return_new_error(c, AARP_ERROR, AARP_E_LIMIT_EXCEEDED,
@@ -452,6 +476,160 @@ static void run_resolve_address(Call *c) {
                                          on_members_resolved, c);
         else
                 resolver_resolve_address(c->bus->resolver, ifindex, &a, flags, on_address_resolved, c);
+}
+
+/* ---- ResolveAddresses ------------------------------------------------ */
+
+typedef struct {
+        guint8 address[16];
+        guint8 len; /* 4 or 16 */
+        guint64 flags, rtt_usec;
+        guint32 ttl_sec;
+} BatchAnswer;
+
+/* One ResolveAddresses call: answered when the last address is. */
+typedef struct {
+        Call *call;
+        unsigned pending;
+        GError *error; /* the first */
+        BatchAnswer answers[];
+} Batch;
+
+typedef struct {
+        Batch *batch;
+        unsigned index;
+} BatchItem;
+
+static void batch_finish(Batch *b) {
+        Call *c = b->call;
+
+        if (--b->pending > 0)
+                return;
+        if (b->error)
+                call_return_error(c, b->error);
+        else {
+                GVariantBuilder builder;
+                gsize n = g_variant_n_children(c->addresses);
+
+                g_variant_builder_init(&builder, G_VARIANT_TYPE("a(aytut)"));
+                for (gsize i = 0; i < n; i++) {
+                        const BatchAnswer *a = &b->answers[i];
+                        g_variant_builder_add(&builder, "(@aytut)", bytes_variant(a->address, a->len), a->flags,
+                                              a->ttl_sec, a->rtt_usec);
+                }
+                call_return(c, g_variant_new("(a(aytut))", &builder));
+        }
+        g_clear_error(&b->error);
+        g_free(b);
+}
+
+static void on_batch_item(const AddressAnswer *answer, const GError *error, gpointer user_data) {
+        BatchItem *item = user_data;
+        Batch *b = item->batch;
+        BatchAnswer *a = &b->answers[item->index];
+
+        g_free(item);
+        if (error) {
+                if (!b->error)
+                        b->error = g_error_copy(error);
+        } else {
+                const struct in6_addr *address;
+
+                pick_answer(b->call, answer, &address, &a->rtt_usec);
+                memcpy(a->address, address, 16);
+                a->len = 16;
+                a->flags = answer->flags;
+                a->ttl_sec = answer->ttl_sec;
+        }
+        batch_finish(b);
+}
+
+static void run_resolve_addresses(Call *c) {
+        g_autoptr(GError) error = NULL;
+        gsize n = g_variant_n_children(c->addresses);
+        g_autofree struct in6_addr *addrs = NULL;
+        g_autofree guint64 *flags = NULL;
+        unsigned fresh = 0;
+        Batch *b;
+
+        if (!validate_flags(c->flags, &error) || !validate_ifindex(c->ifindex, &error)) {
+                call_return_error(c, error);
+                return;
+        }
+        if (n > AARP_BATCH_MAX) {
+                call_return_new_error(c, AARP_ERROR, AARP_E_LIMIT_EXCEEDED,
+                                      "%zu addresses in one call; at most %u", n, AARP_BATCH_MAX);
+                return;
+        }
+        for (gsize i = 0; i < n; i++) {
+                gsize len = 0;
+                g_autoptr(GVariant) ay = g_variant_get_child_value(c->addresses, i);
+
+                (void) g_variant_get_fixed_array(ay, &len, 1);
+                if (len != 4 && len != 16) {
+                        call_return_new_error(c, AARP_ERROR, AARP_E_INVALID_ADDRESS,
+                                              "address %zu must be 4 or 16 bytes, got %zu", i, len);
+                        return;
+                }
+        }
+        /* One in-flight slot per address, as if each were its own call. */
+        for (gsize i = 1; i < n; i++) {
+                if (!clients_begin_request(c->bus->clients, c->uid)) {
+                        call_return_new_error(c, AARP_ERROR, AARP_E_LIMIT_EXCEEDED,
+                                              "too many requests in flight for uid %u (RequestsPerClient=%u)",
+                                              (unsigned) c->uid, c->bus->config->requests_per_client);
+                        return;
+                }
+                c->extra_counted++;
+        }
+        addrs = g_new0(struct in6_addr, MAX(n, 1));
+        flags = g_new0(guint64, MAX(n, 1));
+        for (gsize i = 0; i < n; i++) {
+                gsize len = 0;
+                g_autoptr(GVariant) ay = g_variant_get_child_value(c->addresses, i);
+                const guint8 *bytes = g_variant_get_fixed_array(ay, &len, 1);
+
+                if (len == 4) {
+                        memcpy(&addrs[i], bytes, 4);
+                        continue;
+                }
+                memcpy(&addrs[i], bytes, 16);
+                flags[i] = effective_flags(c, c->ifindex, &addrs[i], c->flags);
+                if (resolver_would_probe(c->bus->resolver, c->ifindex, &addrs[i], flags[i]))
+                        fresh++;
+        }
+        /* All or nothing: a call that cannot be answered whole sends no
+         * probe at all. */
+        if (fresh > 0 && !clients_take_probes(c->bus->clients, c->uid, fresh, (uint64_t) g_get_monotonic_time())) {
+                call_return_new_error(c, AARP_ERROR, AARP_E_LIMIT_EXCEEDED,
+                                      "uid %u: %u fresh probes exceed its ProbeRateLimit=%u budget now; "
+                                      "try again later or send fewer addresses per call",
+                                      (unsigned) c->uid, fresh, c->bus->config->probe_rate_limit);
+                return;
+        }
+        b = g_malloc0(sizeof(Batch) + MAX(n, 1) * sizeof(BatchAnswer));
+        b->call = c;
+        b->pending = (unsigned) n + 1; /* + 1 until every address is asked */
+        for (gsize i = 0; i < n; i++) {
+                gsize len = 0;
+                g_autoptr(GVariant) ay = g_variant_get_child_value(c->addresses, i);
+
+                (void) g_variant_get_fixed_array(ay, &len, 1);
+                if (len == 4) {
+                        /* IPv4 has no anycast problem of this kind: unchanged. */
+                        memcpy(b->answers[i].address, &addrs[i], 4);
+                        b->answers[i].len = 4;
+                        b->answers[i].flags = AARP_FLAG_NOT_PROBED;
+                        b->answers[i].ttl_sec = AARP_NOT_PROBED_TTL_SEC;
+                        b->pending--;
+                        continue;
+                }
+                BatchItem *item = g_new(BatchItem, 1);
+                item->batch = b;
+                item->index = (unsigned) i;
+                resolver_resolve_address(c->bus->resolver, c->ifindex, &addrs[i], flags[i], on_batch_item, item);
+        }
+        batch_finish(b);
 }
 
 /* ---- ResolveHostname ------------------------------------------------- */
@@ -625,6 +803,17 @@ static gboolean handle_resolve_address_members(AarpManager *m, GDBusMethodInvoca
         return TRUE;
 }
 
+static gboolean handle_resolve_addresses(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
+                                         GVariant *addresses, guint64 flags, Bus *b) {
+        Call *c = call_new_bus(b, invocation);
+
+        c->ifindex = ifindex;
+        c->addresses = g_variant_ref(addresses);
+        c->flags = flags;
+        call_start(c, run_resolve_addresses);
+        return TRUE;
+}
+
 static gboolean handle_resolve_hostname(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
                                         const char *name, gint32 family, guint64 flags, Bus *b) {
         Call *c = call_new_bus(b, invocation);
@@ -754,6 +943,9 @@ static void on_peer_call(P2PPeer *peer, GDBusMessage *message, gpointer user_dat
                 copy_address_variant(c->address, &c->address_len, address);
                 c->all_members = strcmp(member, "ResolveAddressMembers") == 0;
                 call_start(c, run_resolve_address);
+        } else if (g_strcmp0(member, "ResolveAddresses") == 0 && strcmp(sig, "(iaayt)") == 0) {
+                g_variant_get(body, "(i@aayt)", &c->ifindex, &c->addresses, &c->flags);
+                call_start(c, run_resolve_addresses);
         } else if (g_strcmp0(member, "ResolveHostname") == 0 && strcmp(sig, "(isit)") == 0) {
                 g_variant_get(body, "(isit)", &c->ifindex, &c->name, &c->family, &c->flags);
                 call_start(c, run_resolve_hostname);
@@ -838,6 +1030,7 @@ Bus *bus_new(Resolver *resolver, Names *names, const Config *config, const char 
         g_signal_connect(b->manager, "handle-resolve-address", G_CALLBACK(handle_resolve_address), b);
         g_signal_connect(b->manager, "handle-resolve-address-members",
                          G_CALLBACK(handle_resolve_address_members), b);
+        g_signal_connect(b->manager, "handle-resolve-addresses", G_CALLBACK(handle_resolve_addresses), b);
         g_signal_connect(b->manager, "handle-resolve-hostname", G_CALLBACK(handle_resolve_hostname), b);
         g_signal_connect(b->manager, "handle-invalidate-address", G_CALLBACK(handle_invalidate_address), b);
         g_signal_connect(b->manager, "handle-flush-caches", G_CALLBACK(handle_flush_caches), b);

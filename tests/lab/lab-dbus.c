@@ -17,7 +17,9 @@
  *       FLAGS_MASK (default 0) must be set.  Prints
  *       "sent N ok N wrong N errors N elapsed_ms N" plus the first few
  *       failures, and exits 0 only if all N were answered correctly.
- *       With LAB_DBUS_SAME=1 all COUNT calls ask for BASE+1.
+ *       With LAB_DBUS_SAME=1 all COUNT calls ask for BASE+1.  With
+ *       LAB_DBUS_BATCH=N the addresses go N at a time in ResolveAddresses
+ *       calls instead of one ResolveAddress call each.
  *
  * The bus is the system bus (DBUS_SYSTEM_BUS_ADDRESS is honoured), or with
  * LAB_DBUS_PEER=unix:path=... the daemon's peer-to-peer socket.
@@ -45,6 +47,13 @@ typedef struct {
         struct in6_addr address;
 } Query;
 
+/* A ResolveAddresses call of a batch burst: its addresses, in order. */
+typedef struct {
+        Burst *burst;
+        unsigned n;
+        struct in6_addr addresses[];
+} BatchQuery;
+
 static void report(Burst *b, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static void report(Burst *b, const char *fmt, ...) {
         va_list ap;
@@ -56,46 +65,78 @@ static void report(Burst *b, const char *fmt, ...) {
         va_end(ap);
 }
 
+/* Check one (aytut) answer for @asked. */
+static void check_answer(Burst *b, const struct in6_addr *asked_addr, GVariant *answer) {
+        g_autoptr(GVariant) ay = NULL;
+        const struct in6_addr *want_addr = b->expect_self ? asked_addr : &b->expect;
+        char want[INET6_ADDRSTRLEN], got[INET6_ADDRSTRLEN] = "?", asked[INET6_ADDRSTRLEN];
+        guint64 flags;
+        guint32 ttl;
+        guint64 rtt;
+        gsize len = 0;
+        const void *bytes;
+
+        g_variant_get(answer, "(@aytut)", &ay, &flags, &ttl, &rtt);
+        bytes = g_variant_get_fixed_array(ay, &len, 1);
+        if (len == 16)
+                inet_ntop(AF_INET6, bytes, got, sizeof(got));
+        inet_ntop(AF_INET6, want_addr, want, sizeof(want));
+        inet_ntop(AF_INET6, asked_addr, asked, sizeof(asked));
+        if (len == 16 && memcmp(bytes, want_addr, 16) == 0 && (flags & b->mask) == b->mask) {
+                b->ok++;
+        } else {
+                b->wrong++;
+                report(b, "lab-dbus: %s: got %s flags 0x%" G_GINT64_MODIFIER "x, want %s with flags 0x%" G_GINT64_MODIFIER "x\n",
+                       asked, got, flags, want, b->mask);
+        }
+}
+
 static void on_reply(GObject *source, GAsyncResult *res, gpointer user_data) {
         Query *q = user_data;
         Burst *b = q->burst;
         g_autoptr(GError) error = NULL;
         g_autoptr(GVariant) reply = NULL;
-        char want[INET6_ADDRSTRLEN], got[INET6_ADDRSTRLEN] = "?", asked[INET6_ADDRSTRLEN];
+        char asked[INET6_ADDRSTRLEN];
 
-        inet_ntop(AF_INET6, &q->address, asked, sizeof(asked));
         reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
         if (!reply) {
                 g_autofree char *name = g_dbus_error_get_remote_error(error);
+                inet_ntop(AF_INET6, &q->address, asked, sizeof(asked));
                 b->errors++;
                 report(b, "lab-dbus: %s: error %s: %s\n", asked, name ? name : "(local)",
                        error->message);
-        } else {
-                g_autoptr(GVariant) ay = NULL;
-                const struct in6_addr *want_addr = b->expect_self ? &q->address : &b->expect;
-                guint64 flags;
-                guint32 ttl;
-                guint64 rtt;
-                gsize len = 0;
-                const void *bytes;
-
-                g_variant_get(reply, "(@aytut)", &ay, &flags, &ttl, &rtt);
-                bytes = g_variant_get_fixed_array(ay, &len, 1);
-                if (len == 16)
-                        inet_ntop(AF_INET6, bytes, got, sizeof(got));
-                inet_ntop(AF_INET6, want_addr, want, sizeof(want));
-                if (len == 16 && memcmp(bytes, want_addr, 16) == 0 &&
-                    (flags & b->mask) == b->mask) {
-                        b->ok++;
-                } else {
-                        b->wrong++;
-                        report(b, "lab-dbus: %s: got %s flags 0x%" G_GINT64_MODIFIER
-                                  "x, want %s with flags 0x%" G_GINT64_MODIFIER "x\n",
-                               asked, got, flags, want, b->mask);
-                }
-        }
+        } else
+                check_answer(b, &q->address, reply);
         g_free(q);
         if (--b->pending == 0)
+                g_main_loop_quit(b->loop);
+}
+
+static void on_batch_reply(GObject *source, GAsyncResult *res, gpointer user_data) {
+        BatchQuery *q = user_data;
+        Burst *b = q->burst;
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+
+        if (!reply) {
+                g_autofree char *name = g_dbus_error_get_remote_error(error);
+                b->errors += q->n;
+                report(b, "lab-dbus: batch of %u: error %s: %s\n", q->n, name ? name : "(local)", error->message);
+        } else {
+                g_autoptr(GVariant) answers = g_variant_get_child_value(reply, 0);
+
+                if (g_variant_n_children(answers) != q->n) {
+                        b->wrong += q->n;
+                        report(b, "lab-dbus: batch of %u: %zu answers\n", q->n, g_variant_n_children(answers));
+                } else
+                        for (unsigned i = 0; i < q->n; i++) {
+                                g_autoptr(GVariant) a = g_variant_get_child_value(answers, i);
+                                check_answer(b, &q->addresses[i], a);
+                        }
+        }
+        b->pending -= q->n;
+        g_free(q);
+        if (b->pending == 0)
                 g_main_loop_quit(b->loop);
 }
 
@@ -168,6 +209,8 @@ static int do_burst(int argc, char **argv) {
         gint64 start;
         /* LAB_DBUS_SAME=1: every call asks for BASE+1 (shared probes). */
         gboolean same = g_strcmp0(g_getenv("LAB_DBUS_SAME"), "1") == 0;
+        /* LAB_DBUS_BATCH=N: N addresses per ResolveAddresses call. */
+        unsigned batch = g_getenv("LAB_DBUS_BATCH") ? (unsigned) strtoul(g_getenv("LAB_DBUS_BATCH"), NULL, 0) : 0;
 
         if (argc < 4 || inet_pton(AF_INET6, argv[2], &base) != 1) {
                 fprintf(stderr, "lab-dbus: burst BASE COUNT EXPECT [MASK] [CONNECTIONS] [NO_CACHE]\n");
@@ -201,7 +244,32 @@ static int do_burst(int argc, char **argv) {
 
         b.loop = g_main_loop_new(NULL, FALSE);
         start = g_get_monotonic_time();
-        for (unsigned i = 1; i <= count; i++) {
+        for (unsigned i = 1; i <= count && batch > 0; i += batch) {
+                unsigned n = MIN(batch, count - i + 1);
+                BatchQuery *q = g_malloc0(sizeof(BatchQuery) + n * sizeof(struct in6_addr));
+                GVariantBuilder addresses;
+
+                q->burst = &b;
+                q->n = n;
+                g_variant_builder_init(&addresses, G_VARIANT_TYPE("aay"));
+                for (unsigned k = 0; k < n; k++) {
+                        guint32 low;
+
+                        q->addresses[k] = base;
+                        memcpy(&low, &q->addresses[k].s6_addr[12], 4);
+                        low = htonl(ntohl(low) + (same ? 1 : i + k));
+                        memcpy(&q->addresses[k].s6_addr[12], &low, 4);
+                        g_variant_builder_add_value(&addresses, g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE,
+                                                                                        &q->addresses[k], 16, 1));
+                }
+                b.pending += n;
+                g_dbus_connection_call(conns->pdata[(i / batch) % nconn], peer_address() ? NULL : AARP_BUS_NAME,
+                                       AARP_OBJECT_PATH, AARP_MANAGER_INTERFACE, "ResolveAddresses",
+                                       g_variant_new("(iaayt)", 0, &addresses, in_flags),
+                                       G_VARIANT_TYPE("(a(aytut))"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                                       CALL_TIMEOUT_MSEC, NULL, on_batch_reply, q);
+        }
+        for (unsigned i = 1; i <= count && batch == 0; i++) {
                 Query *q = g_new0(Query, 1);
                 guint32 low;
 
