@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * shim-cache.c: the aarp-run shim's mapping cache and per-socket reverse
- * map (see shim-cache.h).  Fixed-size, set-associative cache: a process
- * talks to few anycast addresses, and a bounded table can never grow with
- * what a program sends to.
+ * map and its per-descriptor state (see shim-cache.h).  Fixed-size,
+ * set-associative cache: a process talks to few anycast addresses, and a
+ * bounded table can never grow with what a program sends to.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -154,4 +154,46 @@ void shim_sockets_free(ShimSockets *t) {
         free(t->by_fd);
         t->by_fd = NULL;
         t->size = 0;
+}
+
+bool shim_fds_get(ShimFds *t, int fd, unsigned *ret_state) {
+        if (fd < 0 || (unsigned)fd >= SHIM_FDS_SIZE)
+                return false;
+        *ret_state = atomic_load_explicit(&t->state[fd], memory_order_acquire);
+        return true;
+}
+
+bool shim_fds_set_kind(ShimFds *t, int fd, unsigned seen, ShimFdKind kind) {
+        if (fd < 0 || (unsigned)fd >= SHIM_FDS_SIZE)
+                return false;
+        /* A compare-and-swap, not a store: a reset since @seen was read
+         * means the socket examined may not be the one there now. */
+        return atomic_compare_exchange_strong_explicit(&t->state[fd], &seen, (seen & ~3u) | (unsigned)kind,
+                                                       memory_order_acq_rel, memory_order_relaxed);
+}
+
+void shim_fds_reset(ShimFds *t, int fd, ShimFdKind kind) {
+        unsigned w;
+
+        if (fd < 0 || (unsigned)fd >= SHIM_FDS_SIZE)
+                return;
+        /* Strictly the next generation, even against a concurrent reset, so
+         * that no earlier word ever matches again (until the generation
+         * wraps after 2^30 resets of this one number). */
+        w = atomic_load_explicit(&t->state[fd], memory_order_relaxed);
+        while (!atomic_compare_exchange_weak_explicit(&t->state[fd], &w, ((w | 3u) + 1u) | (unsigned)kind,
+                                                      memory_order_acq_rel, memory_order_relaxed))
+                ;
+}
+
+void shim_fds_reset_range(ShimFds *t, unsigned first, unsigned last) {
+        if (last >= SHIM_FDS_SIZE)
+                last = SHIM_FDS_SIZE - 1;
+        /* Entries still zero were never used by the shim: skipping them
+         * keeps close_range(3, ~0U) from touching the whole table (a
+         * sendto() racing with the close of its own descriptor is the
+         * application's bug, not a case to pay for here). */
+        for (unsigned fd = first; fd <= last; fd++)
+                if (atomic_load_explicit(&t->state[fd], memory_order_relaxed) != 0)
+                        shim_fds_reset(t, (int)fd, SHIM_FD_UNKNOWN);
 }

@@ -8,14 +8,21 @@
  *     that a busy UDP client does not ask the daemon per datagram;
  *   - ShimSockets: per file descriptor, the (anycast, member) pairs this
  *     socket was sent to, for the reverse rewrite on receive/getpeername,
- *     with the socket's identity (st_dev, st_ino) so that a reused file
- *     descriptor never inherits another socket's pairs.
+ *     with the socket's identity so that a reused file descriptor never
+ *     inherits another socket's pairs;
+ *   - ShimFds: per file descriptor number, lock-free, whether the socket
+ *     there may be rewritten and a generation that every close/dup/new
+ *     socket on that number advances: what lets the hot path of sendto()
+ *     and recvfrom() on a known socket make no system call of its own.
  *
- * The caller (shim.c) serialises every call with its own mutex.
+ * The caller (shim.c) serialises every ShimCache and ShimSockets call with
+ * its own mutex; ShimFds needs no lock (atomics only, so close() and
+ * friends may use it from a signal handler or a forked child).
  */
 #pragma once
 
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -79,7 +86,9 @@ typedef struct ShimSockets {
 } ShimSockets;
 
 /* Remember that socket @fd (identity @dev/@ino) sent to @anycast via
- * @unicast.  A different identity replaces what the fd had; a full entry
+ * @unicast.  The identity is opaque here: shim.c passes (st_dev, st_ino)
+ * from fstat() for descriptors beyond the ShimFds table and (0, the
+ * ShimFds generation) for the others.  A different identity replaces what the fd had; a full entry
  * drops its oldest pair.  Returns 0 or -ENOMEM / -EBADF (fd out of range). */
 int shim_sockets_add(ShimSockets *t, int fd, dev_t dev, ino_t ino, const struct in6_addr *anycast,
                      const struct in6_addr *unicast);
@@ -96,3 +105,51 @@ void shim_sockets_forget(ShimSockets *t, int fd);
 
 /* Free the table (the struct itself is the caller's). */
 void shim_sockets_free(ShimSockets *t);
+
+/* Descriptors below this are tracked in ShimFds (256 KiB of virtual
+ * memory, touched only where descriptors are used); higher ones take the
+ * slow path, a getsockopt() and an fstat() per call, as before ShimFds. */
+#define SHIM_FDS_SIZE (1u << 16)
+
+typedef enum ShimFdKind {
+        SHIM_FD_UNKNOWN = 0,    /* not looked at since the number was (re)used */
+        SHIM_FD_ELIGIBLE = 1,   /* a stream/datagram socket, not ICMPv6: rewrite */
+        SHIM_FD_INELIGIBLE = 2, /* raw, ping or anything else: leave alone */
+} ShimFdKind;
+
+/* One word per descriptor number: generation << 2 | kind.  Zero (generation
+ * 0, unknown) is the initial state, so a zeroed ShimFds is empty. */
+typedef struct ShimFds {
+        atomic_uint state[SHIM_FDS_SIZE];
+} ShimFds;
+
+static inline ShimFdKind shim_fd_kind(unsigned state) {
+        return (ShimFdKind)(state & 3u);
+}
+
+static inline unsigned shim_fd_generation(unsigned state) {
+        return state >> 2;
+}
+
+/* The state word of @fd in *ret_state: true, or false if @fd is outside
+ * the table (negative or >= SHIM_FDS_SIZE: the caller takes the slow
+ * path).  One atomic load. */
+bool shim_fds_get(ShimFds *t, int fd, unsigned *ret_state);
+
+/* Record @kind for @fd if its state is still @seen, the word
+ * shim_fds_get() returned before the caller examined the socket.  False
+ * when it changed meanwhile (the number was closed, duplicated onto or
+ * reused: what the caller found out is about another file) or @fd is
+ * outside the table; nothing is recorded then. */
+bool shim_fds_set_kind(ShimFds *t, int fd, unsigned seen, ShimFdKind kind);
+
+/* The number @fd now names another open file, or none: start a new
+ * generation with @kind (SHIM_FD_UNKNOWN unless the caller knows, as
+ * socket() does).  Every earlier state word of @fd stops matching, so
+ * neither a racing shim_fds_set_kind() nor pairs recorded under the old
+ * generation can apply to the new file.  No-op outside the table. */
+void shim_fds_reset(ShimFds *t, int fd, ShimFdKind kind);
+
+/* shim_fds_reset(@fd, SHIM_FD_UNKNOWN) for every fd in [@first, @last]
+ * (close_range(), closefrom()) that the shim has ever seen. */
+void shim_fds_reset_range(ShimFds *t, unsigned first, unsigned last);

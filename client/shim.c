@@ -19,10 +19,23 @@
  * those of the real call, answers are cached in-process for the daemon's
  * TTL (no IPC per datagram), and when the daemon cannot be reached the
  * call goes through unchanged.
+ *
+ * Per descriptor number we remember whether the socket may be rewritten
+ * and a generation (ShimFds), so that sendto()/recvfrom() on a socket we
+ * already know make no system call of their own (issue 5 target 6: at most
+ * 1 us per sendto).  What makes that safe is that we also interpose every
+ * libc call by which a program closes a descriptor or makes one name
+ * another file - close, close_range, closefrom, dup, dup2, dup3,
+ * fcntl(F_DUPFD*), socket, socketpair, accept, accept4, and descriptors
+ * received with SCM_RIGHTS - and each starts a new generation for the
+ * numbers it touches.  See "What interposition cannot see" below for the
+ * one case this misses, and why we accept it.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -30,6 +43,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "aarp-def.h"
 #include "bus-client.h"
@@ -49,6 +63,17 @@ typedef ssize_t (*recvmsg_fn)(int, struct msghdr *, int);
 typedef int (*recvmmsg_fn)(int, struct mmsghdr *, unsigned int, int, struct timespec *);
 typedef int (*getpeername_fn)(int, struct sockaddr *, socklen_t *);
 typedef int (*getsockopt_fn)(int, int, int, void *, socklen_t *);
+typedef int (*close_fn)(int);
+typedef int (*close_range_fn)(unsigned int, unsigned int, int);
+typedef void (*closefrom_fn)(int);
+typedef int (*dup_fn)(int);
+typedef int (*dup2_fn)(int, int);
+typedef int (*dup3_fn)(int, int, int);
+typedef int (*fcntl_fn)(int, int, ...);
+typedef int (*socket_fn)(int, int, int);
+typedef int (*socketpair_fn)(int, int, int, int[2]);
+typedef int (*accept_fn)(int, struct sockaddr *, socklen_t *);
+typedef int (*accept4_fn)(int, struct sockaddr *, socklen_t *, int);
 
 static struct {
         connect_fn connect;
@@ -60,6 +85,18 @@ static struct {
         recvmmsg_fn recvmmsg;
         getpeername_fn getpeername;
         getsockopt_fn getsockopt;
+        close_fn close;
+        close_range_fn close_range; /* NULL before glibc 2.34 */
+        closefrom_fn closefrom;     /* NULL before glibc 2.34 */
+        dup_fn dup;
+        dup2_fn dup2;
+        dup3_fn dup3;
+        fcntl_fn fcntl;
+        fcntl_fn fcntl64; /* NULL before glibc 2.28 */
+        socket_fn socket;
+        socketpair_fn socketpair;
+        accept_fn accept;
+        accept4_fn accept4;
 } real;
 
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
@@ -68,6 +105,11 @@ static pthread_once_t real_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 static ShimCache cache;
 static ShimSockets sockets;
+
+/* Lock-free (shim-cache.h): close() and the other descriptor calls update
+ * it without state_lock, so they stay safe in signal handlers and in a
+ * child forked while another thread held the lock. */
+static ShimFds fds;
 
 /* Set once some socket got a rewrite: until then the receive paths do not
  * even take the lock. */
@@ -90,6 +132,18 @@ static void resolve_real(void) {
         R(recvmmsg);
         R(getpeername);
         R(getsockopt);
+        R(close);
+        R(close_range);
+        R(closefrom);
+        R(dup);
+        R(dup2);
+        R(dup3);
+        R(fcntl);
+        R(fcntl64);
+        R(socket);
+        R(socketpair);
+        R(accept);
+        R(accept4);
 #undef R
 }
 
@@ -109,6 +163,12 @@ static void ensure_init(void) {
         (void)pthread_once(&real_once, init);
 }
 
+/* Resolve at load time too: then a close() from a signal handler finds
+ * pthread_once() already done (a plain load) rather than running init. */
+__attribute__((constructor)) static void load(void) {
+        ensure_init();
+}
+
 static uint64_t now_usec(void) {
         struct timespec ts;
 
@@ -118,18 +178,74 @@ static uint64_t now_usec(void) {
 
 /* Not for raw sockets or ICMPv6 ping sockets: rewriting a ping's
  * destination would hide the very anycast behaviour it looks at. */
-static bool socket_is_eligible(int fd) {
+static ShimFdKind kind_of(int type, int protocol) {
+        type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET)
+                return SHIM_FD_INELIGIBLE;
+        return protocol == IPPROTO_ICMPV6 ? SHIM_FD_INELIGIBLE : SHIM_FD_ELIGIBLE;
+}
+
+/* Ask the kernel (two system calls): SHIM_FD_UNKNOWN if @fd is no socket
+ * or not open, which is not worth remembering (the call fails anyway). */
+static ShimFdKind socket_kind(int fd) {
         int type = 0, protocol = 0;
         socklen_t len = sizeof type;
 
-        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
-                return false;
-        if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET)
-                return false;
+        if (real.getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+                return SHIM_FD_UNKNOWN;
         len = sizeof protocol;
-        if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) == 0 && protocol == IPPROTO_ICMPV6)
+        if (real.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) < 0)
+                protocol = 0;
+        return kind_of(type, protocol);
+}
+
+/* What interposition cannot see.  The ShimFds state of a number goes stale
+ * only if a program both closes a socket and gets a new one on the same
+ * number without any call above: through syscall(2), io_uring, or libc's
+ * internal calls (fclose() of an fdopen()ed socket closes it inside libc;
+ * rresvport() creates one inside libc).  One of the two alone is harmless:
+ * the interposed other one starts a new generation.  Both, and the new
+ * socket then used with the interposed send/receive calls, would mean a
+ * rewrite decided for the old socket (a ping socket's destination
+ * rewritten, or a member's address reported as the anycast address).
+ * Checking with fstat() per call, as the shim did before, closes that gap
+ * at 0.3-0.4 us per call, a third of the whole budget; we do not pay it,
+ * as no program we know does both.  Descriptors beyond the table keep the
+ * fstat() check (socket_identity()). */
+
+/* The identity recorded with @fd's pairs and compared on receive: the
+ * generation from @state if @tracked, else (st_dev, st_ino) - one fstat().
+ * False if @fd cannot be looked at. */
+static bool socket_identity(int fd, bool tracked, unsigned state, dev_t *ret_dev, ino_t *ret_ino) {
+        struct stat st;
+
+        if (tracked) {
+                *ret_dev = 0;
+                *ret_ino = shim_fd_generation(state);
+                return true;
+        }
+        if (fstat(fd, &st) < 0)
                 return false;
+        *ret_dev = st.st_dev;
+        *ret_ino = st.st_ino;
         return true;
+}
+
+/* Whether @fd may be rewritten: from the table, else from the kernel (and
+ * then remembered).  The state the answer belongs to in *ret_state. */
+static bool socket_is_eligible(int fd, bool *ret_tracked, unsigned *ret_state) {
+        ShimFdKind kind;
+
+        *ret_state = 0;
+        *ret_tracked = shim_fds_get(&fds, fd, ret_state);
+        if (*ret_tracked && shim_fd_kind(*ret_state) != SHIM_FD_UNKNOWN)
+                return shim_fd_kind(*ret_state) == SHIM_FD_ELIGIBLE;
+        kind = socket_kind(fd);
+        /* If the number was reused meanwhile this records nothing, and the
+         * pairs recorded under the old generation never match. */
+        if (*ret_tracked && kind != SHIM_FD_UNKNOWN)
+                (void)shim_fds_set_kind(&fds, fd, *ret_state, kind);
+        return kind == SHIM_FD_ELIGIBLE;
 }
 
 /* Look @a up: in the cache, else with one call to the daemon.  True with
@@ -178,15 +294,28 @@ static bool lookup(const struct in6_addr *a, uint32_t scope, struct in6_addr *re
         return m.rewrite;
 }
 
-static void remember_socket(int fd, const struct in6_addr *anycast, const struct in6_addr *unicast) {
-        struct stat st;
+static void remember_socket(int fd, bool tracked, unsigned state, const struct in6_addr *anycast,
+                            const struct in6_addr *unicast) {
+        dev_t dev;
+        ino_t ino;
 
-        if (fstat(fd, &st) < 0)
+        if (!socket_identity(fd, tracked, state, &dev, &ino))
                 return;
         pthread_mutex_lock(&state_lock);
-        if (shim_sockets_add(&sockets, fd, st.st_dev, st.st_ino, anycast, unicast) == 0)
+        if (shim_sockets_add(&sockets, fd, dev, ino, anycast, unicast) == 0)
                 atomic_store(&have_sockets, true);
         pthread_mutex_unlock(&state_lock);
+}
+
+/* Whether @fd is still the socket whose identity was recorded as
+ * @dev/@ino: no system call for tracked descriptors. */
+static bool socket_is_same(int fd, dev_t dev, ino_t ino) {
+        unsigned state = 0;
+        bool tracked = shim_fds_get(&fds, fd, &state);
+        dev_t now_dev;
+        ino_t now_ino;
+
+        return socket_identity(fd, tracked, state, &now_dev, &now_ino) && now_dev == dev && now_ino == ino;
 }
 
 /* If @sa (@len bytes) is an AF_INET6 destination to rewrite on @fd, fill
@@ -195,7 +324,8 @@ static void remember_socket(int fd, const struct in6_addr *anycast, const struct
 static bool map_destination(int fd, const struct sockaddr *sa, socklen_t len, struct sockaddr_in6 *out) {
         struct in6_addr u;
         int saved_errno = errno;
-        bool rewrite = false;
+        bool rewrite = false, tracked;
+        unsigned state;
 
         if (in_shim || !sa || len < (socklen_t)sizeof(struct sockaddr_in6) || sa->sa_family != AF_INET6)
                 return false;
@@ -203,8 +333,8 @@ static bool map_destination(int fd, const struct sockaddr *sa, socklen_t len, st
         memcpy(out, sa, sizeof *out);
         if (!shim_address_is_candidate(&out->sin6_addr, out->sin6_scope_id))
                 return false;
-        if (lookup(&out->sin6_addr, out->sin6_scope_id, &u) && socket_is_eligible(fd)) {
-                remember_socket(fd, &out->sin6_addr, &u);
+        if (lookup(&out->sin6_addr, out->sin6_scope_id, &u) && socket_is_eligible(fd, &tracked, &state)) {
+                remember_socket(fd, tracked, state, &out->sin6_addr, &u);
                 out->sin6_addr = u;
                 rewrite = true;
         }
@@ -218,7 +348,6 @@ static bool map_destination(int fd, const struct sockaddr *sa, socklen_t len, st
 static void unmap_source(int fd, void *sa, socklen_t len, socklen_t cap) {
         struct sockaddr_in6 sin6;
         struct in6_addr anycast;
-        struct stat st;
         dev_t dev;
         ino_t ino;
         bool found;
@@ -238,7 +367,7 @@ static void unmap_source(int fd, void *sa, socklen_t len, socklen_t cap) {
         if (found) {
                 /* A closed and reused descriptor is another socket: only
                  * the one we rewrote for gets the anycast address back. */
-                if (fstat(fd, &st) == 0 && st.st_dev == dev && st.st_ino == ino) {
+                if (socket_is_same(fd, dev, ino)) {
                         memcpy((char *)sa + offsetof(struct sockaddr_in6, sin6_addr), &anycast,
                                sizeof anycast);
                 } else {
@@ -248,6 +377,26 @@ static void unmap_source(int fd, void *sa, socklen_t len, socklen_t cap) {
                 }
         }
         errno = saved_errno;
+}
+
+/* Descriptors that arrived in @msg's SCM_RIGHTS messages are new files on
+ * their numbers.  Costs nothing without control data. */
+static void reset_passed_fds(const struct msghdr *msg) {
+        if (!msg || !msg->msg_control || msg->msg_controllen == 0)
+                return;
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR((struct msghdr *)msg, c)) {
+                size_t n;
+
+                if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN(0))
+                        continue;
+                n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (size_t i = 0; i < n; i++) {
+                        int fd;
+
+                        memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
+                        shim_fds_reset(&fds, fd, SHIM_FD_UNKNOWN);
+                }
+        }
 }
 
 /* A connection to member @mapped of @sa's anycast address failed: tell the
@@ -389,8 +538,11 @@ SHIM_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags) {
 
         ensure_init();
         r = real.recvmsg(fd, msg, flags);
-        if (r >= 0 && msg && msg->msg_name && !in_shim)
-                unmap_source(fd, msg->msg_name, msg->msg_namelen, cap);
+        if (r >= 0 && msg) {
+                reset_passed_fds(msg);
+                if (msg->msg_name && !in_shim)
+                        unmap_source(fd, msg->msg_name, msg->msg_namelen, cap);
+        }
         return r;
 }
 
@@ -407,6 +559,8 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int fla
         for (unsigned i = 0; vec && i < n_caps; i++)
                 caps[i] = vec[i].msg_hdr.msg_namelen;
         r = real.recvmmsg(fd, vec, vlen, flags, timeout);
+        for (int i = 0; i < r; i++)
+                reset_passed_fds(&vec[i].msg_hdr);
         if (in_shim)
                 return r;
         for (int i = 0; i < r; i++)
@@ -421,7 +575,8 @@ SHIM_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int fla
  * destination we rewrote. */
 SHIM_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen) {
         ShimSocketPair pair;
-        struct stat st;
+        dev_t dev = 0;
+        ino_t ino = 0;
         bool known = false;
         int r;
 
@@ -431,12 +586,19 @@ SHIM_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen
             *optlen < (socklen_t)sizeof(int) || !member_failed(*(int *)optval) || !atomic_load(&have_sockets))
                 return r;
         pthread_mutex_lock(&state_lock);
-        if (fd >= 0 && (size_t)fd < sockets.size && sockets.by_fd[fd].n_pairs > 0 && fstat(fd, &st) == 0 &&
-            st.st_dev == sockets.by_fd[fd].dev && st.st_ino == sockets.by_fd[fd].ino) {
+        if (fd >= 0 && (size_t)fd < sockets.size && sockets.by_fd[fd].n_pairs > 0) {
                 pair = sockets.by_fd[fd].pairs[sockets.by_fd[fd].n_pairs - 1];
+                dev = sockets.by_fd[fd].dev;
+                ino = sockets.by_fd[fd].ino;
                 known = true;
         }
         pthread_mutex_unlock(&state_lock);
+        if (known) {
+                int saved_errno = errno;
+
+                known = socket_is_same(fd, dev, ino);
+                errno = saved_errno;
+        }
         if (known)
                 report(0, &pair.anycast, &pair.unicast);
         return r;
@@ -452,4 +614,132 @@ SHIM_EXPORT int getpeername(int fd, __SOCKADDR_ARG addr, socklen_t *len) {
         if (r == 0 && sa && len && !in_shim)
                 unmap_source(fd, sa, *len, cap);
         return r;
+}
+
+/* The descriptor calls: each starts a new generation for the numbers it
+ * closes or fills, after the real call (before it, a send racing with the
+ * close could record the old socket under the new generation).  Atomics
+ * only, no lock: close() is async-signal-safe and must stay so. */
+
+SHIM_EXPORT int close(int fd) {
+        int r, saved_errno;
+
+        ensure_init();
+        r = real.close(fd);
+        saved_errno = errno;
+        /* Also on EINTR: Linux has released the number then. */
+        shim_fds_reset(&fds, fd, SHIM_FD_UNKNOWN);
+        errno = saved_errno;
+        return r;
+}
+
+SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
+        int r;
+
+        ensure_init();
+        if (!real.close_range) {
+                errno = ENOSYS;
+                return -1;
+        }
+        r = real.close_range(first, last, flags);
+        /* CLOSE_RANGE_CLOEXEC closes nothing now; exec starts afresh. */
+        if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
+                shim_fds_reset_range(&fds, first, last);
+        return r;
+}
+
+SHIM_EXPORT void closefrom(int lowfd) {
+        ensure_init();
+        if (real.closefrom)
+                real.closefrom(lowfd);
+        if (lowfd >= 0)
+                shim_fds_reset_range(&fds, (unsigned)lowfd, ~0u);
+}
+
+static int new_fd(int fd, ShimFdKind kind) {
+        if (fd >= 0)
+                shim_fds_reset(&fds, fd, kind);
+        return fd;
+}
+
+SHIM_EXPORT int dup(int fd) {
+        ensure_init();
+        return new_fd(real.dup(fd), SHIM_FD_UNKNOWN);
+}
+
+SHIM_EXPORT int dup2(int fd, int fd2) {
+        ensure_init();
+        return new_fd(real.dup2(fd, fd2), SHIM_FD_UNKNOWN);
+}
+
+SHIM_EXPORT int dup3(int fd, int fd2, int flags) {
+        ensure_init();
+        return new_fd(real.dup3(fd, fd2, flags), SHIM_FD_UNKNOWN);
+}
+
+/* fcntl is variadic: the argument is passed on as a pointer-sized value,
+ * exactly as glibc's own fcntl() reads it (va_arg(ap, void *)) for every
+ * command; the Linux ABIs pass an int in a register or slot of that size.
+ * Named shim_* with an assembler name: under _FILE_OFFSET_BITS=64 glibc's
+ * header renames fcntl to fcntl64, and we interpose both symbols. */
+int shim_fcntl(int fd, int cmd, ...) __asm__("fcntl");
+int shim_fcntl64(int fd, int cmd, ...) __asm__("fcntl64");
+
+static int do_fcntl(fcntl_fn fn, int fd, int cmd, void *arg) {
+        int r = fn(fd, cmd, arg);
+
+        if (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)
+                return new_fd(r, SHIM_FD_UNKNOWN);
+        return r;
+}
+
+SHIM_EXPORT int shim_fcntl(int fd, int cmd, ...) {
+        va_list ap;
+        void *arg;
+
+        va_start(ap, cmd);
+        arg = va_arg(ap, void *);
+        va_end(ap);
+        ensure_init();
+        return do_fcntl(real.fcntl, fd, cmd, arg);
+}
+
+SHIM_EXPORT int shim_fcntl64(int fd, int cmd, ...) {
+        va_list ap;
+        void *arg;
+
+        va_start(ap, cmd);
+        arg = va_arg(ap, void *);
+        va_end(ap);
+        ensure_init();
+        return do_fcntl(real.fcntl64 ? real.fcntl64 : real.fcntl, fd, cmd, arg);
+}
+
+SHIM_EXPORT int socket(int domain, int type, int protocol) {
+        ensure_init();
+        /* The kind is known from the arguments: not even the first send
+         * needs to ask the kernel. */
+        return new_fd(real.socket(domain, type, protocol), kind_of(type, protocol));
+}
+
+SHIM_EXPORT int socketpair(int domain, int type, int protocol, int sv[2]) {
+        int r;
+
+        ensure_init();
+        r = real.socketpair(domain, type, protocol, sv);
+        if (r == 0) {
+                new_fd(sv[0], kind_of(type, protocol));
+                new_fd(sv[1], kind_of(type, protocol));
+        }
+        return r;
+}
+
+SHIM_EXPORT int accept(int fd, __SOCKADDR_ARG addr, socklen_t *len) {
+        ensure_init();
+        return new_fd(real.accept(fd, addr.__sockaddr__, len), SHIM_FD_UNKNOWN);
+}
+
+SHIM_EXPORT int accept4(int fd, __SOCKADDR_ARG addr, socklen_t *len, int flags) {
+        ensure_init();
+        return new_fd(real.accept4(fd, addr.__sockaddr__, len, flags), SHIM_FD_UNKNOWN);
 }

@@ -10,11 +10,14 @@
 #   shim-U:   under aarp-run, to U (a cached "unicast" mapping).
 # Alternating in rounds; the figures are the sendto() call alone and the
 # whole request/response.  Target: at most 1 us more per sendto().
+# Then, if strace is installed, the system calls each case makes per
+# exchange (a count, so immune to the machine's noise): the shim's hot path
+# should add none.
 #   AARP_BUILD_ROOT=build bash tests/bench/bench-shim.sh [COUNT] [ROUNDS]
 source "${AARP_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/bench/bench-lib.sh"
 
 COUNT=${1:-20000}
-ROUNDS=${2:-3}
+ROUNDS=${2:-5}
 LOOP=$BENCH_BIN/udp-loop
 AARP_RUN=$LAB_BUILD_ROOT/client/aarp-run
 for bin in "$LOOP" "$AARP_RUN" "$LAB_BUILD_ROOT/client/libaarp-run.so"; do
@@ -54,3 +57,27 @@ awk '
                         m["shim_roundtrip"] - m["baseline_roundtrip"], m["shim_roundtrip"] / m["baseline_roundtrip"],
                         m["shim-U_roundtrip"] - m["baseline_roundtrip"], m["shim-U_roundtrip"] / m["baseline_roundtrip"]
         }' <<<"$med"
+
+# System calls per exchange, counted by strace -c over SYSCALL_COUNT
+# exchanges (what the program does once - loading, the daemon lookup -
+# adds well under 0.1 per exchange at this count).
+SYSCALL_COUNT=5000
+syscalls() { # TAG COMMAND...
+        local out=$LABDIR/strace-$1.txt
+        lab_client env AARP_RUNTIME_DIR="$LABDIR/run" strace -f -qq -c -o "$out" "${@:2}" 7 "$SYSCALL_COUNT" >/dev/null ||
+                lab_die "strace $1 failed"
+        awk -v tag="$1" -v n="$SYSCALL_COUNT" '
+                $NF == "total" { total = $4 }
+                $NF ~ /^(sendto|recvfrom|getsockopt|fstat|newfstatat|statx)$/ { c[$NF == "newfstatat" || $NF == "statx" ? "fstat" : $NF] += $4 }
+                END {
+                        printf "SYSCALLS %s: %.2f per exchange (sendto %.2f, recvfrom %.2f, getsockopt %.2f, fstat %.2f)\n",
+                                tag, total / n, c["sendto"] / n, c["recvfrom"] / n, c["getsockopt"] / n, c["fstat"] / n
+                }' "$out"
+}
+if command -v strace >/dev/null; then
+        syscalls baseline "$LOOP" "$LAB_MEMBER1_ADDR"
+        syscalls shim "$AARP_RUN" "$LOOP" "$LAB_ANYCAST"
+        syscalls shim-U "$AARP_RUN" "$LOOP" "$LAB_MEMBER1_ADDR"
+else
+        echo "SYSCALLS: strace is not installed, not counted"
+fi

@@ -5,6 +5,9 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "shim-cache.h"
 
@@ -178,4 +181,107 @@ Test(shim_sockets, pairs_per_socket_are_bounded_and_newest_wins) {
         cr_assert_eq(shim_sockets_add(&t, -1, 1, 1, &a, &u), -EBADF);
         cr_assert_eq(shim_sockets_add(&t, SHIM_SOCKETS_FD_MAX, 1, 1, &a, &u), -EBADF);
         shim_sockets_free(&t);
+}
+
+/* What shim.c does with ShimFds, step by step, on real descriptors: the
+ * socket() wrapper records the kind, a send records the pairs under the
+ * generation, the close() wrapper starts a new one. */
+static ShimFds fds;
+
+static bool same_socket(int fd, ino_t recorded_generation) {
+        unsigned state;
+
+        cr_assert(shim_fds_get(&fds, fd, &state));
+        return shim_fd_generation(state) == recorded_generation;
+}
+
+Test(shim_fds, a_number_reused_by_a_tcp_socket_or_a_file_is_not_the_old_udp_socket) {
+        ShimSockets t = {0};
+        struct in6_addr any = A("2001:db8:a::1"), u = A("2001:db8:11::2"), got;
+        unsigned state;
+        dev_t dev;
+        ino_t ino;
+        int udp, tcp, file;
+
+        udp = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        cr_assert_geq(udp, 0);
+        shim_fds_reset(&fds, udp, SHIM_FD_ELIGIBLE); /* socket() */
+        cr_assert(shim_fds_get(&fds, udp, &state));
+        cr_assert_eq(shim_fd_kind(state), SHIM_FD_ELIGIBLE);
+        cr_assert_eq(shim_sockets_add(&t, udp, 0, shim_fd_generation(state), &any, &u), 0); /* sendto() */
+        cr_assert(shim_sockets_lookup(&t, udp, &u, &got, &dev, &ino));
+        cr_assert(same_socket(udp, ino)); /* recvfrom(): rewritten back */
+
+        close(udp);
+        shim_fds_reset(&fds, udp, SHIM_FD_UNKNOWN); /* close() */
+        tcp = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        cr_assert_eq(tcp, udp, "the lowest free number is reused");
+        shim_fds_reset(&fds, tcp, SHIM_FD_ELIGIBLE);
+        cr_assert(shim_sockets_lookup(&t, tcp, &u, &got, &dev, &ino));
+        cr_assert(!same_socket(tcp, ino), "a TCP socket on the number must not get the UDP socket's pairs");
+
+        close(tcp);
+        shim_fds_reset(&fds, tcp, SHIM_FD_UNKNOWN);
+        file = open("/dev/null", O_RDONLY | O_CLOEXEC); /* open() is not interposed */
+        cr_assert_eq(file, udp);
+        cr_assert(shim_fds_get(&fds, file, &state));
+        cr_assert_eq(shim_fd_kind(state), SHIM_FD_UNKNOWN, "a file on the number is not known as a socket");
+        cr_assert(shim_sockets_lookup(&t, file, &u, &got, &dev, &ino));
+        cr_assert(!same_socket(file, ino));
+        close(file);
+        shim_sockets_free(&t);
+}
+
+Test(shim_fds, a_kind_found_out_before_a_reset_is_not_recorded) {
+        unsigned seen, state;
+
+        cr_assert(shim_fds_get(&fds, 7, &seen));
+        shim_fds_reset(&fds, 7, SHIM_FD_UNKNOWN); /* closed and reused meanwhile */
+        cr_assert(!shim_fds_set_kind(&fds, 7, seen, SHIM_FD_ELIGIBLE));
+        cr_assert(shim_fds_get(&fds, 7, &state));
+        cr_assert_eq(shim_fd_kind(state), SHIM_FD_UNKNOWN);
+        cr_assert(shim_fds_set_kind(&fds, 7, state, SHIM_FD_INELIGIBLE));
+        cr_assert(shim_fds_get(&fds, 7, &seen));
+        cr_assert_eq(shim_fd_kind(seen), SHIM_FD_INELIGIBLE);
+        cr_assert_eq(shim_fd_generation(seen), shim_fd_generation(state));
+}
+
+Test(shim_fds, every_reset_starts_a_new_generation) {
+        unsigned before, after;
+
+        cr_assert(shim_fds_get(&fds, 9, &before));
+        for (unsigned i = 0; i < 3; i++) {
+                shim_fds_reset(&fds, 9, i == 1 ? SHIM_FD_ELIGIBLE : SHIM_FD_UNKNOWN);
+                cr_assert(shim_fds_get(&fds, 9, &after));
+                cr_assert_eq(shim_fd_generation(after), shim_fd_generation(before) + 1);
+                before = after;
+        }
+}
+
+Test(shim_fds, close_range_resets_what_was_used_and_stops_at_the_table_end) {
+        unsigned s10, s11, s12, state;
+
+        shim_fds_reset(&fds, 10, SHIM_FD_ELIGIBLE);
+        shim_fds_reset(&fds, 12, SHIM_FD_INELIGIBLE);
+        cr_assert(shim_fds_get(&fds, 10, &s10) && shim_fds_get(&fds, 11, &s11) &&
+                  shim_fds_get(&fds, 12, &s12));
+        shim_fds_reset_range(&fds, 10, ~0u);
+        cr_assert(shim_fds_get(&fds, 10, &state));
+        cr_assert_eq(state, ((s10 | 3u) + 1u), "new generation, kind unknown");
+        cr_assert(shim_fds_get(&fds, 11, &state));
+        cr_assert_eq(state, s11, "never used: left alone");
+        cr_assert(shim_fds_get(&fds, 12, &state));
+        cr_assert_eq(shim_fd_kind(state), SHIM_FD_UNKNOWN);
+}
+
+Test(shim_fds, descriptors_beyond_the_table_are_not_tracked) {
+        unsigned state = 0;
+
+        cr_assert(!shim_fds_get(&fds, -1, &state));
+        cr_assert(!shim_fds_get(&fds, (int)SHIM_FDS_SIZE, &state));
+        cr_assert(!shim_fds_set_kind(&fds, (int)SHIM_FDS_SIZE, 0, SHIM_FD_ELIGIBLE));
+        shim_fds_reset(&fds, -5, SHIM_FD_ELIGIBLE);
+        shim_fds_reset(&fds, (int)SHIM_FDS_SIZE + 1, SHIM_FD_ELIGIBLE);
+        cr_assert(shim_fds_get(&fds, (int)SHIM_FDS_SIZE - 1, &state));
+        cr_assert_eq(state, 0);
 }
