@@ -17,21 +17,35 @@
 #include "bus-client.h"
 #include "bus-conn.h"
 
-/* The kept connection.  Everything in it is guarded by kept_lock. */
-static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
-static BusConn kept = BUS_CONN_NULL;
+/* The kept connections, each guarded by its lock.  More than one so that
+ * a few threads resolving at once each find one free (measured: with one,
+ * 2 threads lose a third of their throughput to one-shot connections);
+ * few, because every process that resolves a name holds them.  A slot's
+ * connection is only opened when a call finds every lower slot busy. */
+#define KEPT_MAX 4
+static struct {
+        pthread_mutex_t lock;
+        BusConn conn;
+} kept[KEPT_MAX] = {
+#define KEPT_NULL {PTHREAD_MUTEX_INITIALIZER, BUS_CONN_NULL}
+        KEPT_NULL, KEPT_NULL, KEPT_NULL, KEPT_NULL,
+#undef KEPT_NULL
+};
+_Static_assert(KEPT_MAX == 4, "one initializer per kept connection");
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 static void atfork_child(void) {
-        /* Only this thread exists in the child.  The parent's connection
+        /* Only this thread exists in the child.  The parent's connections
          * must never carry the child's messages (replies would go to
-         * whoever reads first), so drop it; the buffer is left alone (it
-         * may be mid-realloc in a thread that no longer exists) - at most
-         * one small leak per child. */
-        if (kept.fd >= 0)
-                (void)close(kept.fd);
-        kept = (BusConn)BUS_CONN_NULL;
-        kept_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+         * whoever reads first), so drop them; the buffers are left alone
+         * (one may be mid-realloc in a thread that no longer exists) - at
+         * most a small leak per child. */
+        for (int i = 0; i < KEPT_MAX; i++) {
+                if (kept[i].conn.fd >= 0)
+                        (void)close(kept[i].conn.fd);
+                kept[i].conn = (BusConn)BUS_CONN_NULL;
+                kept[i].lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+        }
 }
 
 static void atfork_register(void) {
@@ -90,16 +104,19 @@ static int call(DBusMessage *m, DBusMessage **ret_reply) {
          * unrelated process's lookup. */
         dbus_message_set_auto_start(m, FALSE);
 
-        if (pthread_mutex_trylock(&kept_lock) == 0) {
-                /* A bus connection that answered NameHasNoOwner is kept:
-                 * the next call tries the peer socket first, then asks the
-                 * bus again without a new handshake. */
-                r = bus_conn_call(&kept, m, deadline, &reply);
-                pthread_mutex_unlock(&kept_lock);
-        } else {
-                /* Another thread is using the kept connection, possibly
-                 * waiting on a slow (probing) lookup: do not queue behind
-                 * it, pay for a connection of our own instead. */
+        r = 1;
+        for (int i = 0; i < KEPT_MAX && r > 0; i++)
+                if (pthread_mutex_trylock(&kept[i].lock) == 0) {
+                        /* A bus connection that answered NameHasNoOwner is
+                         * kept: the next call tries the peer socket first,
+                         * then asks the bus again without a new handshake. */
+                        r = bus_conn_call(&kept[i].conn, m, deadline, &reply);
+                        pthread_mutex_unlock(&kept[i].lock);
+                }
+        if (r > 0) {
+                /* Other threads are using every kept connection, possibly
+                 * waiting on slow (probing) lookups: do not queue behind
+                 * them, pay for a connection of our own instead. */
                 BusConn own = BUS_CONN_NULL;
 
                 r = bus_conn_call(&own, m, deadline, &reply);
@@ -538,7 +555,9 @@ const char *bus_client_strerror(int r) {
 }
 
 void bus_client_disconnect(void) {
-        pthread_mutex_lock(&kept_lock);
-        bus_conn_free(&kept);
-        pthread_mutex_unlock(&kept_lock);
+        for (int i = 0; i < KEPT_MAX; i++) {
+                pthread_mutex_lock(&kept[i].lock);
+                bus_conn_free(&kept[i].conn);
+                pthread_mutex_unlock(&kept[i].lock);
+        }
 }
