@@ -9,6 +9,8 @@
 # address, ANYCAST) within 2 x RTT + 100 ms, no reply lost (ProbeTimeouts 0),
 # and cached answers still served meanwhile: bench-client measures cached
 # lookups of another address before (baseline) and during the burst.
+# echo-flood gives the lab network's own floor for the same echo requests
+# (its routers and members run on the same CPUs as the daemon).
 # Run with MemberProbes=0 (first probes only) and the default 8 (each
 # anycast answer triggers 8 discovery probes: 9x the echo traffic), and two
 # ways of asking: "calls", one ResolveAddress call per address (4 p2p
@@ -68,5 +70,15 @@ for delay in 0 "$DELAY_USEC"; do
                         }' <<<"$out"
                 bench_stop_daemon
         done
+        # The network's own floor, side by side: the same echo requests
+        # from a bare raw socket (echo-flood), median of 3.
+        floors=()
+        for i in 1 2 3; do
+                f=$(lab_ns client "$BENCH_BIN/echo-flood" "$PREFIX" 1 "$COUNT" 5000) || echo "echo-flood: $f"
+                echo "echo-flood $f"
+                floors+=("$(awk '{ print $6 }' <<<"$f")")
+        done
+        floor=$(printf '%s\n' "${floors[@]}" | sort -n | sed -n 2p)
+        echo "RESULT delay ${delay}us/way network floor: echo-flood sends $COUNT echo requests and reads the replies in $floor ms (median of 3: ${floors[*]}); ping RTT $rtt ms"
         [ "$delay" = 0 ] || bench_delay_down
 done
