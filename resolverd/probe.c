@@ -221,8 +221,15 @@ static void probe_finish(Probe *pr, const ProbeResult *result) {
         g_free(pr);
 }
 
+/* Echo requests sent per dispatch at most.  A burst of thousands would
+ * otherwise hold the main loop for all its sendmsg() calls (each also runs
+ * the local network stack), and cached answers would wait behind it; the
+ * rest go out in the next iterations (the socket stays writable, so
+ * G_IO_OUT fires again at once). */
+#define SENDS_PER_DISPATCH 64u
+
 static void flush_sendq(Prober *p) {
-        while (p->sendq.head) {
+        for (unsigned sends = 0; p->sendq.head && sends < SENDS_PER_DISPATCH; sends++) {
                 Probe *pr = p->sendq.head->data;
                 int r = attempt_send(pr);
 
