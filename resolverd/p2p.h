@@ -8,8 +8,11 @@
  * and the reply back (two cross-thread wake-ups per call); here a call is
  * read, answered (from the cache: synchronously) and written in one main
  * loop iteration.  This file is transport only: SASL EXTERNAL (checked
- * against SO_PEERCRED), message framing with GDBusMessage, bounded buffers
- * and limits.  What a call means is bus.c's business.
+ * against SO_PEERCRED), message framing, bounded buffers and limits.  Each
+ * whole message is offered raw to the P2PFastDispatch first (bus.c answers
+ * cached ResolveAddress calls there through wire.h, without GDBusMessage),
+ * then parsed with GDBusMessage for the P2PDispatch.  What a call means is
+ * bus.c's business.
  */
 #pragma once
 
