@@ -103,7 +103,8 @@ static Call *call_new_wire(Bus *b, P2PPeer *peer, guint32 serial, gboolean no_re
 
 /* Keeps the length as sent, for the error message, and at most 16 bytes. */
 static void copy_address(guint8 dest[16], gsize *dest_len, const void *data, gsize len) {
-        memcpy(dest, data, MIN(len, 16));
+        if (len > 0) /* an empty array's data may be NULL */
+                memcpy(dest, data, MIN(len, 16));
         *dest_len = len;
 }
 
