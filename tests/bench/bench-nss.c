@@ -11,7 +11,12 @@
  * glibc finds libnss_aarp.so.2 through LD_LIBRARY_PATH (tests/bench/
  * bench-nss.sh sets it to the build tree), or wherever it is installed.
  *
- *   bench-nss NAME [ITERATIONS]
+ *   bench-nss NAME [ITERATIONS [THREADS SECONDS]]
+ *
+ * Then, with THREADS > 0 (default 2 threads, 2 s), throughput: THREADS
+ * threads call getaddrinfo(NAME) back to back for SECONDS through each
+ * service line in turn, three rounds alternating, and each phase prints
+ * "RESULT throughput hosts: SERVICE threads N round R lookups_per_s X".
  *
  * NAME must resolve through both: in the hosts file that "files" reads and
  * in the daemon (whose hosts file is normally the same /etc/hosts).  Prints
@@ -19,6 +24,7 @@
  */
 #include <netdb.h>
 #include <nss.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +67,53 @@ static void report(const char *label, double *v, size_t n) {
         qsort(v, n, sizeof *v, cmp_double);
         printf("%-12s n=%zu  p50 %8.1f us  p99 %8.1f us  mean %8.1f us  min %8.1f us\n", label, n, v[n / 2],
                v[(n * 99) / 100], sum / (double)n, v[0]);
+}
+
+typedef struct {
+        const char *name;
+        double until_usec;
+        unsigned long lookups;
+        int error;
+} Worker;
+
+static void *worker_run(void *arg) {
+        Worker *w = arg;
+        double t;
+
+        while (now_usec() < w->until_usec) {
+                int r = lookup(w->name, &t);
+
+                if (r != 0) {
+                        w->error = r;
+                        break;
+                }
+                w->lookups++;
+        }
+        return NULL;
+}
+
+/* @threads threads resolving @name back to back for @seconds; lookups/s,
+ * or -1 if a lookup failed. */
+static double throughput(const char *name, unsigned threads, double seconds) {
+        pthread_t tid[64];
+        Worker w[64];
+        double start = now_usec(), total = 0;
+        int failed = 0;
+
+        for (unsigned i = 0; i < threads; i++) {
+                w[i] = (Worker){.name = name, .until_usec = start + seconds * 1e6};
+                if (pthread_create(&tid[i], NULL, worker_run, &w[i]) != 0)
+                        return -1;
+        }
+        for (unsigned i = 0; i < threads; i++) {
+                pthread_join(tid[i], NULL);
+                total += (double)w[i].lookups;
+                if (w[i].error) {
+                        fprintf(stderr, "getaddrinfo(%s): %s\n", name, gai_strerror(w[i].error));
+                        failed = 1;
+                }
+        }
+        return failed ? -1 : total / ((now_usec() - start) / 1e6);
 }
 
 int main(int argc, char **argv) {
@@ -122,5 +175,21 @@ int main(int argc, char **argv) {
         report("hosts: aarp", samples[1], n[1]);
         free(samples[0]);
         free(samples[1]);
+
+        unsigned threads = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 10) : 2;
+        double seconds = argc > 4 ? strtod(argv[4], NULL) : 2.0;
+        if (threads > 64)
+                threads = 64;
+        for (int round = 1; round <= 3 && threads > 0; round++)
+                for (int s = 0; s < 2; s++) {
+                        double rate;
+
+                        __nss_configure_lookup("hosts", services[s]);
+                        rate = throughput(name, threads, seconds);
+                        if (rate < 0)
+                                return 1;
+                        printf("RESULT throughput hosts: %-5s threads %u round %d lookups_per_s %.0f\n", services[s],
+                               threads, round, rate);
+                }
         return 0;
 }

@@ -6,7 +6,9 @@
 # namespace with the daemon from the build tree.  The name is in the hosts
 # file both read (/etc/netns/NS/hosts, which 'ip netns exec' mounts over
 # /etc/hosts), so "files" answers from the file and "aarp" from the daemon's
-# cache after the first lookup.  Not part of CI:
+# cache after the first lookup; then the same with 2 threads for
+# throughput (issue 5 target 1: at least that of "hosts: files").  Not part
+# of CI:
 #   meson test -C build --suite bench --verbose
 # or: AARP_BUILD_ROOT=build bash tests/bench/bench-nss.sh [ITERATIONS]
 source "${AARP_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/integration/common.sh"
@@ -34,20 +36,23 @@ start_quiet_daemon() {
         lab_wait_for 10 lab_name_owned || lab_die "daemon did not come back: $(tail -n 20 "$LABDIR/daemon.log")"
 }
 
+# run TITLE RUNTIME_DIR LABEL: latency, then 2-thread throughput (RESULT
+# lines, tagged with LABEL).
 run() {
         echo "# $1"
         lab_client env AARP_RUNTIME_DIR="$2" LD_LIBRARY_PATH="$LAB_BUILD_ROOT/nss" \
-                "$BENCH" bench.test "$ITERATIONS" || fail "benchmark failed ($1)"
+                "$BENCH" bench.test "$ITERATIONS" 2 2 | sed "s/^RESULT /RESULT [$3] /" ||
+                fail "benchmark failed ($1)"
 }
 
 lab_start_daemon
 lab_stop_daemon || lab_die "daemon did not stop"
 start_quiet_daemon
-run "libnss_aarp from the daemon's answer snapshot (PublishSnapshot=yes, the default)" "$LABDIR/run"
+run "libnss_aarp from the daemon's answer snapshot (PublishSnapshot=yes, the default)" "$LABDIR/run" snapshot
 
 # The same daemon without the snapshot: every lookup is a round trip.
 kill "$QUIET_PID" && wait "$QUIET_PID" || true
 lab_write_daemon_config "PublishSnapshot=no"
 start_quiet_daemon
-run "libnss_aarp over the peer-to-peer socket (PublishSnapshot=no)" "$LABDIR/run"
-run "libnss_aarp over the system bus (no runtime directory)" "$LABDIR/no-such-dir"
+run "libnss_aarp over the peer-to-peer socket (PublishSnapshot=no)" "$LABDIR/run" p2p
+run "libnss_aarp over the system bus (no runtime directory)" "$LABDIR/no-such-dir" bus
