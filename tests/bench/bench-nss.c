@@ -180,9 +180,15 @@ int main(int argc, char **argv) {
         double seconds = argc > 4 ? strtod(argv[4], NULL) : 2.0;
         if (threads > 64)
                 threads = 64;
+        /* $BENCH_NSS_ONLY=files|aarp: throughput through that line only
+         * (e.g. under strace -c or perf, one service at a time). */
+        const char *only = getenv("BENCH_NSS_ONLY");
         for (int round = 1; round <= 3 && threads > 0; round++)
                 for (int s = 0; s < 2; s++) {
                         double rate;
+
+                        if (only && strcmp(only, services[s]) != 0)
+                                continue;
 
                         __nss_configure_lookup("hosts", services[s]);
                         rate = throughput(name, threads, seconds);
