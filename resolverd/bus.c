@@ -646,10 +646,10 @@ static void on_name_resolved(GArray *addresses, const char *canonical, uint64_t 
         }
         gboolean filter = clients_has_avoid_list(c->bus->clients, c->uid);
         uint64_t now = (uint64_t) g_get_monotonic_time();
-        guint kept = 0;
+        g_autofree WireHostAddress *kept = g_new(WireHostAddress, MAX(addresses->len, 1));
+        guint n = 0;
 
-        g_variant_builder_init(&builder, G_VARIANT_TYPE("a(iiay)"));
-        for (int pass = 0; pass < 2 && kept == 0; pass++)
+        for (int pass = 0; pass < 2 && n == 0; pass++)
                 for (guint i = 0; i < addresses->len; i++) {
                         const NameAddress *a = &g_array_index(addresses, NameAddress, i);
 
@@ -658,10 +658,26 @@ static void on_name_resolved(GArray *addresses, const char *canonical, uint64_t 
                         if (pass == 0 && filter && a->family == AF_INET6 &&
                             clients_avoids(c->bus->clients, c->uid, a->address, now))
                                 continue;
-                        g_variant_builder_add(&builder, "(ii@ay)", a->ifindex, a->family,
-                                              bytes_variant(a->address, a->family == AF_INET ? 4 : 16));
-                        kept++;
+                        kept[n++] = (WireHostAddress) { a->ifindex, a->family, a->address };
                 }
+
+        /* A call read by wire.c is answered by wire.c (the canonical name
+         * comes from DNS: only valid UTF-8 goes out that way, as GVariant
+         * would insist too). */
+        if (c->peer && !c->message && g_utf8_validate(canonical, -1, NULL)) {
+                if (call_wants_reply(c)) {
+                        g_autofree guint8 *blob = g_malloc(wire_hostname_reply_size(n, strlen(canonical)));
+                        gsize size = wire_write_hostname_reply(blob, c->wire_serial, kept, n, canonical, flags);
+
+                        p2p_peer_send_blob(c->peer, blob, size);
+                }
+                call_free(c);
+                return;
+        }
+        g_variant_builder_init(&builder, G_VARIANT_TYPE("a(iiay)"));
+        for (guint i = 0; i < n; i++)
+                g_variant_builder_add(&builder, "(ii@ay)", kept[i].ifindex, kept[i].family,
+                                      bytes_variant(kept[i].address, kept[i].family == AF_INET ? 4 : 16));
         call_return(c, g_variant_new("(a(iiay)st)", &builder, canonical, flags));
 }
 
@@ -973,17 +989,23 @@ static void on_peer_call(P2PPeer *peer, GDBusMessage *message, gpointer user_dat
 /* The hot call, read in place (wire.h); FALSE sends anything else the
  * general way, through on_peer_call(). */
 static gboolean on_peer_fast(P2PPeer *peer, const guint8 *message, gsize len, gpointer user_data) {
-        WireResolveAddress w;
+        WireCall w;
         Call *c;
 
-        if (!wire_parse_resolve_address(message, len, &w))
+        if (!wire_parse_call(message, len, &w))
                 return FALSE;
         c = call_new_wire(user_data, peer, w.serial, w.no_reply);
         c->ifindex = w.ifindex;
-        copy_address(c->address, &c->address_len, w.address, w.address_len);
         c->flags = w.flags;
-        c->all_members = w.all_members;
-        call_start(c, run_resolve_address);
+        if (w.method == WIRE_RESOLVE_HOSTNAME) {
+                c->name = g_strndup(w.name, w.name_len);
+                c->family = w.family;
+                call_start(c, run_resolve_hostname);
+        } else {
+                copy_address(c->address, &c->address_len, w.address, w.address_len);
+                c->all_members = w.method == WIRE_RESOLVE_ADDRESS_MEMBERS;
+                call_start(c, run_resolve_address);
+        }
         return TRUE;
 }
 

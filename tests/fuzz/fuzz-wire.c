@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-wire.c: resolverd/wire.c's reader of the hot call, differentially
- * against GDBusMessage.  wire.c answers io.socket's ResolveAddress calls
+ * fuzz-wire.c: resolverd/wire.c's reader of the hot calls, differentially
+ * against GDBusMessage.  wire.c answers io.socket's ResolveAddress and
+ * ResolveHostname calls
  * without GDBus, so it must never accept a message GDBus would refuse, nor
  * read one differently.  The input is one message; its length field is not
  * trusted (as on the socket, the framing comes from
@@ -14,7 +15,7 @@
 #include "wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-        WireResolveAddress w;
+        WireCall w;
         gssize needed;
 
         if (size < 16 || size > 65536)
@@ -22,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         needed = g_dbus_message_bytes_needed((guchar *) data, 16, NULL);
         if (needed < 16 || (size_t) needed > size)
                 return 0;
-        if (!wire_parse_resolve_address(data, (size_t) needed, &w))
+        if (!wire_parse_call(data, (size_t) needed, &w))
                 return 0;
 
         GDBusMessage *m = g_dbus_message_new_from_blob((guchar *) data, (gsize) needed,
@@ -31,19 +32,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(g_dbus_message_get_message_type(m) == G_DBUS_MESSAGE_TYPE_METHOD_CALL);
         FUZZ_CHECK(g_dbus_message_get_serial(m) == w.serial);
         FUZZ_CHECK(strcmp(g_dbus_message_get_path(m), "/org/aarp/Resolve1") == 0);
-        FUZZ_CHECK(strcmp(g_dbus_message_get_member(m), w.all_members ? "ResolveAddressMembers" : "ResolveAddress") == 0);
-        FUZZ_CHECK(g_strcmp0(g_dbus_message_get_signature(m), "iayt") == 0);
         FUZZ_CHECK(!!(g_dbus_message_get_flags(m) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED) == !!w.no_reply);
+        if (w.method == WIRE_RESOLVE_HOSTNAME) {
+                gint32 ifindex, family;
+                guint64 flags;
+                const char *name;
 
-        gint32 ifindex;
-        guint64 flags;
-        GVariant *ay;
-        gsize alen;
-        g_variant_get(g_dbus_message_get_body(m), "(i@ayt)", &ifindex, &ay, &flags);
-        const guint8 *a = g_variant_get_fixed_array(ay, &alen, 1);
-        FUZZ_CHECK(ifindex == w.ifindex && flags == w.flags && alen == w.address_len);
-        FUZZ_CHECK(alen == 0 || memcmp(a, w.address, alen) == 0);
-        g_variant_unref(ay);
+                FUZZ_CHECK(strcmp(g_dbus_message_get_member(m), "ResolveHostname") == 0);
+                FUZZ_CHECK(g_strcmp0(g_dbus_message_get_signature(m), "isit") == 0);
+                g_variant_get(g_dbus_message_get_body(m), "(i&sit)", &ifindex, &name, &family, &flags);
+                FUZZ_CHECK(ifindex == w.ifindex && family == w.family && flags == w.flags);
+                FUZZ_CHECK(strlen(name) == w.name_len && strcmp(name, w.name) == 0);
+        } else {
+                gint32 ifindex;
+                guint64 flags;
+                GVariant *ay;
+                gsize alen;
+
+                FUZZ_CHECK(strcmp(g_dbus_message_get_member(m), w.method == WIRE_RESOLVE_ADDRESS_MEMBERS
+                                                                         ? "ResolveAddressMembers"
+                                                                         : "ResolveAddress") == 0);
+                FUZZ_CHECK(g_strcmp0(g_dbus_message_get_signature(m), "iayt") == 0);
+                g_variant_get(g_dbus_message_get_body(m), "(i@ayt)", &ifindex, &ay, &flags);
+                const guint8 *a = g_variant_get_fixed_array(ay, &alen, 1);
+                FUZZ_CHECK(ifindex == w.ifindex && flags == w.flags && alen == w.address_len);
+                FUZZ_CHECK(alen == 0 || memcmp(a, w.address, alen) == 0);
+                g_variant_unref(ay);
+        }
         g_object_unref(m);
         return 0;
 }
