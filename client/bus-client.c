@@ -20,14 +20,18 @@
 /* The kept connections, each guarded by its lock.  More than one so that
  * a few threads resolving at once each find one free (measured: with one,
  * 2 threads lose a third of their throughput to one-shot connections);
- * few, because every process that resolves a name holds them.  A slot's
- * connection is only opened when a call finds every lower slot busy. */
+ * few, because every process that resolves a name holds them, and the
+ * daemon allows 128 io.socket connections per user.  A slot's connection
+ * is only opened when a call finds every lower slot busy, and all but the
+ * first are closed again after KEPT_IDLE_USEC unused. */
 #define KEPT_MAX 4
+#define KEPT_IDLE_USEC (10u * 1000000u)
 static struct {
         pthread_mutex_t lock;
         BusConn conn;
+        uint64_t last_used_usec;
 } kept[KEPT_MAX] = {
-#define KEPT_NULL {PTHREAD_MUTEX_INITIALIZER, BUS_CONN_NULL}
+#define KEPT_NULL {PTHREAD_MUTEX_INITIALIZER, BUS_CONN_NULL, 0}
         KEPT_NULL, KEPT_NULL, KEPT_NULL, KEPT_NULL,
 #undef KEPT_NULL
 };
@@ -111,6 +115,16 @@ static int call(DBusMessage *m, DBusMessage **ret_reply) {
                          * kept: the next call tries the peer socket first,
                          * then asks the bus again without a new handshake. */
                         r = bus_conn_call(&kept[i].conn, m, deadline, &reply);
+                        kept[i].last_used_usec = bus_now_usec();
+                        pthread_mutex_unlock(&kept[i].lock);
+                }
+        /* Give back the extra connections of a burst that is over (never
+         * waiting for a slot another thread holds). */
+        uint64_t now = bus_now_usec();
+        for (int i = 1; i < KEPT_MAX; i++)
+                if (pthread_mutex_trylock(&kept[i].lock) == 0) {
+                        if (kept[i].conn.fd >= 0 && now - kept[i].last_used_usec > KEPT_IDLE_USEC)
+                                bus_conn_free(&kept[i].conn);
                         pthread_mutex_unlock(&kept[i].lock);
                 }
         if (r > 0) {

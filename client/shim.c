@@ -147,15 +147,29 @@ static void resolve_real(void) {
 #undef R
 }
 
+/* The process whose descriptors the per-fd table describes.  A child made
+ * with vfork() (or clone(CLONE_VM)) shares our memory but not our
+ * descriptors, and runs no atfork handler: its close()s before exec must
+ * not touch our table (a JVM's child closes every descriptor). */
+static pid_t table_owner;
+
+static bool table_ours(void) {
+        return getpid() == __atomic_load_n(&table_owner, __ATOMIC_RELAXED);
+}
+
 static void atfork_child(void) {
         /* The lock may have been held by a thread that does not exist in
          * the child; the data it guarded is consistent enough to keep
          * (worst case one half-written cache entry, which just misses). */
         state_lock = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+        /* A fork()ed child has a copy of the table and its own
+         * descriptors: the copy is its own. */
+        __atomic_store_n(&table_owner, getpid(), __ATOMIC_RELAXED);
 }
 
 static void init(void) {
         resolve_real();
+        __atomic_store_n(&table_owner, getpid(), __ATOMIC_RELAXED);
         (void)pthread_atfork(NULL, NULL, atfork_child);
 }
 
@@ -394,7 +408,8 @@ static void reset_passed_fds(const struct msghdr *msg) {
                         int fd;
 
                         memcpy(&fd, CMSG_DATA(c) + i * sizeof fd, sizeof fd);
-                        shim_fds_reset(&fds, fd, SHIM_FD_UNKNOWN);
+                        if (table_ours())
+                                shim_fds_reset(&fds, fd, SHIM_FD_UNKNOWN);
                 }
         }
 }
@@ -628,7 +643,8 @@ SHIM_EXPORT int close(int fd) {
         r = real.close(fd);
         saved_errno = errno;
         /* Also on EINTR: Linux has released the number then. */
-        shim_fds_reset(&fds, fd, SHIM_FD_UNKNOWN);
+        if (table_ours())
+                shim_fds_reset(&fds, fd, SHIM_FD_UNKNOWN);
         errno = saved_errno;
         return r;
 }
@@ -643,7 +659,7 @@ SHIM_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
         }
         r = real.close_range(first, last, flags);
         /* CLOSE_RANGE_CLOEXEC closes nothing now; exec starts afresh. */
-        if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC))
+        if (r == 0 && !(flags & CLOSE_RANGE_CLOEXEC) && table_ours())
                 shim_fds_reset_range(&fds, first, last);
         return r;
 }
@@ -652,12 +668,12 @@ SHIM_EXPORT void closefrom(int lowfd) {
         ensure_init();
         if (real.closefrom)
                 real.closefrom(lowfd);
-        if (lowfd >= 0)
+        if (lowfd >= 0 && table_ours())
                 shim_fds_reset_range(&fds, (unsigned)lowfd, ~0u);
 }
 
 static int new_fd(int fd, ShimFdKind kind) {
-        if (fd >= 0)
+        if (fd >= 0 && table_ours())
                 shim_fds_reset(&fds, fd, kind);
         return fd;
 }
@@ -669,6 +685,8 @@ SHIM_EXPORT int dup(int fd) {
 
 SHIM_EXPORT int dup2(int fd, int fd2) {
         ensure_init();
+        if (fd == fd2) /* changes nothing, the socket keeps its state */
+                return real.dup2(fd, fd2);
         return new_fd(real.dup2(fd, fd2), SHIM_FD_UNKNOWN);
 }
 

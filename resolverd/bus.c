@@ -566,10 +566,19 @@ static void run_resolve_addresses(Call *c) {
                 gsize len = 0;
                 g_autoptr(GVariant) ay = g_variant_get_child_value(c->addresses, i);
 
-                (void) g_variant_get_fixed_array(ay, &len, 1);
+                const guint8 *bytes = g_variant_get_fixed_array(ay, &len, 1);
                 if (len != 4 && len != 16) {
                         call_return_new_error(c, AARP_ERROR, AARP_E_INVALID_ADDRESS,
                                               "address %zu must be 4 or 16 bytes, got %zu", i, len);
+                        return;
+                }
+                /* Refused before anything is charged or sent, not halfway. */
+                struct in6_addr a6;
+                if (len == 16)
+                        memcpy(&a6, bytes, 16);
+                if (len == 16 && IN6_IS_ADDR_LINKLOCAL(&a6) && c->ifindex <= 0) {
+                        call_return_new_error(c, AARP_ERROR, AARP_E_INVALID_INTERFACE,
+                                              "address %zu is link-local and needs an interface index", i);
                         return;
                 }
         }

@@ -464,8 +464,11 @@ gboolean resolver_would_probe(Resolver *r, int ifindex, const struct in6_addr *a
 
         if (!addr_should_probe(address, r->config) || (IN6_IS_ADDR_LINKLOCAL(address) && ifindex <= 0))
                 return FALSE;
-        if (g_hash_table_contains(r->pending, &key))
-                return FALSE;
+        /* Joining a probe in flight is free, unless resolve would orphan
+         * it and probe afresh (see resolver_resolve_address()). */
+        Pending *pd = g_hash_table_lookup(r->pending, &key);
+        if (pd)
+                return pd->generation != r->generation || ((flags & AARP_FLAG_NO_CACHE) && pd->first_done);
         return (flags & AARP_FLAG_NO_CACHE) ||
                !cache_peek(r->cache, address, ifindex, (uint64_t) g_get_monotonic_time());
 }

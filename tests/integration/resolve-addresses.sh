@@ -13,7 +13,8 @@
 #     FROM_CACHE.
 #   - Arguments: more than AARP_BATCH_MAX addresses is LimitExceeded, an
 #     address of 5 bytes InvalidAddress naming its index, unknown flags
-#     InvalidFlags; the daemon keeps serving.
+#     InvalidFlags, a link-local address without an interface
+#     InvalidInterface before any echo request; the daemon keeps serving.
 #   - Limits hold per address: for nobody with ProbeRateBurst=20, a call
 #     needing 50 fresh probes is LimitExceeded and sends none, one needing
 #     10 is served; with RequestsPerClient=5 a call of 6 addresses is
@@ -91,8 +92,15 @@ out=$(lab_call ResolveAddresses "(0, [$(gv_bytes "$LAB_ANYCAST"), [byte 1, 2, 3,
 echo "  $out"
 out=$(lab_call ResolveAddresses "(0, [$(gv_bytes "$LAB_ANYCAST")], uint64 0x8000)" 2>&1) || true
 [[ $out == "ERROR org.aarp.Resolve1.Error.InvalidFlags:"* ]] || fail "unknown flags: $out"
+# A link-local address without an interface fails the call before any
+# other address of it is probed.
+probes0=$(prop ProbesSent)
+out=$(lab_call ResolveAddresses "(0, $(gv_many 2001:db8:b::200 20 | sed 's/]$//'), $(gv_bytes fe80::1)], uint64 0)" 2>&1) || true
+[[ $out == "ERROR org.aarp.Resolve1.Error.InvalidInterface: address 20 "* ]] || fail "link-local without ifindex: $out"
+[ "$(prop ProbesSent)" -eq "$probes0" ] || fail "a refused call sent $(($(prop ProbesSent) - probes0)) echo requests"
+echo "  $out"
 daemon_alive
-pass "more than $BATCH_MAX addresses LimitExceeded, a 5-byte address InvalidAddress, unknown flags InvalidFlags"
+pass "more than $BATCH_MAX addresses LimitExceeded, a 5-byte address InvalidAddress, unknown flags InvalidFlags, link-local without an interface InvalidInterface with nothing sent"
 
 echo "# per-address limits"
 lab_stop_daemon

@@ -34,7 +34,9 @@ out=$(telnet_get 4 2>&1) || rc=$?
 pass "telnet $A 8080 without aarp-run hangs ($(($(now_ms) - t0)) ms, killed)"
 
 # ---- UDP request/response, unconnected (sendto/recvfrom) and connected.
-for mode in "" --connect --mmsg; do
+# --vfork: a vfork()ed child closing every descriptor must not make the
+# shim forget the parent's socket (the child shares its memory).
+for mode in "" --connect --mmsg --vfork; do
         expect_rc 0 in_client "$AARP_RUN" "$UDP_CLIENT" $mode "$A" 7 hello
         [ "$OUT" = "[$A]:7 member1" ] ||
                 fail "aarp-run udp-client $mode: '$OUT', expected the reply from [$A]:7 (member1)"

@@ -3,14 +3,17 @@
  * udp-client.c: a request/response UDP client that behaves like a DNS stub
  * resolver, for the aarp-run tests (tests/integration/client-aarp-run.sh).
  *
- * Usage: udp-client [--connect|--mmsg] ADDRESS PORT MESSAGE
+ * Usage: udp-client [--connect|--mmsg|--vfork] ADDRESS PORT MESSAGE
  *
  * Sends MESSAGE to [ADDRESS]:PORT and waits up to 3 seconds for a reply.
  * Like a DNS client it accepts a reply only from the address it sent to:
  * without --connect it uses sendto()/recvfrom() and drops datagrams from
  * any other source; with --connect it connect()s the socket (the kernel
  * then drops them) and uses send()/recv()/getpeername(); with --mmsg it
- * uses sendmmsg()/recvmmsg() on an unconnected socket.  So a reply from
+ * uses sendmmsg()/recvmmsg() on an unconnected socket; --vfork is
+ * sendto()/recvfrom() with a vfork()ed child in between that closes every
+ * descriptor above 2 and exits, as a JVM's child does before exec (the
+ * child shares our memory, not our descriptors).  So a reply from
  * an anycast member's unicast address counts only when something (the
  * aarp-run shim) makes it look as if it came from ADDRESS.
  *
@@ -26,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,10 +40,23 @@ static long long now_ms(void) {
         return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A vfork()ed child that closes every descriptor above 2 and exits; in a
+ * function of its own, so that vfork() clobbers none of main()'s locals. */
+static __attribute__((noinline)) int vfork_closing_child(void) {
+        pid_t pid = vfork();
+
+        if (pid == 0) {
+                for (int i = 3; i < 1024; i++)
+                        close(i);
+                _exit(0);
+        }
+        return pid < 0 ? -1 : waitpid(pid, NULL, 0) < 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv) {
         struct sockaddr_in6 dst = {.sin6_family = AF_INET6}, from;
         socklen_t from_len;
-        int connected = 0, mmsg = 0, fd, a = 1;
+        int connected = 0, mmsg = 0, vforked = 0, fd, a = 1;
         char buf[512], text[INET6_ADDRSTRLEN];
         long long deadline;
         ssize_t n;
@@ -50,9 +67,12 @@ int main(int argc, char **argv) {
         } else if (argc > 1 && strcmp(argv[1], "--mmsg") == 0) {
                 mmsg = 1;
                 a = 2;
+        } else if (argc > 1 && strcmp(argv[1], "--vfork") == 0) {
+                vforked = 1;
+                a = 2;
         }
         if (argc - a != 3 || inet_pton(AF_INET6, argv[a], &dst.sin6_addr) != 1) {
-                fprintf(stderr, "usage: udp-client [--connect|--mmsg] IPV6-ADDRESS PORT MESSAGE\n");
+                fprintf(stderr, "usage: udp-client [--connect|--mmsg|--vfork] IPV6-ADDRESS PORT MESSAGE\n");
                 return 2;
         }
         dst.sin6_port = htons((uint16_t)atoi(argv[a + 1]));
@@ -82,6 +102,10 @@ int main(int argc, char **argv) {
         } else if (sendto(fd, argv[a + 2], strlen(argv[a + 2]), 0, (struct sockaddr *)&dst, sizeof dst) <
                    0) {
                 perror("udp-client: sendto");
+                return 2;
+        }
+        if (vforked && vfork_closing_child() < 0) {
+                perror("udp-client: vfork");
                 return 2;
         }
 
