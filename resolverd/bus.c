@@ -39,6 +39,7 @@ struct Bus {
         Clients *clients;
         const Config *config;
         GHashTable *sender_uids; /* bus unique name -> uid; names are never reused */
+        GHashTable *batches;     /* Batch* still being asked about (ResolveAddresses) */
         BusFatalCallback fatal;
         gpointer fatal_data;
         gboolean dead; /* fatal() was called */
@@ -488,11 +489,20 @@ typedef struct {
         guint32 ttl_sec;
 } BatchAnswer;
 
-/* One ResolveAddresses call: answered when the last address is. */
+/* One ResolveAddresses call: answered when the last address is.  Its
+ * addresses are handed to the resolver BATCH_SLICE at a time, one slice per
+ * main loop iteration, so that a call of 1024 does not hold up cached
+ * answers to everyone else meanwhile. */
+#define BATCH_SLICE 64u
+
 typedef struct {
         Call *call;
-        unsigned pending;
-        GError *error; /* the first */
+        unsigned pending; /* answers outstanding, + 1 while slices remain */
+        GError *error;    /* the first */
+        gsize n, next;    /* addresses, and the next one to ask about */
+        guint slice_id;   /* the source that asks about the next slice */
+        struct in6_addr *addrs;
+        guint64 *flags;
         BatchAnswer answers[];
 } Batch;
 
@@ -521,6 +531,8 @@ static void batch_finish(Batch *b) {
                 call_return(c, g_variant_new("(a(aytut))", &builder));
         }
         g_clear_error(&b->error);
+        g_free(b->addrs);
+        g_free(b->flags);
         g_free(b);
 }
 
@@ -543,6 +555,37 @@ static void on_batch_item(const AddressAnswer *answer, const GError *error, gpoi
                 a->ttl_sec = answer->ttl_sec;
         }
         batch_finish(b);
+}
+
+/* Ask about the next slice of @b's addresses; the last slice drops the
+ * guard on b->pending (which may answer the call and free @b). */
+static gboolean batch_ask_slice(gpointer data) {
+        Batch *b = data;
+        Call *c = b->call;
+        gsize end = MIN(b->n, b->next + BATCH_SLICE);
+
+        for (; b->next < end; b->next++) {
+                gsize i = b->next;
+                BatchItem *item;
+
+                if (b->answers[i].len == 4) { /* IPv4: answered already */
+                        b->pending--;
+                        continue;
+                }
+                item = g_new(BatchItem, 1);
+                item->batch = b;
+                item->index = (unsigned) i;
+                resolver_resolve_address(c->bus->resolver, c->ifindex, &b->addrs[i], b->flags[i], on_batch_item,
+                                         item);
+        }
+        if (b->next < b->n)
+                return G_SOURCE_CONTINUE;
+        if (b->slice_id) {
+                g_hash_table_remove(c->bus->batches, b);
+                b->slice_id = 0;
+        }
+        batch_finish(b);
+        return G_SOURCE_REMOVE;
 }
 
 static void run_resolve_addresses(Call *c) {
@@ -619,7 +662,10 @@ static void run_resolve_addresses(Call *c) {
         }
         b = g_malloc0(sizeof(Batch) + MAX(n, 1) * sizeof(BatchAnswer));
         b->call = c;
+        b->n = n;
         b->pending = (unsigned) n + 1; /* + 1 until every address is asked */
+        b->addrs = g_steal_pointer(&addrs);
+        b->flags = g_steal_pointer(&flags);
         for (gsize i = 0; i < n; i++) {
                 gsize len = 0;
                 g_autoptr(GVariant) ay = g_variant_get_child_value(c->addresses, i);
@@ -627,19 +673,41 @@ static void run_resolve_addresses(Call *c) {
                 (void) g_variant_get_fixed_array(ay, &len, 1);
                 if (len == 4) {
                         /* IPv4 has no anycast problem of this kind: unchanged. */
-                        memcpy(b->answers[i].address, &addrs[i], 4);
+                        memcpy(b->answers[i].address, &b->addrs[i], 4);
                         b->answers[i].len = 4;
                         b->answers[i].flags = AARP_FLAG_NOT_PROBED;
                         b->answers[i].ttl_sec = AARP_NOT_PROBED_TTL_SEC;
-                        b->pending--;
-                        continue;
                 }
-                BatchItem *item = g_new(BatchItem, 1);
-                item->batch = b;
-                item->index = (unsigned) i;
-                resolver_resolve_address(c->bus->resolver, c->ifindex, &addrs[i], flags[i], on_batch_item, item);
         }
-        batch_finish(b);
+        if (batch_ask_slice(b) == G_SOURCE_CONTINUE) {
+                /* Same priority as the sockets: slices and other callers
+                 * take turns. */
+                b->slice_id = g_idle_add_full(G_PRIORITY_DEFAULT, batch_ask_slice, b, NULL);
+                g_hash_table_add(c->bus->batches, b);
+        }
+}
+
+/* At exit: batches still being asked about fail (whatever was asked is
+ * failed by resolver_cancel(), which runs first). */
+static void batches_cancel(Bus *b) {
+        GHashTableIter it;
+        gpointer key;
+        g_autoptr(GPtrArray) all = g_ptr_array_new();
+
+        g_hash_table_iter_init(&it, b->batches);
+        while (g_hash_table_iter_next(&it, &key, NULL))
+                g_ptr_array_add(all, key);
+        g_hash_table_remove_all(b->batches);
+        for (guint i = 0; i < all->len; i++) {
+                Batch *batch = all->pdata[i];
+
+                g_source_remove(batch->slice_id);
+                batch->slice_id = 0;
+                batch->pending -= (unsigned) (batch->n - batch->next); /* never asked */
+                if (!batch->error)
+                        batch->error = g_error_new_literal(AARP_ERROR, AARP_E_TEMPORARY_FAILURE, "shutting down");
+                batch_finish(batch);
+        }
 }
 
 /* ---- ResolveHostname ------------------------------------------------- */
@@ -1055,6 +1123,7 @@ Bus *bus_new(Resolver *resolver, Names *names, const Config *config, const char 
         b->config = config;
         b->clients = clients_new(config->probe_rate_limit, config->probe_rate_burst, config->requests_per_client);
         b->sender_uids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        b->batches = g_hash_table_new(g_direct_hash, g_direct_equal);
         b->fatal = fatal;
         b->fatal_data = user_data;
         b->manager = g_object_new(stats_skeleton_get_type(), NULL);
@@ -1101,6 +1170,10 @@ Bus *bus_new(Resolver *resolver, Names *names, const Config *config, const char 
 void bus_free(Bus *b) {
         if (!b)
                 return;
+        if (b->batches) {
+                batches_cancel(b);
+                g_hash_table_destroy(b->batches);
+        }
         if (b->name_id)
                 g_bus_unown_name(b->name_id);
         g_clear_pointer(&b->server, p2p_server_free);

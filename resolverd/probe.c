@@ -334,9 +334,11 @@ static void handle_packet(Prober *p, const uint8_t *buf, size_t len, gboolean tr
 }
 
 static void handle_readable(Prober *p) {
-        /* Bounded batch so a flood of (forged) replies cannot starve the
-         * rest of the main loop; the source fires again if more is queued. */
-        for (unsigned n = 0; n < 256; n++) {
+        /* Bounded batch so a flood of (forged or real) replies cannot
+         * starve the rest of the main loop - each real one may answer
+         * callers and start discovery; the source fires again if more is
+         * queued. */
+        for (unsigned n = 0; n < 64; n++) {
                 uint8_t buf[1500];
                 struct sockaddr_in6 from = { 0 };
                 struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# SIGTERM ends the daemon quickly with status 0, also with probes in flight,
-# and it gives up its bus name.
+# SIGTERM ends the daemon quickly with status 0, also with probes or a
+# ResolveAddresses batch in flight (its caller gets an error), and it gives
+# up its bus name.
 source "$(dirname "$0")/common.sh"
 
 lab_up
@@ -27,3 +28,22 @@ elapsed=$(($(now_ms) - t0))
 [ "$rc" -eq 0 ] || fail "SIGTERM with a probe in flight: exit status $rc"
 [ "$elapsed" -lt 1000 ] || fail "SIGTERM with a probe in flight took ${elapsed} ms"
 pass "daemon with a 30 s probe in flight: SIGTERM -> exit 0 in ${elapsed} ms"
+
+# A ResolveAddresses call still being handed to the resolver, or waiting
+# for its probes: the caller gets an error, the daemon exits 0 (and, under
+# tests/sanitize.sh, frees everything).
+lab_start_daemon "ProbeTimeout=10s" "ProbeRetries=0"
+LAB_DBUS_BATCH=1024 "$LAB_DBUS_BIN" burst "$LAB_SILENT" 1024 self 0 1 >"$LABDIR/batch-term.out" 2>&1 &
+batch_pid=$!
+LAB_PIDS+=("$batch_pid")
+sleep 0.2
+rc=0
+lab_stop_daemon 3 || rc=$?
+[ "$rc" -eq 0 ] || fail "SIGTERM with a batch of 1024 in flight: exit status $rc"
+rc=0
+wait "$batch_pid" || rc=$?
+out=$(cat "$LABDIR/batch-term.out")
+echo "  caller: ${out:0:200}"
+[ "$rc" -ne 0 ] && grep -Eq "error (org.aarp.Resolve1.Error.TemporaryFailure|org.freedesktop.DBus.Error.NoReply|\(local\))" \
+        "$LABDIR/batch-term.out" || fail "the batch's caller did not get an error (rc $rc): $out"
+pass "daemon with a batch of 1024 in flight: SIGTERM -> exit 0, the caller gets an error"
