@@ -22,7 +22,7 @@ U_AY=$(python3 -c 'import ipaddress,sys; print(" ".join(map(str, ipaddress.ip_ad
         "$LAB_MEMBER1_ADDR")
 
 mapfile -t cmds < <(grep -v '^#' "$LINES" | grep -v '^$')
-[ "${#cmds[@]}" -eq 7 ] || fail "$LINES has ${#cmds[@]} commands, this test checks 7"
+[ "${#cmds[@]}" -eq 8 ] || fail "$LINES has ${#cmds[@]} commands, this test checks 8"
 run() {
         # Exactly the line, word-split as a shell would, no quoting tricks.
         OUT=$(lab_client bash -c "$1" 2>&1) || fail "'$1' failed: $OUT"
@@ -43,21 +43,28 @@ flags=$(awk '{print $19}' <<<"$OUT")
 pass "ResolveAddress NO_CACHE line: probed afresh"
 
 run "${cmds[2]}"
+[[ $OUT =~ ^"a(aytut) 2 16 $U_AY "[0-9]+" "[0-9]+" "[0-9]+" 4 192 0 2 1 1048576 "[0-9]+" 0"$ ]] ||
+        fail "ResolveAddresses printed '$OUT'"
+flags=$(awk '{print $20}' <<<"$OUT")
+lab_has_flag "$flags" ANYCAST || fail "ResolveAddresses: the anycast address's flags $flags lack ANYCAST"
+pass "ResolveAddresses line: member1 ANYCAST, and the IPv4 address unchanged (NOT_PROBED)"
+
+run "${cmds[3]}"
 [[ $OUT == "a(iiay)st 1 0 10 16 $U_AY \"anycast.example\" "* ]] || fail "ResolveHostname printed '$OUT'"
 pass "ResolveHostname line: anycast.example -> member1"
 
-run "${cmds[3]}"
+run "${cmds[4]}"
 [[ $OUT =~ ^"t "[1-9][0-9]*$ ]] || fail "get-property CacheHits printed '$OUT' (one cache hit expected by now)"
 pass "get-property CacheHits: $OUT"
 
-run "${cmds[4]}"
+run "${cmds[5]}"
 [ "$(wc -l <<<"$OUT")" -eq 5 ] && [[ $(head -n 1 <<<"$OUT") =~ ^"u "[0-9]+$ ]] ||
         fail "get-property (5 properties) printed '$OUT'"
 pass "get-property of five statistics"
 
-run "${cmds[5]}"
-[ "$(prop CacheSize)" = 0 ] || fail "FlushCaches left CacheSize at $(prop CacheSize)"
 run "${cmds[6]}"
+[ "$(prop CacheSize)" = 0 ] || fail "FlushCaches left CacheSize at $(prop CacheSize)"
+run "${cmds[7]}"
 [ "$(prop CacheHits)" = 0 ] && [ "$(prop ProbesSent)" = 0 ] || fail "ResetStatistics left counters"
 pass "FlushCaches and ResetStatistics lines"
 daemon_alive
