@@ -135,6 +135,15 @@ static gboolean call_wants_reply(Call *c) {
         return !(g_dbus_message_get_flags(c->message) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED);
 }
 
+static GVariant *bytes_variant(const void *data, gsize len) {
+        return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data, len, 1);
+}
+
+/* TRUE for a call read by wire.c, which wire.c answers too. */
+static gboolean call_read_by_wire(const Call *c) {
+        return c->peer && !c->message;
+}
+
 /* A reply of @type to a peer-to-peer call, whichever way it was read. */
 static GDBusMessage *call_new_reply(Call *c, GDBusMessageType type) {
         GDBusMessage *reply;
@@ -188,7 +197,7 @@ static void call_return_error(Call *c, const GError *error) {
  * is answered by wire.c too, with no GVariant in between. */
 static void call_return_address(Call *c, const void *address, gsize len, guint64 flags, guint32 ttl_sec,
                                 guint64 rtt_usec) {
-        if (c->peer && !c->message) {
+        if (call_read_by_wire(c)) {
                 guint8 blob[WIRE_ADDRESS_REPLY_MAX];
 
                 if (call_wants_reply(c))
@@ -198,8 +207,7 @@ static void call_return_address(Call *c, const void *address, gsize len, guint64
                 call_free(c);
                 return;
         }
-        call_return(c, g_variant_new("(@aytut)", g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, address, len, 1),
-                                     flags, ttl_sec, rtt_usec));
+        call_return(c, g_variant_new("(@aytut)", bytes_variant(address, len), flags, ttl_sec, rtt_usec));
 }
 
 G_GNUC_PRINTF(4, 5)
@@ -347,10 +355,6 @@ static gboolean validate_ifindex(gint32 ifindex, GError **error) {
                 return FALSE;
         }
         return TRUE;
-}
-
-static GVariant *bytes_variant(const void *data, gsize len) {
-        return g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, data, len, 1);
 }
 
 /* ---- ResolveAddress, ResolveAddressMembers --------------------------- */
@@ -592,6 +596,7 @@ static void run_resolve_addresses(Call *c) {
         g_autoptr(GError) error = NULL;
         gsize n = g_variant_n_children(c->addresses);
         g_autofree struct in6_addr *addrs = NULL;
+        g_autofree guint8 *lens = NULL;
         g_autofree guint64 *flags = NULL;
         unsigned fresh = 0;
         Batch *b;
@@ -605,21 +610,23 @@ static void run_resolve_addresses(Call *c) {
                                       "%zu addresses in one call; at most %u", n, AARP_BATCH_MAX);
                 return;
         }
+        /* Every address is read and checked before anything is charged or
+         * sent: a bad one refuses the call, not half of it. */
+        addrs = g_new0(struct in6_addr, MAX(n, 1));
+        lens = g_new0(guint8, MAX(n, 1));
         for (gsize i = 0; i < n; i++) {
                 gsize len = 0;
                 g_autoptr(GVariant) ay = g_variant_get_child_value(c->addresses, i);
-
                 const guint8 *bytes = g_variant_get_fixed_array(ay, &len, 1);
+
                 if (len != 4 && len != 16) {
                         call_return_new_error(c, AARP_ERROR, AARP_E_INVALID_ADDRESS,
                                               "address %zu must be 4 or 16 bytes, got %zu", i, len);
                         return;
                 }
-                /* Refused before anything is charged or sent, not halfway. */
-                struct in6_addr a6;
-                if (len == 16)
-                        memcpy(&a6, bytes, 16);
-                if (len == 16 && IN6_IS_ADDR_LINKLOCAL(&a6) && c->ifindex <= 0) {
+                memcpy(&addrs[i], bytes, len);
+                lens[i] = (guint8) len;
+                if (len == 16 && IN6_IS_ADDR_LINKLOCAL(&addrs[i]) && c->ifindex <= 0) {
                         call_return_new_error(c, AARP_ERROR, AARP_E_INVALID_INTERFACE,
                                               "address %zu is link-local and needs an interface index", i);
                         return;
@@ -635,18 +642,10 @@ static void run_resolve_addresses(Call *c) {
                 }
                 c->extra_counted++;
         }
-        addrs = g_new0(struct in6_addr, MAX(n, 1));
         flags = g_new0(guint64, MAX(n, 1));
         for (gsize i = 0; i < n; i++) {
-                gsize len = 0;
-                g_autoptr(GVariant) ay = g_variant_get_child_value(c->addresses, i);
-                const guint8 *bytes = g_variant_get_fixed_array(ay, &len, 1);
-
-                if (len == 4) {
-                        memcpy(&addrs[i], bytes, 4);
+                if (lens[i] != 16)
                         continue;
-                }
-                memcpy(&addrs[i], bytes, 16);
                 flags[i] = effective_flags(c, c->ifindex, &addrs[i], c->flags);
                 if (resolver_would_probe(c->bus->resolver, c->ifindex, &addrs[i], flags[i]))
                         fresh++;
@@ -664,21 +663,16 @@ static void run_resolve_addresses(Call *c) {
         b->call = c;
         b->n = n;
         b->pending = (unsigned) n + 1; /* + 1 until every address is asked */
-        b->addrs = g_steal_pointer(&addrs);
-        b->flags = g_steal_pointer(&flags);
-        for (gsize i = 0; i < n; i++) {
-                gsize len = 0;
-                g_autoptr(GVariant) ay = g_variant_get_child_value(c->addresses, i);
-
-                (void) g_variant_get_fixed_array(ay, &len, 1);
-                if (len == 4) {
+        for (gsize i = 0; i < n; i++)
+                if (lens[i] == 4) {
                         /* IPv4 has no anycast problem of this kind: unchanged. */
-                        memcpy(b->answers[i].address, &b->addrs[i], 4);
+                        memcpy(b->answers[i].address, &addrs[i], 4);
                         b->answers[i].len = 4;
                         b->answers[i].flags = AARP_FLAG_NOT_PROBED;
                         b->answers[i].ttl_sec = AARP_NOT_PROBED_TTL_SEC;
                 }
-        }
+        b->addrs = g_steal_pointer(&addrs);
+        b->flags = g_steal_pointer(&flags);
         if (batch_ask_slice(b) == G_SOURCE_CONTINUE) {
                 /* Same priority as the sockets: slices and other callers
                  * take turns. */
@@ -741,7 +735,7 @@ static void on_name_resolved(GArray *addresses, const char *canonical, uint64_t 
         /* A call read by wire.c is answered by wire.c (the canonical name
          * comes from DNS: only valid UTF-8 goes out that way, as GVariant
          * would insist too). */
-        if (c->peer && !c->message && g_utf8_validate(canonical, -1, NULL)) {
+        if (call_read_by_wire(c) && g_utf8_validate(canonical, -1, NULL)) {
                 if (call_wants_reply(c)) {
                         g_autofree guint8 *blob = g_malloc(wire_hostname_reply_size(n, strlen(canonical)));
                         gsize size = wire_write_hostname_reply(blob, c->wire_serial, kept, n, canonical, flags);

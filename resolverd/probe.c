@@ -227,6 +227,7 @@ static void probe_finish(Probe *pr, const ProbeResult *result) {
  * rest go out in the next iterations (the socket stays writable, so
  * G_IO_OUT fires again at once). */
 #define SENDS_PER_DISPATCH 64u
+#define REPLIES_PER_DISPATCH 64u /* the same bound on reading (handle_readable) */
 
 static void flush_sendq(Prober *p) {
         for (unsigned sends = 0; p->sendq.head && sends < SENDS_PER_DISPATCH; sends++) {
@@ -338,7 +339,7 @@ static void handle_readable(Prober *p) {
          * starve the rest of the main loop - each real one may answer
          * callers and start discovery; the source fires again if more is
          * queued. */
-        for (unsigned n = 0; n < 64; n++) {
+        for (unsigned n = 0; n < REPLIES_PER_DISPATCH; n++) {
                 uint8_t buf[1500];
                 struct sockaddr_in6 from = { 0 };
                 struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };

@@ -75,17 +75,23 @@ static gboolean string_is(const uint8_t *m, size_t end, size_t *pos, const char 
         return TRUE;
 }
 
+/* Both bodies start with an int32 and a length (of an array or a string)
+ * at 4; the length is returned if the bytes it counts fit in the body. */
+static gboolean parse_prefix(const uint8_t *m, uint32_t body_len, WireCall *ret, uint32_t *ret_len) {
+        if (body_len < 8)
+                return FALSE;
+        ret->ifindex = (int32_t) get_u32(m);
+        *ret_len = get_u32(m + 4);
+        return *ret_len <= body_len - 8;
+}
+
 /* Body "iayt": int32 at 0, array length at 4, bytes from 8, padding to 8,
  * uint64. */
 static gboolean parse_iayt(const uint8_t *m, uint32_t body_len, WireCall *ret) {
         uint32_t n;
         size_t pos;
 
-        if (body_len < 8)
-                return FALSE;
-        ret->ifindex = (int32_t) get_u32(m);
-        n = get_u32(m + 4);
-        if (n > body_len - 8)
+        if (!parse_prefix(m, body_len, ret, &n))
                 return FALSE;
         pos = align(8 + (size_t) n, 8);
         if (pos + 8 != body_len || !zero(m + 8 + n, pos - 8 - n))
@@ -103,11 +109,7 @@ static gboolean parse_isit(const uint8_t *m, uint32_t body_len, WireCall *ret) {
         uint32_t n;
         size_t pos;
 
-        if (body_len < 8)
-                return FALSE;
-        ret->ifindex = (int32_t) get_u32(m);
-        n = get_u32(m + 4);
-        if (n > body_len - 8 || (size_t) n + 9 > body_len)
+        if (!parse_prefix(m, body_len, ret, &n) || (size_t) n + 9 > body_len)
                 return FALSE;
         if (m[8 + n] != 0 || memchr(m + 8, 0, n) || !g_utf8_validate((const char *) m + 8, n, NULL))
                 return FALSE;
