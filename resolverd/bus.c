@@ -992,15 +992,22 @@ static void on_peer_call(P2PPeer *peer, GDBusMessage *message, gpointer user_dat
         if (!body)
                 body = empty = g_variant_ref_sink(g_variant_new("()"));
         sig = g_variant_get_type_string(body);
+        /* p2p.c let only valid method calls through (message-check.h), and
+         * those have a path and a member; GDBusMessage's getters return NULL
+         * for a mistyped field, so never rely on that alone. */
+        if (!path || !member) {
+                call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS, "method call without path or member");
+                return;
+        }
 
         if (g_strcmp0(iface, "org.freedesktop.DBus.Peer") == 0) {
-                if (g_strcmp0(member, "Ping") == 0)
+                if (strcmp(member, "Ping") == 0 && strcmp(sig, "()") == 0)
                         call_return(c, g_variant_new("()"));
                 else
                         call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD, "unknown method");
                 return;
         }
-        if (g_strcmp0(path, AARP_OBJECT_PATH) != 0) {
+        if (strcmp(path, AARP_OBJECT_PATH) != 0) {
                 call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_OBJECT, "no object %s", path);
                 return;
         }
@@ -1009,6 +1016,10 @@ static void on_peer_call(P2PPeer *peer, GDBusMessage *message, gpointer user_dat
                 return;
         }
         if (g_strcmp0(iface, "org.freedesktop.DBus.Introspectable") == 0) {
+                if (strcmp(member, "Introspect") != 0 || strcmp(sig, "()") != 0) {
+                        call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_UNKNOWN_METHOD, "unknown method");
+                        return;
+                }
                 GString *xml = g_string_new("<!DOCTYPE node PUBLIC \"-//freedesktop//DTD D-BUS Object Introspection 1.0//EN\"\n"
                                              "\"http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd\">\n<node>\n");
 
@@ -1107,8 +1118,8 @@ static void on_system_closed(GDBusConnection *c, gboolean remote, GError *error,
         bus_fatal(b, "the system bus connection was closed");
 }
 
-Bus *bus_new(Resolver *resolver, Names *names, const Config *config, const char *runtime_dir,
-             BusFatalCallback fatal, gpointer user_data, GError **error) {
+Bus *bus_new_peer_only(Resolver *resolver, Names *names, const Config *config, const char *runtime_dir,
+                       BusFatalCallback fatal, gpointer user_data, GError **error) {
         g_autoptr(Bus) b = g_new0(Bus, 1);
         g_autofree char *socket_path = NULL;
 
@@ -1141,7 +1152,15 @@ Bus *bus_new(Resolver *resolver, Names *names, const Config *config, const char 
         b->server = p2p_server_new(socket_path, on_peer_fast, on_peer_call, b, error);
         if (!b->server)
                 return NULL;
+        return g_steal_pointer(&b);
+}
 
+Bus *bus_new(Resolver *resolver, Names *names, const Config *config, const char *runtime_dir,
+             BusFatalCallback fatal, gpointer user_data, GError **error) {
+        g_autoptr(Bus) b = bus_new_peer_only(resolver, names, config, runtime_dir, fatal, user_data, error);
+
+        if (!b)
+                return NULL;
         b->system = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, error);
         if (!b->system) {
                 g_prefix_error(error, "cannot connect to the system bus: ");

@@ -24,6 +24,11 @@ typedef void (*BusFatalCallback)(const char *why, gpointer user_data);
 Bus *bus_new(Resolver *resolver, Names *names, const Config *config, const char *runtime_dir,
              BusFatalCallback fatal, gpointer user_data, GError **error);
 
+/* The same without the system bus: io.socket only.  For the tests and fuzz
+ * targets that drive the whole io.socket path without a bus daemon. */
+Bus *bus_new_peer_only(Resolver *resolver, Names *names, const Config *config, const char *runtime_dir,
+                       BusFatalCallback fatal, gpointer user_data, GError **error);
+
 /* Apply a reloaded configuration (per-user limits); @config is borrowed. */
 void bus_set_config(Bus *b, const Config *config);
 void bus_free(Bus *b);

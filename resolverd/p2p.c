@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "message-check.h"
 #include "p2p.h"
 
 #define PEERS_MAX 4096u            /* all users; lowered to fit RLIMIT_NOFILE */
@@ -271,6 +272,15 @@ static void handle_input(P2PPeer *p) {
                         }
                         if (p->in->len < (guint) needed)
                                 return;
+                        /* Nothing reads a message before it is proven valid:
+                         * no bus daemon checked it for us. */
+                        const char *why;
+                        if (!message_check(p->in->data, (gsize) needed, NULL, &why)) {
+                                g_debug("p2p: uid %u sent an invalid message (%s); disconnecting", (unsigned) p->uid,
+                                        why);
+                                peer_close(p);
+                                return;
+                        }
                         if (p->server->fast) {
                                 P2PServer *s = p->server;
                                 gboolean handled, closed;
