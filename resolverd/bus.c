@@ -941,7 +941,8 @@ static GVariant *properties_get_all(Bus *b) {
         GDBusInterfaceSkeleton *sk = G_DBUS_INTERFACE_SKELETON(b->manager);
 
         sync_stats(b);
-        return g_dbus_interface_skeleton_get_properties(sk); /* a{sv}, floating */
+        /* a{sv}, a full reference (GIO takes the skeleton's floating one). */
+        return g_dbus_interface_skeleton_get_properties(sk);
 }
 
 static void dispatch_properties(Call *c, const char *member, GVariant *params) {
@@ -955,7 +956,8 @@ static void dispatch_properties(Call *c, const char *member, GVariant *params) {
                                               "no interface %s", iface);
                         return;
                 }
-                call_return(c, g_variant_new("(@a{sv})", properties_get_all(c->bus)));
+                g_autoptr(GVariant) all = properties_get_all(c->bus);
+                call_return(c, g_variant_new("(@a{sv})", all));
         } else if (strcmp(member, "Get") == 0 && strcmp(sig, "(ss)") == 0) {
                 const char *iface, *prop;
                 g_autoptr(GVariant) all = NULL;
@@ -963,7 +965,7 @@ static void dispatch_properties(Call *c, const char *member, GVariant *params) {
 
                 g_variant_get(params, "(&s&s)", &iface, &prop);
                 if (strcmp(iface, AARP_MANAGER_INTERFACE) == 0) {
-                        all = g_variant_ref_sink(properties_get_all(c->bus));
+                        all = properties_get_all(c->bus);
                         value = g_variant_lookup_value(all, prop, NULL);
                 }
                 if (!value) {
