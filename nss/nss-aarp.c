@@ -166,6 +166,10 @@ enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct host
                 r = -EINVAL;
                 goto finish;
         }
+        /* As nss_files and nss-resolve: a caller that names no family
+         * gets IPv4, the only family struct hostent had at first. */
+        if (af == AF_UNSPEC)
+                af = AF_INET;
         if (af != AF_INET && af != AF_INET6) {
                 r = -EAFNOSUPPORT;
                 goto finish;

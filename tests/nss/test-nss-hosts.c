@@ -252,8 +252,10 @@ static void check_gethostbyname4(const Expect *e, size_t misalign) {
 }
 
 /* gethostbyname3/2/1 for @af with every buffer size, as above. */
-static void check_hostent(const Expect *e, int af, int which, size_t misalign) {
+static void check_hostent(const Expect *e, int asked, int which, size_t misalign) {
         static _Thread_local alignas(16) char area[BUFFER_MAX + 16];
+        /* AF_UNSPEC is answered as AF_INET, as nss_files and nss-resolve do. */
+        int af = asked == AF_UNSPEC ? AF_INET : asked;
         size_t want = expected_count(e, af), threshold = SIZE_MAX;
         char what[512];
 
@@ -269,13 +271,13 @@ static void check_hostent(const Expect *e, int af, int which, size_t misalign) {
                          which == 3   ? "3"
                          : which == 2 ? "2"
                                       : "",
-                         e->name, family_name(af), len, misalign);
+                         e->name, family_name(asked), len, misalign);
                 memset(&h, 0, sizeof h);
                 errno = PLANTED_ERRNO;
                 if (which == 3)
-                        s = fn3(e->name, af, &h, buffer, len, &err, &herr, &ttl, &canon);
+                        s = fn3(e->name, asked, &h, buffer, len, &err, &herr, &ttl, &canon);
                 else if (which == 2)
-                        s = fn2(e->name, af, &h, buffer, len, &err, &herr);
+                        s = fn2(e->name, asked, &h, buffer, len, &err, &herr);
                 else
                         s = fn1(e->name, &h, buffer, len, &err, &herr);
 
@@ -344,6 +346,8 @@ static void check_up(const Expect *e) {
                 check_hostent(e, AF_INET, 2, misaligns[m]);
                 check_hostent(e, AF_INET6, 2, misaligns[m]);
                 check_hostent(e, AF_INET, 1, misaligns[m]);
+                check_hostent(e, AF_UNSPEC, 3, misaligns[m]);
+                check_hostent(e, AF_UNSPEC, 2, misaligns[m]);
         }
 }
 
