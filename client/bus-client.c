@@ -250,6 +250,89 @@ finish:
         return r;
 }
 
+int bus_client_resolve_address_name(int ifindex, int family, const void *address, uint64_t flags, char **ret_names,
+                                    size_t *ret_n_names, uint32_t *ret_ttl_sec) {
+        DBusMessage *m = NULL, *reply = NULL;
+        DBusMessageIter it, array;
+        dbus_int32_t ifindex32 = ifindex, family32 = family;
+        dbus_uint64_t flags64 = flags, out_flags = 0;
+        dbus_uint32_t ttl = 0;
+        const uint8_t *bytes = address;
+        int size = family == AF_INET ? 4 : 16;
+        char *names = NULL;
+        size_t n = 0, used = 0, alloc = 0;
+        int r;
+
+        if (!address || (family != AF_INET && family != AF_INET6))
+                return -EINVAL;
+        m = new_call(AARP_MANAGER_INTERFACE, "ResolveAddressName");
+        if (!m)
+                return -ENOMEM;
+        if (!dbus_message_append_args(m, DBUS_TYPE_INT32, &ifindex32, DBUS_TYPE_INT32, &family32, DBUS_TYPE_ARRAY,
+                                      DBUS_TYPE_BYTE, &bytes, size, DBUS_TYPE_UINT64, &flags64, DBUS_TYPE_INVALID)) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        r = call(m, &reply);
+        if (r < 0)
+                goto finish;
+
+        r = -EBADMSG;
+        if (!dbus_message_has_signature(reply, "asut"))
+                goto finish;
+        dbus_message_iter_init(reply, &it);
+        dbus_message_iter_recurse(&it, &array);
+        /* The names one after the other, each with its NUL, then one more
+         * NUL: one allocation for the caller to free. */
+        while (dbus_message_iter_get_arg_type(&array) == DBUS_TYPE_STRING) {
+                const char *name;
+                size_t len;
+
+                dbus_message_iter_get_basic(&array, &name);
+                len = strlen(name);
+                if (len == 0 || len > AARP_NAME_MAX + 1)
+                        goto finish;
+                if (used + len + 2 > alloc) {
+                        size_t want = (used + len + 2) * 2;
+                        char *p = realloc(names, want);
+                        if (!p) {
+                                r = -ENOMEM;
+                                goto finish;
+                        }
+                        names = p;
+                        alloc = want;
+                }
+                memcpy(names + used, name, len + 1);
+                used += len + 1;
+                n++;
+                dbus_message_iter_next(&array);
+        }
+        if (n == 0)
+                goto finish; /* the contract promises at least one */
+        names[used] = '\0';
+        dbus_message_iter_next(&it);
+        dbus_message_iter_get_basic(&it, &ttl);
+        dbus_message_iter_next(&it);
+        dbus_message_iter_get_basic(&it, &out_flags);
+
+        if (ret_names) {
+                *ret_names = names;
+                names = NULL;
+        }
+        if (ret_n_names)
+                *ret_n_names = n;
+        if (ret_ttl_sec)
+                *ret_ttl_sec = ttl;
+        r = 0;
+
+finish:
+        free(names);
+        if (reply)
+                dbus_message_unref(reply);
+        dbus_message_unref(m);
+        return r;
+}
+
 int bus_client_resolve_address(int ifindex, const void *address, size_t address_size, uint64_t flags,
                                void *ret_unicast, uint64_t *ret_flags, uint32_t *ret_ttl_sec,
                                uint64_t *ret_rtt_usec) {

@@ -95,6 +95,18 @@ int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint6
                                 BusAddress **ret_addresses, size_t *ret_n_addresses, char **ret_canonical,
                                 uint64_t *ret_flags);
 
+/* ResolveAddressName: the host names of @address (4 bytes for AF_INET, 16
+ * for AF_INET6, network byte order), from the hosts file or a PTR lookup.
+ *
+ * On success returns 0; *ret_names is one malloc()ed block holding the
+ * *ret_n_names (>= 1) names one after the other, each NUL-terminated, the
+ * canonical name first, with one more NUL at the end; *ret_ttl_sec is how
+ * long the answer may be kept (0: the hosts file).  Any ret_ pointer may be
+ * NULL.  On failure returns a negative errno (table above; -ENXIO: no name)
+ * and leaves the ret_ values untouched. */
+int bus_client_resolve_address_name(int ifindex, int family, const void *address, uint64_t flags, char **ret_names,
+                                    size_t *ret_n_names, uint32_t *ret_ttl_sec);
+
 /* ResolveAddress: resolve the candidate @address (@address_size 16 for IPv6
  * or 4 for IPv4, network byte order) with AARP through @ifindex (0: any;
  * required for link-local) with input @flags.

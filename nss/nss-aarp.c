@@ -42,6 +42,11 @@ enum nss_status _nss_aarp_gethostbyname2_r(const char *name, int af, struct host
                                            size_t buflen, int *errnop, int *h_errnop);
 enum nss_status _nss_aarp_gethostbyname_r(const char *name, struct hostent *host, char *buffer,
                                           size_t buflen, int *errnop, int *h_errnop);
+enum nss_status _nss_aarp_gethostbyaddr2_r(const void *addr, socklen_t len, int af, struct hostent *host,
+                                           char *buffer, size_t buflen, int *errnop, int *h_errnop,
+                                           int32_t *ttlp);
+enum nss_status _nss_aarp_gethostbyaddr_r(const void *addr, socklen_t len, int af, struct hostent *host,
+                                          char *buffer, size_t buflen, int *errnop, int *h_errnop);
 
 static bool bypassed(void) {
         const char *e;
@@ -209,4 +214,55 @@ enum nss_status _nss_aarp_gethostbyname_r(const char *name, struct hostent *host
         /* RES_USE_INET6 is gone from glibc (2.26): plain gethostbyname is
          * IPv4. */
         return _nss_aarp_gethostbyname3_r(name, AF_INET, host, buffer, buflen, errnop, h_errnop, NULL, NULL);
+}
+
+/* Reverse lookups (getnameinfo(), gethostbyaddr(), getent hosts ADDRESS):
+ * the daemon asks the hosts file, then DNS through its AARP-resolved
+ * nameservers, which "dns" in nsswitch.conf cannot use when they are
+ * anycast. */
+enum nss_status _nss_aarp_gethostbyaddr2_r(const void *addr, socklen_t len, int af, struct hostent *host,
+                                           char *buffer, size_t buflen, int *errnop, int *h_errnop,
+                                           int32_t *ttlp) {
+        int saved_errno = errno, e = 0, he = 0, r;
+        enum nss_status status = NSS_STATUS_SUCCESS;
+        char *names = NULL;
+        size_t n = 0;
+        uint32_t ttl = 0;
+
+        if (bypassed()) {
+                r = -ECONNREFUSED;
+                goto finish;
+        }
+        if (!addr || !host) {
+                r = -EINVAL;
+                goto finish;
+        }
+        if (!((af == AF_INET && len == 4) || (af == AF_INET6 && len == 16))) {
+                r = -EAFNOSUPPORT;
+                goto finish;
+        }
+        r = bus_client_resolve_address_name(0, af, addr, 0, &names, &n, &ttl);
+        if (r < 0)
+                goto finish;
+        r = pack_hostent_names(names, n, af, addr, buffer, buflen, host, NULL);
+        if (r < 0)
+                goto finish;
+        if (ttlp)
+                *ttlp = (int32_t) ttl;
+
+finish:
+        free(names);
+        if (r < 0)
+                status = status_from_error(r, &e, &he);
+        errno = saved_errno;
+        if (status != NSS_STATUS_SUCCESS) {
+                *errnop = e;
+                *h_errnop = he;
+        }
+        return status;
+}
+
+enum nss_status _nss_aarp_gethostbyaddr_r(const void *addr, socklen_t len, int af, struct hostent *host,
+                                          char *buffer, size_t buflen, int *errnop, int *h_errnop) {
+        return _nss_aarp_gethostbyaddr2_r(addr, len, af, host, buffer, buflen, errnop, h_errnop, NULL);
 }

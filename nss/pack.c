@@ -145,3 +145,48 @@ int pack_hostent(const char *name, const BusAddress *addresses, size_t n, int fa
                 *ret_canonical = name_copy;
         return 0;
 }
+
+int pack_hostent_names(const char *names, size_t n_names, int family, const void *address, char *buffer,
+                       size_t buflen, struct hostent *host, size_t *ret_needed) {
+        size_t alen, names_size = 0, pad, needed;
+        char **addr_list, **aliases, *data, *p;
+
+        if (!names || n_names == 0 || !address || (!buffer && buflen > 0) || !host)
+                return -EINVAL;
+        if (family != AF_INET && family != AF_INET6)
+                return -EAFNOSUPPORT;
+        for (size_t i = 0; i < n_names; i++)
+                names_size += strlen(names + names_size) + 1;
+
+        /* [pad][addr_list: 2 pointers][aliases: n_names pointers][address]
+         * [names]: the first name is h_name, the others the aliases. */
+        alen = address_size(family);
+        pad = pad_for(buffer, alignof(char *));
+        needed = pad + (2 + n_names) * sizeof(char *) + alen + names_size;
+        if (buflen < needed) {
+                if (ret_needed)
+                        *ret_needed = needed;
+                return -ERANGE;
+        }
+
+        addr_list = (char **)(void *)(buffer + pad);
+        aliases = addr_list + 2;
+        data = (char *)(aliases + n_names);
+        memcpy(data, address, alen);
+        addr_list[0] = data;
+        addr_list[1] = NULL;
+        p = data + alen;
+        memcpy(p, names, names_size);
+        host->h_name = p;
+        p += strlen(p) + 1;
+        for (size_t i = 1; i < n_names; i++) {
+                aliases[i - 1] = p;
+                p += strlen(p) + 1;
+        }
+        aliases[n_names - 1] = NULL;
+        host->h_aliases = aliases;
+        host->h_addrtype = family;
+        host->h_length = (int)alen;
+        host->h_addr_list = addr_list;
+        return 0;
+}

@@ -40,3 +40,10 @@ int pack_addrtuples(const char *name, const BusAddress *addresses, size_t n, int
  * bad arguments. */
 int pack_hostent(const char *name, const BusAddress *addresses, size_t n, int family, char *buffer,
                  size_t buflen, struct hostent *host, char **ret_canonical, size_t *ret_needed);
+
+/* Fill @host for a reverse lookup: h_name is the first of the @n_names
+ * NUL-terminated @names (one after the other, as
+ * bus_client_resolve_address_name() returns them), h_aliases the others,
+ * h_addr_list the one @address of @family.  Errors as pack_hostent(). */
+int pack_hostent_names(const char *names, size_t n_names, int family, const void *address, char *buffer,
+                       size_t buflen, struct hostent *host, size_t *ret_needed);

@@ -791,6 +791,41 @@ static void run_resolve_hostname(Call *c) {
                             c, on_name_resolved, c);
 }
 
+/* ---- ResolveAddressName ---------------------------------------------- */
+
+static void on_address_named(const char *const *host_names, uint32_t ttl_sec, uint64_t flags, const GError *error,
+                             gpointer user_data) {
+        Call *c = user_data;
+
+        if (error) {
+                call_return_error(c, error);
+                return;
+        }
+        /* The names from DNS are valid host names (dns-reply.c), so valid
+         * UTF-8 as 's' needs; the hosts file's too (hosts.c). */
+        call_return(c, g_variant_new("(^asut)", host_names, ttl_sec, flags));
+}
+
+static void run_resolve_address_name(Call *c) {
+        g_autoptr(GError) error = NULL;
+
+        if (!validate_flags(c->flags, &error) || !validate_ifindex(c->ifindex, &error)) {
+                call_return_error(c, error);
+                return;
+        }
+        if (c->family != AF_INET && c->family != AF_INET6) {
+                call_return_new_error(c, AARP_ERROR, AARP_E_INVALID_FAMILY, "unknown address family %d", c->family);
+                return;
+        }
+        if (c->address_len != (c->family == AF_INET ? 4u : 16u)) {
+                call_return_new_error(c, AARP_ERROR, AARP_E_INVALID_ADDRESS,
+                                      "an address of family %d has %u bytes, got %zu", c->family,
+                                      c->family == AF_INET ? 4u : 16u, c->address_len);
+                return;
+        }
+        names_resolve_address(c->bus->names, c->family, c->address, on_address_named, c);
+}
+
 /* ---- root-only methods ----------------------------------------------- */
 
 /* Root only.  The bus policy says so too; checking here also covers the
@@ -911,6 +946,18 @@ static gboolean handle_resolve_hostname(AarpManager *m, GDBusMethodInvocation *i
         c->family = family;
         c->flags = flags;
         call_start(c, run_resolve_hostname);
+        return TRUE;
+}
+
+static gboolean handle_resolve_address_name(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
+                                            gint32 family, GVariant *address, guint64 flags, Bus *b) {
+        Call *c = call_new_bus(b, invocation);
+
+        c->ifindex = ifindex;
+        c->family = family;
+        copy_address_variant(c->address, &c->address_len, address);
+        c->flags = flags;
+        call_start(c, run_resolve_address_name);
         return TRUE;
 }
 
@@ -1050,6 +1097,12 @@ static void on_peer_call(P2PPeer *peer, GDBusMessage *message, gpointer user_dat
         } else if (g_strcmp0(member, "ResolveHostname") == 0 && strcmp(sig, "(isit)") == 0) {
                 g_variant_get(body, "(isit)", &c->ifindex, &c->name, &c->family, &c->flags);
                 call_start(c, run_resolve_hostname);
+        } else if (strcmp(member, "ResolveAddressName") == 0 && strcmp(sig, "(iiayt)") == 0) {
+                g_autoptr(GVariant) address = NULL;
+
+                g_variant_get(body, "(ii@ayt)", &c->ifindex, &c->family, &address, &c->flags);
+                copy_address_variant(c->address, &c->address_len, address);
+                call_start(c, run_resolve_address_name);
         } else if (g_strcmp0(member, "InvalidateAddress") == 0 && strcmp(sig, "(iayay)") == 0) {
                 g_autoptr(GVariant) address = NULL;
                 g_autoptr(GVariant) member_ay = NULL;
@@ -1140,6 +1193,7 @@ Bus *bus_new_peer_only(Resolver *resolver, Names *names, const Config *config, c
                          G_CALLBACK(handle_resolve_address_members), b);
         g_signal_connect(b->manager, "handle-resolve-addresses", G_CALLBACK(handle_resolve_addresses), b);
         g_signal_connect(b->manager, "handle-resolve-hostname", G_CALLBACK(handle_resolve_hostname), b);
+        g_signal_connect(b->manager, "handle-resolve-address-name", G_CALLBACK(handle_resolve_address_name), b);
         g_signal_connect(b->manager, "handle-invalidate-address", G_CALLBACK(handle_invalidate_address), b);
         g_signal_connect(b->manager, "handle-flush-caches", G_CALLBACK(handle_flush_caches), b);
         g_signal_connect(b->manager, "handle-reset-statistics", G_CALLBACK(handle_reset_statistics), b);

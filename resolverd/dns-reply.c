@@ -14,6 +14,7 @@
 
 #include "aarp-def.h"
 #include "dns-reply.h"
+#include "names-syntax.h"
 #include "names.h"
 
 guint dns_reply_parse_addresses(const unsigned char *abuf, int alen, int type,
@@ -125,4 +126,55 @@ uint32_t dns_reply_negative_ttl(const unsigned char *abuf, int alen) {
                 p = rdata + rdlen;
         }
         return G_MAXUINT32;
+}
+
+guint dns_reply_parse_ptr(const unsigned char *abuf, int alen, GPtrArray *ret_names, uint32_t *ret_ttl_sec) {
+        const unsigned char *end = abuf + alen, *p;
+        guint added = 0;
+
+        *ret_ttl_sec = G_MAXUINT32;
+        if (!abuf || alen < NS_HFIXEDSZ)
+                return 0;
+
+        unsigned qd = get16(abuf + 4), an = get16(abuf + 6);
+        p = abuf + NS_HFIXEDSZ;
+        for (unsigned i = 0; i < qd; i++) {
+                if (!(p = skip_name(p, abuf, alen)) || end - p < NS_QFIXEDSZ)
+                        return 0;
+                p += NS_QFIXEDSZ;
+        }
+        /* Every PTR in the answer section: the server put there what
+         * answers the question, CNAMEs of a classless delegation (RFC 2317)
+         * included.  The names come from whoever runs the reverse zone, so
+         * only valid host names are taken. */
+        for (unsigned i = 0; i < an; i++) {
+                if (!(p = skip_name(p, abuf, alen)) || end - p < NS_RRFIXEDSZ)
+                        return added;
+
+                uint16_t type = get16(p), class = get16(p + 2);
+                uint32_t ttl = get32(p + 4) & 0x7fffffffu;
+                uint16_t rdlen = get16(p + 8);
+                const unsigned char *rdata = p + NS_RRFIXEDSZ;
+                char *s = NULL;
+                long len = 0;
+
+                if (end - rdata < rdlen)
+                        return added;
+                p = rdata + rdlen;
+                if (type != ns_t_ptr || class != ns_c_in || ret_names->len >= DNS_REPLY_PTR_MAX)
+                        continue;
+                if (ares_expand_name(rdata, abuf, alen, &s, &len) != ARES_SUCCESS)
+                        continue;
+                gboolean dup = FALSE;
+                for (guint j = 0; j < ret_names->len && !dup; j++)
+                        dup = g_ascii_strcasecmp(ret_names->pdata[j], s) == 0;
+                NameAddress literal;
+                if (!dup && *s && names_validate(s, NULL) && !names_parse_literal(s, &literal)) {
+                        g_ptr_array_add(ret_names, g_strdup(s));
+                        *ret_ttl_sec = MIN(*ret_ttl_sec, ttl);
+                        added++;
+                }
+                ares_free_string(s);
+        }
+        return added;
 }

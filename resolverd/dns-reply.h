@@ -22,3 +22,13 @@ guint dns_reply_parse_addresses(const unsigned char *abuf, int alen, int type,
  * record's TTL and its MINIMUM field), or G_MAXUINT32 if the authority
  * section holds no SOA. */
 uint32_t dns_reply_negative_ttl(const unsigned char *abuf, int alen);
+
+/* At most this many names from one PTR reply. */
+#define DNS_REPLY_PTR_MAX 16u
+
+/* Parse a PTR reply: appends (g_strdup'ed) the valid host names of the
+ * answer section's PTR records to @ret_names, without duplicates, and sets
+ * @ret_ttl_sec to the smallest of their TTLs (G_MAXUINT32 if none).  Returns
+ * how many were added; a malformed reply gives what was read before the
+ * damage. */
+guint dns_reply_parse_ptr(const unsigned char *abuf, int alen, GPtrArray *ret_names, uint32_t *ret_ttl_sec);

@@ -14,6 +14,7 @@
 typedef struct {
         NameAddress address;
         char *canonical;
+        GPtrArray *names; /* every name of the line, in order (the canonical first); for reverse lookups */
 } HostsLine;
 
 struct Hosts {
@@ -26,6 +27,8 @@ static void hosts_line_clear(gpointer p) {
         HostsLine *l = p;
 
         g_free(l->canonical);
+        if (l->names)
+                g_ptr_array_unref(l->names);
 }
 
 static void index_free(gpointer p) {
@@ -80,6 +83,9 @@ static void parse_line(Hosts *h, char *line) {
                 HostsLine *l = &g_array_index(h->lines, HostsLine, line_index);
                 if (!l->canonical)
                         l->canonical = g_strdup(*t);
+                if (!l->names)
+                        l->names = g_ptr_array_new_with_free_func(g_free);
+                g_ptr_array_add(l->names, g_strdup(*t));
 
                 g_autofree char *key = names_key(*t);
                 GArray *idx = g_hash_table_lookup(h->by_name, key);
@@ -172,6 +178,29 @@ gboolean hosts_lookup(const Hosts *h, const char *name, int family, GArray *ret_
                         *ret_canonical = g_strdup(l->canonical);
         }
         return TRUE;
+}
+
+gboolean hosts_lookup_address(const Hosts *h, int family, const uint8_t *address, GPtrArray *ret_names) {
+        gboolean found = FALSE;
+
+        /* A walk over the lines: reverse lookups are rare, and no index is
+         * kept for them. */
+        for (guint i = 0; i < h->lines->len; i++) {
+                const HostsLine *l = &g_array_index(h->lines, HostsLine, i);
+
+                if (l->address.family != family || memcmp(l->address.address, address, family == AF_INET ? 4 : 16) != 0)
+                        continue;
+                found = TRUE;
+                for (guint j = 0; l->names && j < l->names->len; j++) {
+                        gboolean dup = FALSE;
+
+                        for (guint k = 0; k < ret_names->len && !dup; k++)
+                                dup = g_ascii_strcasecmp(ret_names->pdata[k], l->names->pdata[j]) == 0;
+                        if (!dup)
+                                g_ptr_array_add(ret_names, g_strdup(l->names->pdata[j]));
+                }
+        }
+        return found;
 }
 
 guint hosts_size(const Hosts *h) {

@@ -43,4 +43,10 @@ gboolean hosts_lookup(const Hosts *h, const char *name, int family, GArray *ret_
                       char **ret_canonical);
 
 /* Number of (address, name) pairs loaded; for tests and debug logs. */
+/* The names of @address (4 or 16 bytes of @family), as nss_files gives
+ * them: the first line's canonical name, then its aliases, then the names
+ * of later lines for the same address, each once.  Appends g_strdup'ed
+ * strings to @ret_names; FALSE if no line has the address. */
+gboolean hosts_lookup_address(const Hosts *h, int family, const uint8_t *address, GPtrArray *ret_names);
+
 guint hosts_size(const Hosts *h);

@@ -34,6 +34,7 @@
 #include "names.h"
 #include "snapshot.h"
 #include "resolvconf.h"
+#include "reverse.h"
 #include "upstream.h"
 
 typedef struct NameLookup NameLookup;
@@ -73,6 +74,7 @@ struct Names {
         Hosts *hosts;
         ResolvConf *resolv_conf;
         Upstream *upstream;
+        Reverse *reverse;
         NameCache *cache;
         unsigned timeout_msec;
         GQueue lookups;    /* of NameLookup, in flight */
@@ -719,6 +721,7 @@ Names *names_new(Resolver *resolver, const char *hosts_path, const char *resolv_
         n->cache = name_cache_new(NAME_CACHE_SIZE_DEFAULT, NULL, NULL);
         n->upstream = upstream_new(n->resolve, n->resolve_data, NULL, NULL);
         upstream_set_config(n->upstream, n->resolv_conf);
+        n->reverse = reverse_new(n->upstream);
         n->timeout_msec = NAMES_TIMEOUT_MSEC;
         g_queue_init(&n->lookups);
         return n;
@@ -744,6 +747,26 @@ void names_free(Names *n) {
         g_free(n->hosts_path);
         g_free(n->resolv_conf_path);
         g_free(n);
+}
+
+void names_resolve_address(Names *n, int family, const uint8_t *address, NamesAddressNameCallback callback,
+                           gpointer user_data) {
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+
+        if (n->closing) {
+                g_autoptr(GError) error = g_error_new_literal(AARP_ERROR, AARP_E_TEMPORARY_FAILURE,
+                                                              "Name resolution is shutting down");
+                callback(NULL, 0, 0, error, user_data);
+                return;
+        }
+        /* The hosts file first, as for names, then DNS. */
+        reload_files(n);
+        if (hosts_lookup_address(n->hosts, family, address, names)) {
+                g_ptr_array_add(names, NULL);
+                callback((const char *const *) names->pdata, 0, 0, NULL, user_data);
+                return;
+        }
+        reverse_lookup(n->reverse, family, address, n->timeout_msec, callback, user_data);
 }
 
 void names_flush(Names *n) {

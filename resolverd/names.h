@@ -86,6 +86,20 @@ typedef gboolean (*NamesProbeGate)(gpointer gate_data, const GArray *addresses, 
 void names_resolve_gated(Names *n, int ifindex, const char *name, int family, uint64_t flags,
                          NamesProbeGate gate, gpointer gate_data, NamesCallback callback, gpointer user_data);
 
+/* Called exactly once per names_resolve_address(): on success @host_names
+ * (NULL-terminated, at least one; the first is the canonical name) and
+ * @ttl_sec (0 for the hosts file, which has none) are set; on failure
+ * @error is, in the AARP_ERROR domain: AARP_E_NO_SUCH_NAME (no name for the
+ * address) or AARP_E_TEMPORARY_FAILURE.  Valid only during the call. */
+typedef void (*NamesAddressNameCallback)(const char *const *host_names, uint32_t ttl_sec, uint64_t flags,
+                                         const GError *error, gpointer user_data);
+
+/* The host names of @address (4 bytes for AF_INET, 16 for AF_INET6): the
+ * hosts file's lines for it, else a PTR lookup in DNS through the same
+ * AARP-resolved nameservers as names_resolve(). */
+void names_resolve_address(Names *n, int family, const uint8_t *address, NamesAddressNameCallback callback,
+                           gpointer user_data);
+
 /* Drop every cached name answer (and the published ones) and re-resolve
  * the nameservers with AARP on the next lookup (FlushCaches; a route
  * change). */

@@ -2,8 +2,8 @@
 /*
  * fuzz-dns-reply.c: resolverd/dns-reply.c, what the daemon takes out of a
  * DNS answer: addresses, TTL and canonical name (through c-ares), and the
- * RFC 2308 negative TTL (our own walk over the message, compressed names
- * included).  DNS replies come from the network; a spoofed or broken one
+ * RFC 2308 negative TTL and the host names of a PTR answer (our own walks
+ * over the message, compressed names included).  DNS replies come from the network; a spoofed or broken one
  * must not crash the daemon or produce more addresses than the limit.
  */
 #include <arpa/nameser.h>
@@ -42,6 +42,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         parse(abuf, (int) size, ns_t_a);
         parse(abuf, (int) size, ns_t_aaaa);
         (void) dns_reply_negative_ttl(abuf, (int) size);
+
+        /* PTR answers: only valid host names, at most the limit, none twice. */
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        uint32_t ttl = 0;
+        guint n = dns_reply_parse_ptr(abuf, (int) size, names, &ttl);
+        FUZZ_CHECK(n == names->len && n <= DNS_REPLY_PTR_MAX);
+        FUZZ_CHECK(n > 0 || ttl == G_MAXUINT32);
+        for (guint i = 0; i < n; i++) {
+                FUZZ_CHECK(names_validate(names->pdata[i], NULL));
+                for (guint j = 0; j < i; j++)
+                        FUZZ_CHECK(g_ascii_strcasecmp(names->pdata[i], names->pdata[j]) != 0);
+        }
 
         free(abuf);
         return 0;

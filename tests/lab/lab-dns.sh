@@ -129,6 +129,7 @@ lab_dns_server() {
         lab_spawn "$name" "$LABDIR/dns-$name.log" "$LABDIR/dns-$name.log" \
                 dnsmasq --keep-in-foreground --conf-file=/dev/null --no-resolv --no-hosts \
                 --addn-hosts="$hosts" --local=/lab/ --local-ttl=60 --edns-packet-max=512 \
+                --local=/8.b.d.0.1.0.0.2.ip6.arpa/ --local=/2.0.192.in-addr.arpa/ \
                 --bind-interfaces --listen-address="$unicast" --port=53 \
                 --user=root --pid-file= --log-facility=- --log-queries
         # Ready when it answers on U over TCP (bounded).

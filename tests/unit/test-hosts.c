@@ -160,3 +160,30 @@ Test(hosts, missing_file_is_empty_and_text_without_newline_parses) {
         g_autoptr(GArray) a = lookup(h2, "last", AF_INET, &c, &found);
         cr_assert(found);
 }
+
+/* Reverse lookups: every name of every line with the address, in file
+ * order, each once; other families and addresses do not match. */
+Test(hosts, reverse_lookup_gives_all_names_in_file_order) {
+        static const char text[] = "2001:db8::1 one.example one alias\n"
+                                   "192.0.2.1 v4.example\n"
+                                   "2001:db8::1 second.example ONE\n"
+                                   "2001:db8::2 other.example\n";
+        g_autoptr(Hosts) h = hosts_parse(text, sizeof(text) - 1);
+        g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+        uint8_t a6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, a4[4] = { 192, 0, 2, 1 };
+
+        cr_assert(hosts_lookup_address(h, AF_INET6, a6, names));
+        cr_assert_eq(names->len, 4);
+        cr_assert_str_eq(names->pdata[0], "one.example");
+        cr_assert_str_eq(names->pdata[1], "one");
+        cr_assert_str_eq(names->pdata[2], "alias");
+        cr_assert_str_eq(names->pdata[3], "second.example");
+        g_ptr_array_set_size(names, 0);
+        cr_assert(hosts_lookup_address(h, AF_INET, a4, names));
+        cr_assert_eq(names->len, 1);
+        cr_assert_str_eq(names->pdata[0], "v4.example");
+        g_ptr_array_set_size(names, 0);
+        a6[15] = 9;
+        cr_assert_not(hosts_lookup_address(h, AF_INET6, a6, names));
+        cr_assert_eq(names->len, 0);
+}

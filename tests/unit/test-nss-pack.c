@@ -265,3 +265,46 @@ Test(nss_pack, bad_arguments_are_einval) {
         cr_assert_eq(pack_addrtuples("n", &a, 1, 99, area, sizeof area, &first, NULL), -EAFNOSUPPORT);
         (void)h;
 }
+
+/* Reverse lookups: h_name, the aliases, the one address; the same exact
+ * ERANGE boundary at every alignment. */
+Test(nss_pack, hostent_names_layout_and_erange_boundary) {
+        static const char names[] = "uni.lab\0alias.lab\0third.example\0";
+        const size_t names_size = sizeof(names) - 1; /* the three names with their NULs */
+        uint8_t addr[16];
+
+        cr_assert_eq(inet_pton(AF_INET6, "2001:db8::2", addr), 1);
+        for (size_t m = 0; m < 16; m++) {
+                char *buffer = area + m;
+                size_t pad = (alignof(char *) - m % alignof(char *)) % alignof(char *);
+                size_t want = pad + (2 + 3) * sizeof(char *) + 16 + names_size;
+
+                for (size_t len = 0; len <= want + 32; len++) {
+                        struct hostent h = {0};
+                        size_t needed = 0;
+                        int r;
+
+                        memset(area, CANARY, m + want + 64);
+                        r = pack_hostent_names(names, 3, AF_INET6, addr, buffer, len, &h, &needed);
+                        if (len < want) {
+                                cr_assert_eq(r, -ERANGE, "len %zu < %zu misalign %zu: r=%d", len, want, m, r);
+                                cr_assert_eq(needed, want);
+                                assert_canaries(area, 0, m + want + 64);
+                                continue;
+                        }
+                        cr_assert_eq(r, 0, "len %zu misalign %zu: r=%d", len, m, r);
+                        assert_canaries(buffer, len, want + 64);
+                        cr_assert_str_eq(h.h_name, "uni.lab");
+                        cr_assert_str_eq(h.h_aliases[0], "alias.lab");
+                        cr_assert_str_eq(h.h_aliases[1], "third.example");
+                        cr_assert_null(h.h_aliases[2]);
+                        cr_assert_eq(h.h_addrtype, AF_INET6);
+                        cr_assert_eq(h.h_length, 16);
+                        cr_assert_eq(memcmp(h.h_addr_list[0], addr, 16), 0);
+                        cr_assert_null(h.h_addr_list[1]);
+                }
+        }
+        struct hostent h = {0};
+        cr_assert_eq(pack_hostent_names(names, 1, AF_UNSPEC, addr, area, sizeof area, &h, NULL), -EAFNOSUPPORT);
+        cr_assert_eq(pack_hostent_names(names, 0, AF_INET6, addr, area, sizeof area, &h, NULL), -EINVAL);
+}
