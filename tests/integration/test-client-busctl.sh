@@ -22,7 +22,7 @@ U_AY=$(python3 -c 'import ipaddress,sys; print(" ".join(map(str, ipaddress.ip_ad
         "$LAB_MEMBER1_ADDR")
 
 mapfile -t cmds < <(grep -v '^#' "$LINES" | grep -v '^$')
-[ "${#cmds[@]}" -eq 8 ] || fail "$LINES has ${#cmds[@]} commands, this test checks 8"
+[ "${#cmds[@]}" -eq 9 ] || fail "$LINES has ${#cmds[@]} commands, this test checks 9"
 run() {
         # Exactly the line, word-split as a shell would, no quoting tricks.
         OUT=$(lab_client bash -c "$1" 2>&1) || fail "'$1' failed: $OUT"
@@ -54,17 +54,21 @@ run "${cmds[3]}"
 pass "ResolveHostname line: anycast.example -> member1"
 
 run "${cmds[4]}"
+[ "$OUT" = 'asut 1 "anycast.example" 0 0' ] || fail "ResolveAddressName printed '$OUT'"
+pass "ResolveAddressName line: 2001:db8:a::1 -> anycast.example (the hosts file, TTL 0)"
+
+run "${cmds[5]}"
 [[ $OUT =~ ^"t "[1-9][0-9]*$ ]] || fail "get-property CacheHits printed '$OUT' (one cache hit expected by now)"
 pass "get-property CacheHits: $OUT"
 
-run "${cmds[5]}"
+run "${cmds[6]}"
 [ "$(wc -l <<<"$OUT")" -eq 5 ] && [[ $(head -n 1 <<<"$OUT") =~ ^"u "[0-9]+$ ]] ||
         fail "get-property (5 properties) printed '$OUT'"
 pass "get-property of five statistics"
 
-run "${cmds[6]}"
-[ "$(prop CacheSize)" = 0 ] || fail "FlushCaches left CacheSize at $(prop CacheSize)"
 run "${cmds[7]}"
+[ "$(prop CacheSize)" = 0 ] || fail "FlushCaches left CacheSize at $(prop CacheSize)"
+run "${cmds[8]}"
 [ "$(prop CacheHits)" = 0 ] && [ "$(prop ProbesSent)" = 0 ] || fail "ResetStatistics left counters"
 pass "FlushCaches and ResetStatistics lines"
 daemon_alive
