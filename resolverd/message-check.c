@@ -7,26 +7,8 @@
  */
 #include <string.h>
 
+#include "dbus-format.h"
 #include "message-check.h"
-
-enum {
-        FIELD_PATH = 1,
-        FIELD_INTERFACE = 2,
-        FIELD_MEMBER = 3,
-        FIELD_ERROR_NAME = 4,
-        FIELD_REPLY_SERIAL = 5,
-        FIELD_DESTINATION = 6,
-        FIELD_SENDER = 7,
-        FIELD_SIGNATURE = 8,
-        FIELD_LAST = FIELD_SIGNATURE,
-};
-
-enum {
-        TYPE_METHOD_CALL = 1,
-        TYPE_METHOD_RETURN = 2,
-        TYPE_ERROR = 3,
-        TYPE_SIGNAL = 4,
-};
 
 #define NAME_MAX_LEN 255u
 #define SIGNATURE_MAX_LEN 255u
@@ -366,7 +348,7 @@ static gboolean read_value(Reader *r, size_t *pos, const char **sig, unsigned de
 /* ---- the message -------------------------------------------------------------- */
 
 static gboolean check(const uint8_t *msg, size_t len, MessageInfo *info, Reader *r) {
-        const char *values[FIELD_LAST + 1] = { NULL };
+        const char *values[MSG_FIELD_LAST_KNOWN + 1] = { NULL };
         uint32_t reply_serial = 0;
         uint32_t body_len, fields_len;
         size_t pos, fields_end, body_start;
@@ -381,7 +363,7 @@ static gboolean check(const uint8_t *msg, size_t len, MessageInfo *info, Reader 
         r->big_endian = msg[0] == 'B';
         info->type = msg[1];
         info->flags = msg[2];
-        if (info->type < TYPE_METHOD_CALL || info->type > TYPE_SIGNAL)
+        if (info->type < MSG_TYPE_METHOD_CALL || info->type > MSG_TYPE_SIGNAL)
                 return fail(r, "unknown message type");
         if (msg[3] != 1)
                 return fail(r, "unknown protocol version");
@@ -410,14 +392,14 @@ static gboolean check(const uint8_t *msg, size_t len, MessageInfo *info, Reader 
                 code = msg[pos++];
                 if (!read_string(r, &pos, 'g', &sig, &sig_len))
                         return FALSE;
-                if (code == 0 || code > FIELD_LAST)
+                if (code == 0 || code > MSG_FIELD_LAST_KNOWN)
                         return fail(r, "unknown or unsupported header field");
-                if (values[code] || (code == FIELD_REPLY_SERIAL && reply_serial))
+                if (values[code] || (code == MSG_FIELD_REPLY_SERIAL && reply_serial))
                         return fail(r, "header field repeated");
-                char want = code == FIELD_PATH ? 'o' : code == FIELD_REPLY_SERIAL ? 'u' : code == FIELD_SIGNATURE ? 'g' : 's';
+                char want = code == MSG_FIELD_PATH ? 'o' : code == MSG_FIELD_REPLY_SERIAL ? 'u' : code == MSG_FIELD_SIGNATURE ? 'g' : 's';
                 if (sig_len != 1 || sig[0] != want)
                         return fail(r, "header field of the wrong type");
-                if (code == FIELD_REPLY_SERIAL) {
+                if (code == MSG_FIELD_REPLY_SERIAL) {
                         if (!pad(r, &pos, 4) || pos + 4 > fields_end)
                                 return fail(r, "truncated header field");
                         reply_serial = get_u32(r, pos);
@@ -429,17 +411,17 @@ static gboolean check(const uint8_t *msg, size_t len, MessageInfo *info, Reader 
                 if (!read_string(r, &pos, want, &value, &value_len))
                         return FALSE;
                 switch (code) {
-                case FIELD_INTERFACE:
-                case FIELD_ERROR_NAME:
+                case MSG_FIELD_INTERFACE:
+                case MSG_FIELD_ERROR_NAME:
                         if (!valid_interface(value, value_len))
                                 return fail(r, "invalid interface or error name");
                         break;
-                case FIELD_MEMBER:
+                case MSG_FIELD_MEMBER:
                         if (!valid_member(value, value_len))
                                 return fail(r, "invalid member name");
                         break;
-                case FIELD_DESTINATION:
-                case FIELD_SENDER:
+                case MSG_FIELD_DESTINATION:
+                case MSG_FIELD_SENDER:
                         if (!valid_bus_name(value, value_len))
                                 return fail(r, "invalid bus name");
                         break;
@@ -452,26 +434,26 @@ static gboolean check(const uint8_t *msg, size_t len, MessageInfo *info, Reader 
                 return fail(r, "header fields overrun their array");
 
         switch (info->type) {
-        case TYPE_METHOD_CALL:
-                if (!values[FIELD_PATH] || !values[FIELD_MEMBER])
+        case MSG_TYPE_METHOD_CALL:
+                if (!values[MSG_FIELD_PATH] || !values[MSG_FIELD_MEMBER])
                         return fail(r, "method call without PATH or MEMBER");
                 break;
-        case TYPE_SIGNAL:
-                if (!values[FIELD_PATH] || !values[FIELD_INTERFACE] || !values[FIELD_MEMBER])
+        case MSG_TYPE_SIGNAL:
+                if (!values[MSG_FIELD_PATH] || !values[MSG_FIELD_INTERFACE] || !values[MSG_FIELD_MEMBER])
                         return fail(r, "signal without PATH, INTERFACE or MEMBER");
                 break;
-        case TYPE_ERROR:
-                if (!values[FIELD_ERROR_NAME] || !reply_serial)
+        case MSG_TYPE_ERROR_REPLY:
+                if (!values[MSG_FIELD_ERROR_NAME] || !reply_serial)
                         return fail(r, "error without ERROR_NAME or REPLY_SERIAL");
                 break;
-        default: /* TYPE_METHOD_RETURN */
+        default: /* MSG_TYPE_METHOD_RETURN */
                 if (!reply_serial)
                         return fail(r, "method return without REPLY_SERIAL");
                 break;
         }
-        if (values[FIELD_PATH] && strcmp(values[FIELD_PATH], "/org/freedesktop/DBus/Local") == 0)
+        if (values[MSG_FIELD_PATH] && strcmp(values[MSG_FIELD_PATH], "/org/freedesktop/DBus/Local") == 0)
                 return fail(r, "reserved object path"); /* as dbus-daemon */
-        if (values[FIELD_INTERFACE] && strcmp(values[FIELD_INTERFACE], "org.freedesktop.DBus.Local") == 0)
+        if (values[MSG_FIELD_INTERFACE] && strcmp(values[MSG_FIELD_INTERFACE], "org.freedesktop.DBus.Local") == 0)
                 return fail(r, "reserved interface");
 
         /* Padding to the body, then the body against the signature. */
@@ -479,10 +461,10 @@ static gboolean check(const uint8_t *msg, size_t len, MessageInfo *info, Reader 
         pos = fields_end;
         if (!pad(r, &pos, 8))
                 return FALSE;
-        info->path = values[FIELD_PATH];
-        info->interface = values[FIELD_INTERFACE];
-        info->member = values[FIELD_MEMBER];
-        info->signature = values[FIELD_SIGNATURE] ? values[FIELD_SIGNATURE] : "";
+        info->path = values[MSG_FIELD_PATH];
+        info->interface = values[MSG_FIELD_INTERFACE];
+        info->member = values[MSG_FIELD_MEMBER];
+        info->signature = values[MSG_FIELD_SIGNATURE] ? values[MSG_FIELD_SIGNATURE] : "";
         if (body_len > 0 && !*info->signature)
                 return fail(r, "body without a signature");
         const char *s = info->signature;

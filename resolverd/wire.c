@@ -10,21 +10,8 @@
 #include <sys/socket.h>
 
 #include "aarp-def.h"
+#include "dbus-format.h"
 #include "wire.h"
-
-enum {
-        FIELD_PATH = 1,
-        FIELD_INTERFACE = 2,
-        FIELD_MEMBER = 3,
-        FIELD_DESTINATION = 6,
-        FIELD_REPLY_SERIAL = 5,
-        FIELD_SIGNATURE = 8,
-};
-
-#define TYPE_METHOD_CALL 1
-#define TYPE_METHOD_RETURN 2
-#define FLAG_NO_REPLY_EXPECTED 0x1
-#define FLAGS_KNOWN 0x7 /* NO_REPLY_EXPECTED, NO_AUTO_START, ALLOW_INTERACTIVE_AUTHORIZATION */
 
 static size_t align(size_t pos, size_t to) {
         return (pos + to - 1) & ~(to - 1);
@@ -137,7 +124,7 @@ gboolean wire_parse_call(const uint8_t *m, size_t len, WireCall *ret) {
         uint32_t body_len;
 
         memset(ret, 0, sizeof(*ret));
-        if (len < 16 || m[0] != 'l' || m[1] != TYPE_METHOD_CALL || (m[2] & ~FLAGS_KNOWN) || m[3] != 1)
+        if (len < 16 || m[0] != 'l' || m[1] != MSG_TYPE_METHOD_CALL || (m[2] & ~MSG_FLAGS_KNOWN) || m[3] != 1)
                 return FALSE;
         body_len = get_u32(m + 4);
         ret->serial = get_u32(m + 8);
@@ -147,7 +134,7 @@ gboolean wire_parse_call(const uint8_t *m, size_t len, WireCall *ret) {
         body = align(fields_end, 8);
         if (fields_end > len || body > len || len - body != body_len || !zero(m + fields_end, body - fields_end))
                 return FALSE;
-        ret->no_reply = (m[2] & FLAG_NO_REPLY_EXPECTED) != 0;
+        ret->no_reply = (m[2] & MSG_FLAG_NO_REPLY_EXPECTED) != 0;
 
         /* Header fields: each at most once, each of its one type. */
         pos = 16;
@@ -162,23 +149,23 @@ gboolean wire_parse_call(const uint8_t *m, size_t len, WireCall *ret) {
                 type = (char) m[p + 2];
                 pos = p + 4;
                 switch (code) {
-                case FIELD_PATH:
+                case MSG_FIELD_PATH:
                         if (have_path || type != 'o' || !string_is(m, fields_end, &pos, AARP_OBJECT_PATH))
                                 return FALSE;
                         have_path = TRUE;
                         break;
-                case FIELD_INTERFACE: /* optional in a call */
+                case MSG_FIELD_INTERFACE: /* optional in a call */
                         if (have_interface || type != 's' ||
                             !string_is(m, fields_end, &pos, AARP_MANAGER_INTERFACE))
                                 return FALSE;
                         have_interface = TRUE;
                         break;
-                case FIELD_DESTINATION: /* meaningless without a bus, but libdbus may send it */
+                case MSG_FIELD_DESTINATION: /* meaningless without a bus, but libdbus may send it */
                         if (have_destination || type != 's' || !string_is(m, fields_end, &pos, AARP_BUS_NAME))
                                 return FALSE;
                         have_destination = TRUE;
                         break;
-                case FIELD_MEMBER:
+                case MSG_FIELD_MEMBER:
                         if (ret->method || type != 's')
                                 return FALSE;
                         if (string_is(m, fields_end, &pos, "ResolveAddress"))
@@ -190,7 +177,7 @@ gboolean wire_parse_call(const uint8_t *m, size_t len, WireCall *ret) {
                         else
                                 return FALSE;
                         break;
-                case FIELD_SIGNATURE: /* both our signatures have 4 characters */
+                case MSG_FIELD_SIGNATURE: /* both our signatures have 4 characters */
                         if (signature || type != 'g' || pos + 6 > fields_end || m[pos] != 4 || m[pos + 5] != 0)
                                 return FALSE;
                         signature = m + pos;
@@ -215,16 +202,16 @@ static size_t write_reply_header(uint8_t *buf, uint32_t reply_serial, const char
         size_t n = strlen(sig), end;
 
         buf[0] = 'l';
-        buf[1] = TYPE_METHOD_RETURN;
-        buf[2] = FLAG_NO_REPLY_EXPECTED; /* nobody answers a reply */
+        buf[1] = MSG_TYPE_METHOD_RETURN;
+        buf[2] = MSG_FLAG_NO_REPLY_EXPECTED; /* nobody answers a reply */
         buf[3] = 1;
         put_u32(buf + 8, 0); /* serial: the transport's */
-        buf[16] = FIELD_REPLY_SERIAL;
+        buf[16] = MSG_FIELD_REPLY_SERIAL;
         buf[17] = 1;
         buf[18] = 'u';
         buf[19] = 0;
         put_u32(buf + 20, reply_serial);
-        buf[24] = FIELD_SIGNATURE;
+        buf[24] = MSG_FIELD_SIGNATURE;
         buf[25] = 1;
         buf[26] = 'g';
         buf[27] = 0;
