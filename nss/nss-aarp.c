@@ -94,6 +94,22 @@ static enum nss_status status_from_error(int r, int *ret_errno, int *ret_herrno)
         }
 }
 
+/* Every entry point's way out: the caller's errno back, and on failure our
+ * reason in *errnop and *h_errnop. */
+static enum nss_status leave(int r, int saved_errno, int *errnop, int *h_errnop) {
+        enum nss_status status = NSS_STATUS_SUCCESS;
+        int e = 0, he = 0;
+
+        if (r < 0)
+                status = status_from_error(r, &e, &he);
+        errno = saved_errno;
+        if (status != NSS_STATUS_SUCCESS) {
+                *errnop = e;
+                *h_errnop = he;
+        }
+        return status;
+}
+
 /* The answer for @name: from the daemon's published snapshot when it holds
  * a live one (no round trip), else from the daemon over D-Bus. */
 static int lookup_hostname(const char *name, int family, BusAddress **ret_addresses, size_t *ret_n,
@@ -108,8 +124,7 @@ static int lookup_hostname(const char *name, int family, BusAddress **ret_addres
 
 enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat, char *buffer,
                                            size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp) {
-        int saved_errno = errno, e = 0, he = 0, r;
-        enum nss_status status = NSS_STATUS_SUCCESS;
+        int saved_errno = errno, r;
         BusAddress *addresses = NULL;
         char *canonical = NULL;
         struct gaih_addrtuple *first = NULL;
@@ -118,19 +133,19 @@ enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtup
 
         if (bypassed()) {
                 r = -ECONNREFUSED;
-                goto finish;
+                goto out;
         }
         if (!name || !pat) {
                 r = -EINVAL;
-                goto finish;
+                goto out;
         }
         r = lookup_hostname(name, AF_UNSPEC, &addresses, &n, &canonical, &ttl);
         if (r < 0)
-                goto finish;
+                goto out;
         r = pack_addrtuples(*canonical ? canonical : name, addresses, n, AF_UNSPEC, buffer, buflen, &first,
                             NULL);
         if (r < 0)
-                goto finish;
+                goto out;
 
         /* Older glibc and nscd hand us a tuple to fill in place. */
         if (*pat)
@@ -140,24 +155,16 @@ enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtup
         if (ttlp)
                 *ttlp = (int32_t) ttl;
 
-finish:
+out:
         free(addresses);
         free(canonical);
-        if (r < 0)
-                status = status_from_error(r, &e, &he);
-        errno = saved_errno;
-        if (status != NSS_STATUS_SUCCESS) {
-                *errnop = e;
-                *h_errnop = he;
-        }
-        return status;
+        return leave(r, saved_errno, errnop, h_errnop);
 }
 
 enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct hostent *host, char *buffer,
                                            size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp,
                                            char **canonp) {
-        int saved_errno = errno, e = 0, he = 0, r;
-        enum nss_status status = NSS_STATUS_SUCCESS;
+        int saved_errno = errno, r;
         BusAddress *addresses = NULL;
         char *canonical = NULL, *h_name = NULL;
         size_t n = 0;
@@ -165,11 +172,11 @@ enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct host
 
         if (bypassed()) {
                 r = -ECONNREFUSED;
-                goto finish;
+                goto out;
         }
         if (!name || !host) {
                 r = -EINVAL;
-                goto finish;
+                goto out;
         }
         /* As nss_files and nss-resolve: a caller that names no family
          * gets IPv4, the only family struct hostent had at first. */
@@ -177,31 +184,24 @@ enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct host
                 af = AF_INET;
         if (af != AF_INET && af != AF_INET6) {
                 r = -EAFNOSUPPORT;
-                goto finish;
+                goto out;
         }
         r = lookup_hostname(name, af, &addresses, &n, &canonical, &ttl);
         if (r < 0)
-                goto finish;
+                goto out;
         r = pack_hostent(*canonical ? canonical : name, addresses, n, af, buffer, buflen, host, &h_name,
                          NULL);
         if (r < 0)
-                goto finish;
+                goto out;
         if (ttlp)
                 *ttlp = (int32_t) ttl;
         if (canonp)
                 *canonp = h_name;
 
-finish:
+out:
         free(addresses);
         free(canonical);
-        if (r < 0)
-                status = status_from_error(r, &e, &he);
-        errno = saved_errno;
-        if (status != NSS_STATUS_SUCCESS) {
-                *errnop = e;
-                *h_errnop = he;
-        }
-        return status;
+        return leave(r, saved_errno, errnop, h_errnop);
 }
 
 enum nss_status _nss_aarp_gethostbyname2_r(const char *name, int af, struct hostent *host, char *buffer,
@@ -223,43 +223,35 @@ enum nss_status _nss_aarp_gethostbyname_r(const char *name, struct hostent *host
 enum nss_status _nss_aarp_gethostbyaddr2_r(const void *addr, socklen_t len, int af, struct hostent *host,
                                            char *buffer, size_t buflen, int *errnop, int *h_errnop,
                                            int32_t *ttlp) {
-        int saved_errno = errno, e = 0, he = 0, r;
-        enum nss_status status = NSS_STATUS_SUCCESS;
+        int saved_errno = errno, r;
         char *names = NULL;
         size_t n = 0;
         uint32_t ttl = 0;
 
         if (bypassed()) {
                 r = -ECONNREFUSED;
-                goto finish;
+                goto out;
         }
         if (!addr || !host) {
                 r = -EINVAL;
-                goto finish;
+                goto out;
         }
         if (!((af == AF_INET && len == 4) || (af == AF_INET6 && len == 16))) {
                 r = -EAFNOSUPPORT;
-                goto finish;
+                goto out;
         }
         r = bus_client_resolve_address_name(0, af, addr, 0, &names, &n, &ttl);
         if (r < 0)
-                goto finish;
+                goto out;
         r = pack_hostent_names(names, n, af, addr, buffer, buflen, host, NULL);
         if (r < 0)
-                goto finish;
+                goto out;
         if (ttlp)
                 *ttlp = (int32_t) ttl;
 
-finish:
+out:
         free(names);
-        if (r < 0)
-                status = status_from_error(r, &e, &he);
-        errno = saved_errno;
-        if (status != NSS_STATUS_SUCCESS) {
-                *errnop = e;
-                *h_errnop = he;
-        }
-        return status;
+        return leave(r, saved_errno, errnop, h_errnop);
 }
 
 enum nss_status _nss_aarp_gethostbyaddr_r(const void *addr, socklen_t len, int af, struct hostent *host,
