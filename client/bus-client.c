@@ -8,6 +8,7 @@
 #include <dbus/dbus.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -148,14 +149,39 @@ static int call(DBusMessage *m, DBusMessage **ret_reply) {
         return 0;
 }
 
-static DBusMessage *new_call(const char *interface, const char *method) {
-        return dbus_message_new_method_call(NULL, AARP_OBJECT_PATH, interface, method);
+/* Every call: @method of @interface with the arguments that follow (as for
+ * dbus_message_append_args(), ending with DBUS_TYPE_INVALID), sent within
+ * the client bound; its reply, which must have @reply_signature, in
+ * *ret_reply for the caller to unref.  A negative errno otherwise. */
+static int call_method(const char *interface, const char *method, const char *reply_signature,
+                       DBusMessage **ret_reply, int first_arg_type, ...) {
+        DBusMessage *m, *reply = NULL;
+        va_list ap;
+        dbus_bool_t appended;
+        int r;
+
+        m = dbus_message_new_method_call(NULL, AARP_OBJECT_PATH, interface, method);
+        if (!m)
+                return -ENOMEM;
+        va_start(ap, first_arg_type);
+        appended = dbus_message_append_args_valist(m, first_arg_type, ap);
+        va_end(ap);
+        r = appended ? call(m, &reply) : -ENOMEM;
+        dbus_message_unref(m);
+        if (r < 0)
+                return r;
+        if (!dbus_message_has_signature(reply, reply_signature)) {
+                dbus_message_unref(reply);
+                return -EBADMSG;
+        }
+        *ret_reply = reply;
+        return 0;
 }
 
 int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint64_t flags,
                                 BusAddress **ret_addresses, size_t *ret_n_addresses, char **ret_canonical,
                                 uint64_t *ret_flags) {
-        DBusMessage *m = NULL, *reply = NULL;
+        DBusMessage *reply = NULL;
         DBusMessageIter it, array;
         BusAddress *addresses = NULL;
         const char *canonical = NULL;
@@ -172,22 +198,13 @@ int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint6
         if (strlen(name) > AARP_NAME_MAX + 1 || !dbus_validate_utf8(name, NULL))
                 return -EILSEQ;
 
-        m = new_call(AARP_MANAGER_INTERFACE, "ResolveHostname");
-        if (!m)
-                return -ENOMEM;
-        if (!dbus_message_append_args(m, DBUS_TYPE_INT32, &ifindex32, DBUS_TYPE_STRING, &name,
-                                      DBUS_TYPE_INT32, &family32, DBUS_TYPE_UINT64, &flags64,
-                                      DBUS_TYPE_INVALID)) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        r = call(m, &reply);
+        r = call_method(AARP_MANAGER_INTERFACE, "ResolveHostname", "a(iiay)st", &reply, DBUS_TYPE_INT32, &ifindex32,
+                        DBUS_TYPE_STRING, &name, DBUS_TYPE_INT32, &family32, DBUS_TYPE_UINT64, &flags64,
+                        DBUS_TYPE_INVALID);
         if (r < 0)
-                goto finish;
+                return r;
 
         r = -EBADMSG;
-        if (!dbus_message_has_signature(reply, "a(iiay)st"))
-                goto finish;
         dbus_message_iter_init(reply, &it);
         n_alloc = (size_t)dbus_message_iter_get_element_count(&it);
         if (n_alloc == 0)
@@ -244,15 +261,13 @@ int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint6
 
 finish:
         free(addresses);
-        if (reply)
-                dbus_message_unref(reply);
-        dbus_message_unref(m);
+        dbus_message_unref(reply);
         return r;
 }
 
 int bus_client_resolve_address_name(int ifindex, int family, const void *address, uint64_t flags, char **ret_names,
                                     size_t *ret_n_names, uint32_t *ret_ttl_sec) {
-        DBusMessage *m = NULL, *reply = NULL;
+        DBusMessage *reply = NULL;
         DBusMessageIter it, array;
         dbus_int32_t ifindex32 = ifindex, family32 = family;
         dbus_uint64_t flags64 = flags, out_flags = 0;
@@ -265,21 +280,13 @@ int bus_client_resolve_address_name(int ifindex, int family, const void *address
 
         if (!address || (family != AF_INET && family != AF_INET6))
                 return -EINVAL;
-        m = new_call(AARP_MANAGER_INTERFACE, "ResolveAddressName");
-        if (!m)
-                return -ENOMEM;
-        if (!dbus_message_append_args(m, DBUS_TYPE_INT32, &ifindex32, DBUS_TYPE_INT32, &family32, DBUS_TYPE_ARRAY,
-                                      DBUS_TYPE_BYTE, &bytes, size, DBUS_TYPE_UINT64, &flags64, DBUS_TYPE_INVALID)) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        r = call(m, &reply);
+        r = call_method(AARP_MANAGER_INTERFACE, "ResolveAddressName", "asut", &reply, DBUS_TYPE_INT32, &ifindex32,
+                        DBUS_TYPE_INT32, &family32, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE, &bytes, size, DBUS_TYPE_UINT64,
+                        &flags64, DBUS_TYPE_INVALID);
         if (r < 0)
-                goto finish;
+                return r;
 
         r = -EBADMSG;
-        if (!dbus_message_has_signature(reply, "asut"))
-                goto finish;
         dbus_message_iter_init(reply, &it);
         dbus_message_iter_recurse(&it, &array);
         /* The names one after the other, each with its NUL, then one more
@@ -327,16 +334,14 @@ int bus_client_resolve_address_name(int ifindex, int family, const void *address
 
 finish:
         free(names);
-        if (reply)
-                dbus_message_unref(reply);
-        dbus_message_unref(m);
+        dbus_message_unref(reply);
         return r;
 }
 
 int bus_client_resolve_address(int ifindex, const void *address, size_t address_size, uint64_t flags,
                                void *ret_unicast, uint64_t *ret_flags, uint32_t *ret_ttl_sec,
                                uint64_t *ret_rtt_usec) {
-        DBusMessage *m = NULL, *reply = NULL;
+        DBusMessage *reply = NULL;
         DBusMessageIter it, bytes;
         dbus_int32_t ifindex32 = ifindex;
         dbus_uint64_t flags64 = flags, out_flags = 0, rtt = 0;
@@ -347,22 +352,13 @@ int bus_client_resolve_address(int ifindex, const void *address, size_t address_
         if (!address || (address_size != 4 && address_size != 16))
                 return -EINVAL;
 
-        m = new_call(AARP_MANAGER_INTERFACE, "ResolveAddress");
-        if (!m)
-                return -ENOMEM;
-        if (!dbus_message_append_args(m, DBUS_TYPE_INT32, &ifindex32, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE,
-                                      &address, (int)address_size, DBUS_TYPE_UINT64, &flags64,
-                                      DBUS_TYPE_INVALID)) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        r = call(m, &reply);
+        r = call_method(AARP_MANAGER_INTERFACE, "ResolveAddress", "aytut", &reply, DBUS_TYPE_INT32, &ifindex32,
+                        DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE, &address, (int)address_size, DBUS_TYPE_UINT64, &flags64,
+                        DBUS_TYPE_INVALID);
         if (r < 0)
-                goto finish;
+                return r;
 
         r = -EBADMSG;
-        if (!dbus_message_has_signature(reply, "aytut"))
-                goto finish;
         dbus_message_iter_init(reply, &it);
         dbus_message_iter_recurse(&it, &bytes);
         dbus_message_iter_get_fixed_array(&bytes, &data, &size);
@@ -386,50 +382,34 @@ int bus_client_resolve_address(int ifindex, const void *address, size_t address_
         r = 0;
 
 finish:
-        if (reply)
-                dbus_message_unref(reply);
-        dbus_message_unref(m);
+        dbus_message_unref(reply);
         return r;
 }
 
 int bus_client_invalidate_address(int ifindex, const void *address, const void *member, bool *ret_invalidated) {
-        DBusMessage *m = NULL, *reply = NULL;
+        DBusMessage *reply = NULL;
         dbus_int32_t ifindex32 = ifindex;
         dbus_bool_t done = FALSE;
         int r;
 
         if (!address || !member)
                 return -EINVAL;
-        m = new_call(AARP_MANAGER_INTERFACE, "InvalidateAddress");
-        if (!m)
-                return -ENOMEM;
-        if (!dbus_message_append_args(m, DBUS_TYPE_INT32, &ifindex32, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE, &address, 16,
-                                      DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE, &member, 16, DBUS_TYPE_INVALID)) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        r = call(m, &reply);
+        r = call_method(AARP_MANAGER_INTERFACE, "InvalidateAddress", "b", &reply, DBUS_TYPE_INT32, &ifindex32,
+                        DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE, &address, 16, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE, &member, 16,
+                        DBUS_TYPE_INVALID);
         if (r < 0)
-                goto finish;
-        if (!dbus_message_get_args(reply, NULL, DBUS_TYPE_BOOLEAN, &done, DBUS_TYPE_INVALID)) {
-                r = -EBADMSG;
-                goto finish;
-        }
-        if (ret_invalidated)
+                return r;
+        r = dbus_message_get_args(reply, NULL, DBUS_TYPE_BOOLEAN, &done, DBUS_TYPE_INVALID) ? 0 : -EBADMSG;
+        if (r == 0 && ret_invalidated)
                 *ret_invalidated = done;
-        r = 0;
-
-finish:
-        if (reply)
-                dbus_message_unref(reply);
-        dbus_message_unref(m);
+        dbus_message_unref(reply);
         return r;
 }
 
 int bus_client_resolve_address_members(int ifindex, const void *address, size_t address_size, uint64_t flags,
                                        BusMember **ret_members, size_t *ret_n_members, uint64_t *ret_flags,
                                        uint32_t *ret_ttl_sec) {
-        DBusMessage *m = NULL, *reply = NULL;
+        DBusMessage *reply = NULL;
         DBusMessageIter it, array;
         BusMember *members = NULL;
         dbus_int32_t ifindex32 = ifindex;
@@ -441,22 +421,13 @@ int bus_client_resolve_address_members(int ifindex, const void *address, size_t 
         if (!address || (address_size != 4 && address_size != 16))
                 return -EINVAL;
 
-        m = new_call(AARP_MANAGER_INTERFACE, "ResolveAddressMembers");
-        if (!m)
-                return -ENOMEM;
-        if (!dbus_message_append_args(m, DBUS_TYPE_INT32, &ifindex32, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE,
-                                      &address, (int)address_size, DBUS_TYPE_UINT64, &flags64,
-                                      DBUS_TYPE_INVALID)) {
-                r = -ENOMEM;
-                goto finish;
-        }
-        r = call(m, &reply);
+        r = call_method(AARP_MANAGER_INTERFACE, "ResolveAddressMembers", "a(ayt)tu", &reply, DBUS_TYPE_INT32,
+                        &ifindex32, DBUS_TYPE_ARRAY, DBUS_TYPE_BYTE, &address, (int)address_size, DBUS_TYPE_UINT64,
+                        &flags64, DBUS_TYPE_INVALID);
         if (r < 0)
-                goto finish;
+                return r;
 
         r = -EBADMSG;
-        if (!dbus_message_has_signature(reply, "a(ayt)tu"))
-                goto finish;
         dbus_message_iter_init(reply, &it);
         n_alloc = (size_t)dbus_message_iter_get_element_count(&it);
         /* The contract promises at least one (the address itself when no
@@ -508,21 +479,14 @@ int bus_client_resolve_address_members(int ifindex, const void *address, size_t 
 
 finish:
         free(members);
-        if (reply)
-                dbus_message_unref(reply);
-        dbus_message_unref(m);
+        dbus_message_unref(reply);
         return r;
 }
 
 static int call_simple(const char *method) {
-        DBusMessage *m, *reply = NULL;
-        int r;
+        DBusMessage *reply = NULL;
+        int r = call_method(AARP_MANAGER_INTERFACE, method, "", &reply, DBUS_TYPE_INVALID);
 
-        m = new_call(AARP_MANAGER_INTERFACE, method);
-        if (!m)
-                return -ENOMEM;
-        r = call(m, &reply);
-        dbus_message_unref(m);
         if (r < 0)
                 return r;
         dbus_message_unref(reply);
@@ -558,7 +522,7 @@ int bus_client_get_statistics(BusStatistics *ret) {
 #undef P
         };
         const char *interface = AARP_MANAGER_INTERFACE;
-        DBusMessage *m, *reply = NULL;
+        DBusMessage *reply = NULL;
         DBusMessageIter it, dict;
         BusStatistics s = {0};
         unsigned seen = 0;
@@ -566,21 +530,12 @@ int bus_client_get_statistics(BusStatistics *ret) {
 
         if (!ret)
                 return -EINVAL;
-        m = new_call(DBUS_INTERFACE_PROPERTIES, "GetAll");
-        if (!m)
-                return -ENOMEM;
-        if (!dbus_message_append_args(m, DBUS_TYPE_STRING, &interface, DBUS_TYPE_INVALID)) {
-                dbus_message_unref(m);
-                return -ENOMEM;
-        }
-        r = call(m, &reply);
-        dbus_message_unref(m);
+        r = call_method(DBUS_INTERFACE_PROPERTIES, "GetAll", "a{sv}", &reply, DBUS_TYPE_STRING, &interface,
+                        DBUS_TYPE_INVALID);
         if (r < 0)
                 return r;
 
         r = -EBADMSG;
-        if (!dbus_message_has_signature(reply, "a{sv}"))
-                goto finish;
         dbus_message_iter_init(reply, &it);
         dbus_message_iter_recurse(&it, &dict);
         while (dbus_message_iter_get_arg_type(&dict) == DBUS_TYPE_DICT_ENTRY) {
