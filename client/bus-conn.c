@@ -279,6 +279,8 @@ static int connect_unix(BusConn *c, const struct sockaddr_un *sa, socklen_t sale
         c->fd = fd;
         c->is_bus = is_bus;
         c->pid = getpid();
+        c->uid = getuid();
+        c->euid = geteuid();
         c->serial = 0;
         c->len = 0;
         return 0;
@@ -412,6 +414,13 @@ int bus_conn_call(BusConn *c, DBusMessage *m, uint64_t deadline, DBusMessage **r
         if (c->fd >= 0 && c->pid != getpid())
                 /* Inherited without our atfork handler (raw clone()). */
                 bus_conn_close(c);
+        if (c->fd >= 0 && (c->uid != getuid() || c->euid != geteuid()))
+                /* The daemon knows us by the credentials of connect()
+                 * (SO_PEERCRED): after a setuid() the old connection would
+                 * still be root's, exempt from the limits meant for the
+                 * process's new user.  Two system calls per call, less
+                 * than a tenth of a round trip. */
+                bus_conn_close(c);
 
         if (c->fd >= 0 && c->is_bus) {
                 /* The daemon may have come up since we fell back to the
@@ -424,6 +433,8 @@ int bus_conn_call(BusConn *c, DBusMessage *m, uint64_t deadline, DBusMessage **r
                         c->fd = p.fd;
                         c->is_bus = false;
                         c->pid = p.pid;
+                        c->uid = p.uid;
+                        c->euid = p.euid;
                         c->serial = p.serial;
                         /* The handshake left nothing unread. */
                         p.fd = -1;

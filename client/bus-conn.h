@@ -17,6 +17,9 @@ typedef struct BusConn {
         int fd;          /* -1 when closed */
         bool is_bus;     /* system bus (needs a destination) or peer-to-peer */
         pid_t pid;       /* process that opened it */
+        uid_t uid, euid; /* its credentials then: the daemon's limits and
+                          * exemptions follow the peer credentials it
+                          * saw at connect(), never later ones */
         uint32_t serial; /* last serial sent */
         char *buf;       /* bytes received and not yet consumed */
         size_t len, cap;
@@ -39,7 +42,11 @@ void bus_conn_free(BusConn *c);
  * daemon on @c and wait for the reply, all before @deadline (bus_now_usec()
  * clock).  @c is opened first if closed: the peer-to-peer socket, else the
  * system bus; an open bus connection is swapped for the peer socket when
- * that has appeared; an open connection found dead is reopened once.
+ * that has appeared; an open connection found dead is reopened once.  An
+ * open connection made by another process (raw clone()) or before the
+ * process changed its real or effective uid (setuid()) is closed and a new
+ * one opened: the daemon's rate limits and root's exemption from them
+ * follow the credentials of the connecting process.
  *
  * Returns 0 with *ret_reply set (a METHOD_RETURN or an ERROR message; the
  * caller unrefs it), or -ECONNREFUSED (daemon unreachable), -ETIMEDOUT,
