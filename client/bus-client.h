@@ -16,7 +16,10 @@
  * standard path).  One connection per process is kept between calls (a new
  * one costs a few hundred microseconds); it is protected by a mutex, dropped
  * in a forked child (pthread_atfork + getpid check: a child never talks on its
- * parent's socket) and reopened once if the daemon went away.  A caller that
+ * parent's socket) or after a change of uid (setuid(): the daemon knows a
+ * connection by the credentials it was made with), and reopened once if the
+ * daemon went away (reset, EOF).  A timeout is not retried, then or in the
+ * next calls while the daemon stays silent (see bus_conn_call()).  A caller that
  * finds the kept connection busy in another thread uses a one-shot connection
  * instead of queueing behind a slow lookup, so the bound holds per call.
  *

@@ -52,6 +52,7 @@ void bus_conn_close(BusConn *c) {
         c->len = 0;
         c->serial = 0;
         c->is_bus = false;
+        c->stalled = false;
         if (fd >= 0)
                 (void)close(fd);
 }
@@ -278,7 +279,10 @@ static int connect_unix(BusConn *c, const struct sockaddr_un *sa, socklen_t sale
         }
         c->fd = fd;
         c->is_bus = is_bus;
+        c->stalled = false;
         c->pid = getpid();
+        c->uid = getuid();
+        c->euid = geteuid();
         c->serial = 0;
         c->len = 0;
         return 0;
@@ -317,7 +321,9 @@ static int conn_open_p2p(BusConn *c, uint64_t deadline) {
         r = conn_auth(c, deadline);
         if (r >= 0)
                 r = write_all(c, "BEGIN\r\n", 7, deadline);
-        if (r < 0)
+        /* Open after a timeout: the caller keeps it as the sign of a
+         * hung daemon (bus_conn_call()). */
+        if (r < 0 && r != -ETIMEDOUT)
                 bus_conn_close(c);
         return r;
 }
@@ -380,11 +386,9 @@ static int conn_open_bus(BusConn *c, uint64_t deadline) {
                 if (r < 0)
                         continue;
                 r = conn_bus_handshake(c, deadline);
-                if (r >= 0)
-                        break;
+                if (r >= 0 || r == -ETIMEDOUT)
+                        break; /* open after a timeout, as in conn_open_p2p() */
                 bus_conn_close(c);
-                if (r == -ETIMEDOUT)
-                        break;
         }
         dbus_address_entries_free(entries);
         return r;
@@ -404,6 +408,27 @@ static int conn_open(BusConn *c, uint64_t deadline) {
         return -ECONNREFUSED;
 }
 
+/* Whether the daemon is still silent on stalled connection @c: nothing to
+ * read and no hangup, now, without waiting.  Anything else - the late
+ * reply, an EOF or reset from a daemon that went away - means a new
+ * connection may get an answer. */
+static bool stalled_still_silent(const BusConn *c) {
+        struct pollfd p = {.fd = c->fd, .events = POLLIN};
+        int r;
+
+        do
+                r = poll(&p, 1, 0);
+        while (r < 0 && errno == EINTR);
+        return r == 0;
+}
+
+static void mark_stalled(BusConn *c) {
+        if (c->fd < 0)
+                return;
+        c->stalled = true;
+        c->stalled_usec = bus_now_usec();
+}
+
 /* One attempt on @c, opening it if needed; a connection that was already
  * open and turns out dead (daemon restarted) is reopened once. */
 int bus_conn_call(BusConn *c, DBusMessage *m, uint64_t deadline, DBusMessage **ret_reply) {
@@ -412,6 +437,22 @@ int bus_conn_call(BusConn *c, DBusMessage *m, uint64_t deadline, DBusMessage **r
         if (c->fd >= 0 && c->pid != getpid())
                 /* Inherited without our atfork handler (raw clone()). */
                 bus_conn_close(c);
+        if (c->fd >= 0 && (c->uid != getuid() || c->euid != geteuid()))
+                /* The daemon knows us by the credentials of connect()
+                 * (SO_PEERCRED): after a setuid() the old connection would
+                 * still be root's, exempt from the limits meant for the
+                 * process's new user.  Two system calls per call, less
+                 * than a tenth of a round trip. */
+                bus_conn_close(c);
+        if (c->fd >= 0 && c->stalled) {
+                /* A call timed out on this connection and the daemon has
+                 * said nothing since: it is hung or stopped, and a new
+                 * connection would wait the whole bound again.  Retry only
+                 * once it shows life (or after a while). */
+                if (stalled_still_silent(c) && bus_now_usec() - c->stalled_usec < BUS_CONN_STALLED_RETRY_USEC)
+                        return -ETIMEDOUT;
+                bus_conn_close(c);
+        }
 
         if (c->fd >= 0 && c->is_bus) {
                 /* The daemon may have come up since we fell back to the
@@ -424,6 +465,8 @@ int bus_conn_call(BusConn *c, DBusMessage *m, uint64_t deadline, DBusMessage **r
                         c->fd = p.fd;
                         c->is_bus = false;
                         c->pid = p.pid;
+                        c->uid = p.uid;
+                        c->euid = p.euid;
                         c->serial = p.serial;
                         /* The handshake left nothing unread. */
                         p.fd = -1;
@@ -436,6 +479,8 @@ int bus_conn_call(BusConn *c, DBusMessage *m, uint64_t deadline, DBusMessage **r
 
                 if (!reused) {
                         r = conn_open(c, deadline);
+                        if (r == -ETIMEDOUT)
+                                mark_stalled(c);
                         if (r < 0)
                                 return r;
                 }
@@ -444,8 +489,15 @@ int bus_conn_call(BusConn *c, DBusMessage *m, uint64_t deadline, DBusMessage **r
                 r = conn_exchange(c, m, deadline, ret_reply);
                 if (r >= 0)
                         return 0;
+                if (r == -ETIMEDOUT) {
+                        /* Kept, not retried: see bus-conn.h. */
+                        mark_stalled(c);
+                        return r;
+                }
                 /* The stream is in an unknown state after any failure. */
                 bus_conn_close(c);
+                /* Only a reset is worth a second connection: the daemon
+                 * was restarted and a new one will answer. */
                 if ((r == -ECONNRESET || r == -EPIPE) && reused && attempt == 0)
                         continue;
                 if (r == -ECONNRESET || r == -EPIPE || r == -ECONNREFUSED)

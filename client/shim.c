@@ -18,7 +18,10 @@
  * thread-local guard stops any recursion), errno and blocking behaviour are
  * those of the real call, answers are cached in-process for the daemon's
  * TTL (no IPC per datagram), and when the daemon cannot be reached the
- * call goes through unchanged.
+ * call goes through unchanged.  The calls stay async-signal-safe where
+ * POSIX says they are: a signal handler that interrupts the shim's own
+ * locked sections or daemon lookup on its thread never waits for them (see
+ * in_shim below); its calls pass through untouched instead.
  *
  * Per descriptor number we remember whether the socket may be rewritten
  * and a generation (ShimFds), so that sendto()/recvfrom() on a socket we
@@ -35,6 +38,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -101,7 +105,8 @@ static struct {
 
 static pthread_once_t real_once = PTHREAD_ONCE_INIT;
 
-/* Everything below is guarded by state_lock. */
+/* Everything below is guarded by state_lock, taken only through
+ * state_enter()/state_leave(). */
 static pthread_mutex_t state_lock = PTHREAD_MUTEX_INITIALIZER;
 static ShimCache cache;
 static ShimSockets sockets;
@@ -115,9 +120,39 @@ static ShimFds fds;
  * even take the lock. */
 static atomic_bool have_sockets;
 
-/* Set while this thread is inside the shim's own daemon lookup: the D-Bus
- * client's socket calls then go straight to libc. */
-static __thread int in_shim;
+/* Non-zero while this thread is inside a part of the shim that no call
+ * may enter again: its own daemon lookup (the D-Bus client's socket calls
+ * then go straight to libc) and every section that holds state_lock.  A
+ * call made while it is set can only come from that code or from a signal
+ * handler that interrupted it on this thread; the interposed calls then
+ * pass through untouched (a send goes to the address given, a receive
+ * reports what the kernel said), because waiting for state_lock would wait
+ * for the interrupted code, which cannot go on until the handler returns:
+ * sendto(), recvfrom() and the rest are async-signal-safe and must stay so
+ * under aarp-run.  Initial-exec: a plain load from a signal handler, no
+ * allocation on a thread's first access (the shim is preloaded, so its TLS
+ * is static anyway). */
+static __thread volatile sig_atomic_t in_shim __attribute__((tls_model("initial-exec")));
+
+/* Take state_lock, marking the thread first so that a signal handler
+ * arriving at any point from here to state_leave() sees the mark (it is
+ * set before the lock is held and cleared after it is released).  False,
+ * taking nothing, if this thread is already inside the shim: the caller
+ * then leaves the state alone. */
+static bool state_enter(void) {
+        if (in_shim)
+                return false;
+        in_shim++;
+        atomic_signal_fence(memory_order_seq_cst);
+        pthread_mutex_lock(&state_lock);
+        return true;
+}
+
+static void state_leave(void) {
+        pthread_mutex_unlock(&state_lock);
+        atomic_signal_fence(memory_order_seq_cst);
+        in_shim--;
+}
 
 static void resolve_real(void) {
 /* Through a void * lvalue: ISO C has no object-to-function pointer
@@ -271,14 +306,15 @@ static bool lookup(const struct in6_addr *a, uint32_t scope, struct in6_addr *re
         struct in6_addr u;
         int r;
 
-        pthread_mutex_lock(&state_lock);
+        if (!state_enter())
+                return false;
         if (shim_cache_lookup(&cache, a, scope, now, &m)) {
-                pthread_mutex_unlock(&state_lock);
+                state_leave();
                 if (m.rewrite)
                         *ret_unicast = m.unicast;
                 return m.rewrite;
         }
-        pthread_mutex_unlock(&state_lock);
+        state_leave();
 
         /* Not under the lock: a lookup can take a probe's time, and other
          * threads must not wait for it.  Two threads missing on the same
@@ -299,9 +335,10 @@ static bool lookup(const struct in6_addr *a, uint32_t scope, struct in6_addr *re
         }
         m.expires_usec = now + (uint64_t)ttl * 1000000u;
 
-        pthread_mutex_lock(&state_lock);
-        shim_cache_insert(&cache, &m, now);
-        pthread_mutex_unlock(&state_lock);
+        if (state_enter()) {
+                shim_cache_insert(&cache, &m, now);
+                state_leave();
+        }
 
         if (m.rewrite)
                 *ret_unicast = m.unicast;
@@ -315,10 +352,11 @@ static void remember_socket(int fd, bool tracked, unsigned state, const struct i
 
         if (!socket_identity(fd, tracked, state, &dev, &ino))
                 return;
-        pthread_mutex_lock(&state_lock);
+        if (!state_enter())
+                return;
         if (shim_sockets_add(&sockets, fd, dev, ino, anycast, unicast) == 0)
                 atomic_store(&have_sockets, true);
-        pthread_mutex_unlock(&state_lock);
+        state_leave();
 }
 
 /* Whether @fd is still the socket whose identity was recorded as
@@ -375,19 +413,19 @@ static void unmap_source(int fd, void *sa, socklen_t len, socklen_t cap) {
                 return;
 
         saved_errno = errno;
-        pthread_mutex_lock(&state_lock);
+        if (!state_enter())
+                return;
         found = shim_sockets_lookup(&sockets, fd, &sin6.sin6_addr, &anycast, &dev, &ino);
-        pthread_mutex_unlock(&state_lock);
+        state_leave();
         if (found) {
                 /* A closed and reused descriptor is another socket: only
                  * the one we rewrote for gets the anycast address back. */
                 if (socket_is_same(fd, dev, ino)) {
                         memcpy((char *)sa + offsetof(struct sockaddr_in6, sin6_addr), &anycast,
                                sizeof anycast);
-                } else {
-                        pthread_mutex_lock(&state_lock);
+                } else if (state_enter()) {
                         shim_sockets_forget(&sockets, fd);
-                        pthread_mutex_unlock(&state_lock);
+                        state_leave();
                 }
         }
         errno = saved_errno;
@@ -429,9 +467,10 @@ static void report(uint32_t scope, const struct in6_addr *anycast, const struct 
         in_shim++;
         (void)bus_client_invalidate_address((int)scope, anycast, member, NULL);
         in_shim--;
-        pthread_mutex_lock(&state_lock);
-        shim_cache_clear(&cache);
-        pthread_mutex_unlock(&state_lock);
+        if (state_enter()) {
+                shim_cache_clear(&cache);
+                state_leave();
+        }
         errno = saved_errno;
 }
 
@@ -600,14 +639,15 @@ SHIM_EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen
         if (r < 0 || in_shim || level != SOL_SOCKET || optname != SO_ERROR || !optval || !optlen ||
             *optlen < (socklen_t)sizeof(int) || !member_failed(*(int *)optval) || !atomic_load(&have_sockets))
                 return r;
-        pthread_mutex_lock(&state_lock);
+        if (!state_enter())
+                return r;
         if (fd >= 0 && (size_t)fd < sockets.size && sockets.by_fd[fd].n_pairs > 0) {
                 pair = sockets.by_fd[fd].pairs[sockets.by_fd[fd].n_pairs - 1];
                 dev = sockets.by_fd[fd].dev;
                 ino = sockets.by_fd[fd].ino;
                 known = true;
         }
-        pthread_mutex_unlock(&state_lock);
+        state_leave();
         if (known) {
                 int saved_errno = errno;
 
