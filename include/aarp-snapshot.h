@@ -31,7 +31,7 @@
 
 #define AARP_SNAPSHOT_NAME       "names.snapshot"
 #define AARP_SNAPSHOT_MAGIC      "AARPSNP1"
-#define AARP_SNAPSHOT_VERSION    1u
+#define AARP_SNAPSHOT_VERSION    2u
 #define AARP_SNAPSHOT_SIZE_MAX   (64u * 1024u * 1024u)
 #define AARP_SNAPSHOT_ENTRIES_MAX 65536u
 #define AARP_SNAPSHOT_TTL_MAX_USEC (UINT64_C(86400) * 1000000u)
@@ -69,9 +69,10 @@ typedef struct {
         uint8_t address[16];
 } AarpSnapshotAddress;
 
-/* The key: lower case ASCII, one trailing dot dropped.  Writes at most
+/* The key: lower case ASCII, a trailing dot kept ("host." is asked as is,
+ * "host" through the search list: different answers).  Writes at most
  * @size bytes including the NUL; returns the length, or -1 if the name does
- * not fit or is empty. */
+ * not fit, is empty or is "." alone. */
 static inline int aarp_snapshot_normalize(const char *name, char *buf, size_t size) {
         size_t n = 0;
 
@@ -81,9 +82,7 @@ static inline int aarp_snapshot_normalize(const char *name, char *buf, size_t si
                         return -1;
                 buf[n] = (ch >= 'A' && ch <= 'Z') ? (char) (ch - 'A' + 'a') : ch;
         }
-        if (n > 0 && buf[n - 1] == '.')
-                n--;
-        if (n == 0)
+        if (n == 0 || (n == 1 && buf[0] == '.'))
                 return -1;
         buf[n] = '\0';
         return (int) n;

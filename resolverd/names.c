@@ -79,6 +79,7 @@ struct Names {
         gboolean closing;
         Snapshot *snapshot; /* borrowed; NULL: answers are not published */
         guint poll_id;
+        uint64_t files_generation; /* grows when the hosts file or resolv.conf changes */
 };
 
 struct NameLookup {
@@ -91,6 +92,7 @@ struct NameLookup {
         NamesCallback callback;
         gpointer user_data;
         guint deadline_id;
+        uint64_t files_generation; /* Names.files_generation at the start */
 
         /* DNS phase */
         guint upstream_wait;
@@ -166,6 +168,15 @@ static void reload_files(Names *n) {
         /* Published answers may come from the old files. */
         if (changed && n->snapshot)
                 snapshot_flush(n->snapshot);
+        if (changed)
+                n->files_generation++;
+}
+
+/* An answer found under files that have changed since (another search
+ * list or ndots gives a relative name another meaning; other servers know
+ * other things) is returned to its caller but never remembered. */
+static gboolean lookup_may_store(const NameLookup *l) {
+        return l->files_generation == l->n->files_generation;
 }
 
 /* ---- ending a lookup ---- */
@@ -262,6 +273,8 @@ static void finish_mapping(NameLookup *l) {
                 }
         }
 
+        if (!lookup_may_store(l))
+                l->cacheable = FALSE;
         if (l->from_dns && l->cacheable)
                 name_cache_put(n->cache, l->name, l->family, l->ifindex, out, l->canonical,
                                l->answer_flags,
@@ -269,7 +282,7 @@ static void finish_mapping(NameLookup *l) {
         /* Whole answers only (no probe cut short), for lookups without an
          * interface: that is what libnss_aarp asks for. */
         if (n->snapshot && l->ifindex == 0 && !(l->answer_flags & AARP_FLAG_NO_REPLY) &&
-            ((l->from_dns && l->cacheable) || l->from_hosts))
+            ((l->from_dns && l->cacheable) || (l->from_hosts && lookup_may_store(l))))
                 snapshot_put(n->snapshot, l->name, l->family, out, l->canonical ? l->canonical : l->name,
                              l->from_dns ? name_cache_positive_ttl(l->dns_ttl_sec, l->map_ttl_sec)
                                          : name_cache_positive_ttl(G_MAXUINT32, l->map_ttl_sec));
@@ -445,7 +458,7 @@ static void evaluate_candidate(NameLookup *l) {
 
         /* glibc's res_nsearch() precedence: a name that exists somewhere
          * in the search list beats a server failure beats NXDOMAIN. */
-        uint32_t ttl = name_cache_negative_ttl(l->negative_ttl_sec);
+        uint32_t ttl = lookup_may_store(l) ? name_cache_negative_ttl(l->negative_ttl_sec) : 0;
         if (l->got_nodata) {
                 if (!l->got_servfail)
                         name_cache_put_negative(n->cache, l->name, l->family, l->ifindex,
@@ -624,6 +637,7 @@ void names_resolve_gated(Names *n, int ifindex, const char *name, int family, ui
         l->gate_data = gate_data;
         l->map_tokens = g_ptr_array_new();
         l->negative_ttl_sec = G_MAXUINT32;
+        l->files_generation = n->files_generation;
         g_queue_push_tail_link(&n->lookups, &l->link);
 
         if (names_parse_literal(name, &literal)) {

@@ -58,12 +58,14 @@ Test(namecache, positive_entry_expires_with_the_mapping) {
                        name_cache_positive_ttl(300, 60));
         fake_now += 59 * G_USEC_PER_SEC;
         int code;
-        cr_assert(hit(c, "svc.example", AF_UNSPEC, &code, &flags), "same key, other spelling");
+        cr_assert(hit(c, "SVC.example.", AF_UNSPEC, &code, &flags), "same key, other case");
+        cr_assert_not(hit(c, "svc.example", AF_UNSPEC, NULL, NULL),
+                      "the relative name (search list) is another question than the absolute one");
         cr_assert_eq(code, -1);
         cr_assert_eq(flags, AARP_FLAG_ANYCAST);
-        cr_assert_not(hit(c, "svc.example", AF_INET6, NULL, NULL), "family is part of the key");
+        cr_assert_not(hit(c, "svc.example.", AF_INET6, NULL, NULL), "family is part of the key");
         fake_now += 1 * G_USEC_PER_SEC;
-        cr_assert_not(hit(c, "svc.example", AF_UNSPEC, NULL, NULL), "served past the mapping TTL");
+        cr_assert_not(hit(c, "svc.example.", AF_UNSPEC, NULL, NULL), "served past the mapping TTL");
         cr_assert_eq(name_cache_size(c), 0);
 }
 

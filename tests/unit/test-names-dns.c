@@ -77,6 +77,7 @@ static void start_dnsmasq(void) {
                 "--host-record=dual.test,192.0.2.2,2001:db8::2",
                 "--host-record=v4only.test,192.0.2.4",
                 "--host-record=v6only.test,2001:db8::6",
+                "--host-record=printer.test.test,192.0.2.7",
                 "--host-record=fromhosts.test,192.0.2.100",
                 "--host-record=anycast.test,2001:db8:a::1,2001:db8:a::2",
                 "--cname=alias.test,dual.test",
@@ -378,6 +379,52 @@ Test(names_dns, anycast_nameserver_is_resolved_before_use) {
         g_autoptr(Result) again = resolve(n, "v4only.test", AF_INET, 0);
         cr_assert_null(again->error);
         cr_assert_gt(fake_calls, before);
+}
+
+/* "printer.test." is asked as is (no such name); "printer.test" goes
+ * through the search list first (ndots:5) and is printer.test.test.  An
+ * answer to one must never be served for the other, in either order. */
+Test(names_dns, absolute_and_relative_names_are_cached_apart) {
+        write_file("resolv.conf", "nameserver ::1\nsearch test\noptions ndots:5\n");
+        g_autoptr(Names) n = new_names();
+        g_autoptr(Result) abs1 = resolve(n, "printer.test.", AF_UNSPEC, 0);
+        assert_error(abs1, AARP_E_NO_SUCH_NAME);
+        g_autoptr(Result) rel1 = resolve(n, "printer.test", AF_UNSPEC, 0);
+        cr_assert_null(rel1->error, "the relative name got the absolute one's answer: %s",
+                       rel1->error ? rel1->error->message : "");
+        assert_address(rel1, 0, "192.0.2.7");
+        cr_assert_str_eq(rel1->canonical, "printer.test.test");
+
+        /* Both cached now, each with its own answer. */
+        g_autoptr(Result) abs2 = resolve(n, "PRINTER.test.", AF_UNSPEC, 0);
+        assert_error(abs2, AARP_E_NO_SUCH_NAME);
+        g_autoptr(Result) rel2 = resolve(n, "Printer.Test", AF_UNSPEC, 0);
+        cr_assert_null(rel2->error);
+        cr_assert(rel2->flags & AARP_FLAG_FROM_CACHE);
+        assert_address(rel2, 0, "192.0.2.7");
+
+        /* The other order: a relative answer is not the absolute one's. */
+        g_autoptr(Result) rel3 = resolve(n, "printer.test.test", AF_INET, 0);
+        cr_assert_null(rel3->error);
+        g_autoptr(Result) abs3 = resolve(n, "printer.test.test.", AF_INET, 0);
+        cr_assert_null(abs3->error);
+        cr_assert_not(abs3->flags & AARP_FLAG_FROM_CACHE);
+}
+
+/* A lookup that started under the old search list must not cache its
+ * answer under the new one. */
+Test(names_dns, search_list_change_flushes_relative_names) {
+        write_file("resolv.conf", "nameserver ::1\nsearch test\noptions ndots:5\n");
+        g_autoptr(Names) n = new_names();
+        g_autoptr(Result) r1 = resolve(n, "printer.test", AF_INET, 0);
+        cr_assert_null(r1->error);
+        assert_address(r1, 0, "192.0.2.7");
+
+        /* No search list any more: "printer.test" is itself, which does
+         * not exist. */
+        write_file("resolv.conf", "nameserver ::1\noptions ndots:5\n");
+        g_autoptr(Result) r2 = resolve(n, "printer.test", AF_INET, 0);
+        assert_error(r2, AARP_E_NO_SUCH_NAME);
 }
 
 Test(names_dns, resolv_conf_change_is_picked_up) {
