@@ -17,9 +17,11 @@
  *    (the lookup goes to the daemon over D-Bus).  The file must be owned by
  *    the owner of its directory and not writable by anyone else.
  *  - The daemon holds an OFD write lock (fcntl F_OFD_SETLK) on the file it
- *    published for as long as it runs; readers check with F_OFD_GETLK now
- *    and then, and ignore a file nobody holds: a dead daemon's answers are
- *    not served (lookups fall back to D-Bus and the next NSS source).
+ *    published for as long as it runs, taken on a fresh 0600 inode before
+ *    the file is made readable and renamed into place (so no reader can
+ *    read-lock it first); readers check with F_OFD_GETLK now and then, and
+ *    ignore a file nobody holds: a dead daemon's answers are not served
+ *    (lookups fall back to D-Bus and the next NSS source).
  *  - Times are CLOCK_MONOTONIC microseconds; an expired entry is a miss.
  *  - Only answers to lookups without an interface (ifindex 0) are kept.
  * All integers are in host byte order: the file never leaves the machine.

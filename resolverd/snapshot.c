@@ -146,17 +146,34 @@ static GByteArray *build(Snapshot *s, uint64_t now) {
 static gboolean write_now(gpointer user_data) {
         Snapshot *s = user_data;
         g_autoptr(GByteArray) buf = NULL;
+        struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
         int fd;
 
         s->write_id = 0;
         buf = build(s, (uint64_t) g_get_monotonic_time());
-        fd = open(s->tmp_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        /* Readers trust the file only while someone holds its write lock:
+         * if the daemon dies, the lock goes with it and lookups fall back
+         * to D-Bus (and so to the next NSS source) instead of serving a
+         * dead daemon's answers.  So the lock must be ours before anyone
+         * can open the file: any user may open a 0644 file and take a
+         * read lock, which would keep ours out and make every reader
+         * think the daemon dead.  A fresh inode (a leftover temporary
+         * file may be open anywhere), created 0600, locked, and only then
+         * made readable and renamed into place. */
+        (void) unlink(s->tmp_path);
+        fd = open(s->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0) {
                 g_warning("snapshot: cannot create %s: %s", s->tmp_path, g_strerror(errno));
                 return G_SOURCE_REMOVE;
         }
+        if (fcntl(fd, F_OFD_SETLK, &lk) < 0) {
+                g_warning("snapshot: cannot lock %s: %s", s->tmp_path, g_strerror(errno));
+                close(fd);
+                (void) unlink(s->tmp_path);
+                return G_SOURCE_REMOVE;
+        }
         /* The umask must not decide who may read it. */
-        if (fchmod(fd, 0644) < 0 || write(fd, buf->data, buf->len) != (ssize_t) buf->len ||
+        if (write(fd, buf->data, buf->len) != (ssize_t) buf->len || fchmod(fd, 0644) < 0 ||
             rename(s->tmp_path, s->path) < 0) {
                 g_warning("snapshot: cannot publish %s: %s", s->path, g_strerror(errno));
                 close(fd);
@@ -168,14 +185,7 @@ static gboolean write_now(gpointer user_data) {
         if (s->published == MAP_FAILED)
                 s->published = NULL;
         s->published_size = buf->len;
-        /* Readers trust the file only while someone holds this lock: if the
-         * daemon dies, the lock goes with it and lookups fall back to D-Bus
-         * (and so to the next NSS source) instead of serving a dead
-         * daemon's answers. */
-        struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-        if (fcntl(fd, F_OFD_SETLK, &lk) < 0)
-                g_warning("snapshot: cannot lock %s: %s", s->path, g_strerror(errno));
-        s->published_fd = fd;
+        s->published_fd = fd; /* keeps the lock */
         return G_SOURCE_REMOVE;
 }
 

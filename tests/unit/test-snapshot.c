@@ -6,10 +6,15 @@
  */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "aarp-def.h"
 #include "aarp-snapshot.h"
@@ -186,4 +191,119 @@ Test(snapshot, file_writable_by_others_is_not_trusted, .init = setup, .fini = te
         snapshot_sync(s);
         cr_assert_eq(chmod(path, 0666), 0);
         cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), -ENOENT);
+}
+
+/* ---- the daemon's lock cannot be taken from it ---- */
+
+/* What any user can do with a 0644 file: open it and take a read lock. */
+static int take_read_lock(const char *path) {
+        struct flock lk = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0)
+                return -1;
+        if (fcntl(fd, F_OFD_SETLK, &lk) < 0) {
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
+/* What a reader checks: somebody holds a write lock on the file. */
+static gboolean write_locked(const char *path) {
+        struct flock lk = { .l_type = F_RDLCK, .l_whence = SEEK_SET };
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        gboolean locked;
+
+        cr_assert_geq(fd, 0);
+        cr_assert_eq(fcntl(fd, F_OFD_GETLK, &lk), 0);
+        locked = lk.l_type == F_WRLCK;
+        close(fd);
+        return locked;
+}
+
+Test(snapshot, a_leftover_temporary_file_locked_by_a_user_does_not_steal_the_lock, .init = setup,
+     .fini = teardown) {
+        g_autoptr(Snapshot) s = snapshot_new(dir, NULL);
+        g_autoptr(GArray) a = addresses("2001:db8:11::2", NULL);
+        g_autofree char *path = g_build_filename(dir, AARP_SNAPSHOT_NAME, NULL);
+        g_autofree char *tmp = g_strconcat(path, ".new", NULL);
+        BusAddress *out = NULL;
+        size_t n = 0;
+        int attacker;
+
+        /* names.snapshot.new left behind (a crash mid-write), readable,
+         * held open and read-locked by another user. */
+        cr_assert(g_file_set_contents(tmp, "x", 1, NULL));
+        cr_assert_eq(chmod(tmp, 0644), 0);
+        attacker = take_read_lock(tmp);
+        cr_assert_geq(attacker, 0);
+
+        snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", 60);
+        snapshot_sync(s);
+        cr_assert(write_locked(path), "the published file is not write-locked: readers think the daemon dead");
+        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), 0,
+                     "a reader did not trust the daemon's file");
+        free(out);
+        close(attacker);
+}
+
+typedef struct {
+        const char *dir;
+        int stop_fd; /* readable: stop */
+        GArray *fds; /* read locks taken (on files superseded since, with the fix) */
+} Attacker;
+
+/* Open every names.snapshot the moment it is renamed into place and try
+ * to read-lock it before the daemon write-locks it. */
+static void *attack(void *p) {
+        Attacker *at = p;
+        g_autofree char *path = g_build_filename(at->dir, AARP_SNAPSHOT_NAME, NULL);
+        int in = inotify_init1(IN_CLOEXEC);
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+        cr_assert_geq(in, 0);
+        cr_assert_geq(inotify_add_watch(in, at->dir, IN_MOVED_TO), 0);
+        for (;;) {
+                struct pollfd pfd[2] = { { .fd = in, .events = POLLIN }, { .fd = at->stop_fd, .events = POLLIN } };
+
+                if (poll(pfd, 2, -1) < 0 || pfd[1].revents)
+                        break;
+                if (read(in, buf, sizeof(buf)) <= 0)
+                        break;
+                int fd = take_read_lock(path);
+                if (fd >= 0)
+                        g_array_append_val(at->fds, fd);
+        }
+        close(in);
+        return NULL;
+}
+
+Test(snapshot, a_reader_racing_with_the_rename_cannot_take_the_lock, .init = setup, .fini = teardown) {
+        g_autoptr(Snapshot) s = snapshot_new(dir, NULL);
+        g_autofree char *path = g_build_filename(dir, AARP_SNAPSHOT_NAME, NULL);
+        Attacker at = { .dir = dir, .fds = g_array_new(FALSE, FALSE, sizeof(int)) };
+        int stop[2];
+        pthread_t t;
+        unsigned unlocked = 0;
+
+        cr_assert_eq(pipe2(stop, O_CLOEXEC), 0);
+        at.stop_fd = stop[0];
+        cr_assert_eq(pthread_create(&t, NULL, attack, &at), 0);
+        for (int i = 0; i < 300; i++) {
+                g_autoptr(GArray) a = addresses("2001:db8:11::2", NULL);
+                g_autofree char *name = g_strdup_printf("host%d.lab", i);
+
+                snapshot_put(s, name, AF_UNSPEC, a, name, 60);
+                snapshot_sync(s);
+                unlocked += !write_locked(path);
+        }
+        cr_assert_eq(write(stop[1], "x", 1), 1);
+        pthread_join(t, NULL);
+        cr_assert_eq(unlocked, 0, "%u of 300 published files were left without the daemon's lock", unlocked);
+        for (guint i = 0; i < at.fds->len; i++)
+                close(g_array_index(at.fds, int, i));
+        g_array_unref(at.fds);
+        close(stop[0]);
+        close(stop[1]);
 }
