@@ -13,6 +13,7 @@
 #pragma once
 
 #include <glib.h>
+#include <netinet/in.h>
 #include <stdint.h>
 
 #include "names.h"
@@ -42,10 +43,12 @@ uint32_t name_cache_negative_ttl(uint32_t soa_ttl_sec);
 
 /* Store an answer: @addresses (GArray of NameAddress, copied), @canonical
  * and @flags (output bits to hand back, FROM_CACHE is added on hits) for
- * @ttl_sec seconds.  @ttl_sec == 0 stores nothing. */
+ * @ttl_sec seconds.  @sources (GArray of struct in6_addr, copied; NULL:
+ * none) are the IPv6 addresses the answer was mapped from, for
+ * name_cache_invalidate_address().  @ttl_sec == 0 stores nothing. */
 void name_cache_put(NameCache *c, const char *name, int family, int ifindex,
                     const GArray *addresses, const char *canonical, uint64_t flags,
-                    uint32_t ttl_sec);
+                    const GArray *sources, uint32_t ttl_sec);
 
 /* Store a negative answer: @code is AARP_E_NO_SUCH_NAME or AARP_E_NO_DATA. */
 void name_cache_put_negative(NameCache *c, const char *name, int family, int ifindex,
@@ -58,6 +61,9 @@ void name_cache_put_negative(NameCache *c, const char *name, int family, int ifi
 gboolean name_cache_lookup(NameCache *c, const char *name, int family, int ifindex,
                            const GArray **ret_addresses, const char **ret_canonical,
                            uint64_t *ret_flags, int *ret_error_code);
+
+/* Drop every positive entry mapped from @address; returns how many. */
+guint name_cache_invalidate_address(NameCache *c, const struct in6_addr *address);
 
 void name_cache_flush(NameCache *c);
 guint name_cache_size(const NameCache *c);

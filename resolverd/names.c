@@ -119,6 +119,7 @@ struct NameLookup {
         uint64_t answer_flags;
         GPtrArray *map_tokens;
         GPtrArray *more_members; /* per address index: GArray of NameAddress (members after the first) or NULL */
+        GArray *sources;         /* struct in6_addr handed to the resolver: what the answer depends on */
         NamesProbeGate gate;
         gpointer gate_data;
 };
@@ -216,6 +217,8 @@ static void lookup_free(NameLookup *l) {
         g_ptr_array_unref(l->map_tokens);
         if (l->more_members)
                 g_ptr_array_unref(l->more_members);
+        if (l->sources)
+                g_array_unref(l->sources);
         g_free(l);
 }
 
@@ -277,14 +280,14 @@ static void finish_mapping(NameLookup *l) {
                 l->cacheable = FALSE;
         if (l->from_dns && l->cacheable)
                 name_cache_put(n->cache, l->name, l->family, l->ifindex, out, l->canonical,
-                               l->answer_flags,
+                               l->answer_flags, l->sources,
                                name_cache_positive_ttl(l->dns_ttl_sec, l->map_ttl_sec));
         /* Whole answers only (no probe cut short), for lookups without an
          * interface: that is what libnss_aarp asks for. */
         if (n->snapshot && l->ifindex == 0 && !(l->answer_flags & AARP_FLAG_NO_REPLY) &&
             ((l->from_dns && l->cacheable) || (l->from_hosts && lookup_may_store(l))))
                 snapshot_put(n->snapshot, l->name, l->family, out, l->canonical ? l->canonical : l->name,
-                             l->from_dns ? name_cache_positive_ttl(l->dns_ttl_sec, l->map_ttl_sec)
+                             l->sources, l->from_dns ? name_cache_positive_ttl(l->dns_ttl_sec, l->map_ttl_sec)
                                          : name_cache_positive_ttl(G_MAXUINT32, l->map_ttl_sec));
 
         g_autofree char *canonical = g_steal_pointer(&l->canonical);
@@ -353,6 +356,8 @@ static void start_mapping(NameLookup *l) {
         }
         l->mapping = TRUE;
         l->map_ttl_sec = G_MAXUINT32;
+        if (!l->sources)
+                l->sources = g_array_new(FALSE, FALSE, sizeof(struct in6_addr));
         /* +1: resolver callbacks may run synchronously; finish only after
          * every address has been handed out. */
         l->map_pending = 1;
@@ -369,6 +374,7 @@ static void start_mapping(NameLookup *l) {
                 g_ptr_array_add(l->map_tokens, t);
                 l->map_pending++;
                 memcpy(&address, a->address, sizeof(address));
+                g_array_append_val(l->sources, address);
                 n->resolve(n->resolve_data, a->ifindex ? a->ifindex : l->ifindex, &address,
                            (l->flags & AARP_FLAG_NO_CACHE) | RESOLVER_FLAG_ALL_MEMBERS, on_mapped, t);
         }
@@ -765,6 +771,17 @@ void names_flush(Names *n) {
         upstream_invalidate(n->upstream);
         if (n->snapshot)
                 snapshot_flush(n->snapshot);
+}
+
+void names_invalidate_address(Names *n, const struct in6_addr *address) {
+        guint dropped = name_cache_invalidate_address(n->cache, address);
+
+        g_debug("members of an address changed: %u cached name answers dropped", dropped);
+        if (n->snapshot)
+                snapshot_invalidate_address(n->snapshot, address);
+        /* A nameserver may be that address: map the nameservers again (a
+         * resolver cache hit unless it is the one that changed). */
+        upstream_invalidate(n->upstream);
 }
 
 static gboolean on_poll_files(gpointer user_data) {

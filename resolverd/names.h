@@ -91,6 +91,11 @@ void names_resolve_gated(Names *n, int ifindex, const char *name, int family, ui
  * change). */
 void names_flush(Names *n);
 
+/* Drop the cached and published answers that were built from the IPv6
+ * address @address (one of the addresses DNS or the hosts file gave, before
+ * AARP mapping): its member set changed.  Other answers stay. */
+void names_invalidate_address(Names *n, const struct in6_addr *address);
+
 typedef struct Snapshot Snapshot;
 
 /* Publish every whole answer to a lookup without an interface into

@@ -30,6 +30,7 @@ typedef struct {
         int family;
         char *canonical;
         GArray *addresses; /* of NameAddress */
+        GArray *sources;   /* of struct in6_addr (mapped from), or NULL */
         uint64_t expiry_usec;
 } Answer;
 
@@ -49,6 +50,8 @@ static void answer_free(gpointer p) {
         g_free(a->key);
         g_free(a->canonical);
         g_array_unref(a->addresses);
+        if (a->sources)
+                g_array_unref(a->sources);
         g_free(a);
 }
 
@@ -227,7 +230,7 @@ void snapshot_free(Snapshot *s) {
 }
 
 void snapshot_put(Snapshot *s, const char *name, int family, const GArray *addresses, const char *canonical,
-                  uint32_t ttl_sec) {
+                  const GArray *sources, uint32_t ttl_sec) {
         char key[AARP_NAME_MAX + 2];
         Answer *a;
 
@@ -242,9 +245,40 @@ void snapshot_put(Snapshot *s, const char *name, int family, const GArray *addre
         a->canonical = g_strdup(canonical);
         a->addresses = g_array_sized_new(FALSE, FALSE, sizeof(NameAddress), addresses->len);
         g_array_append_vals(a->addresses, addresses->data, addresses->len);
+        if (sources && sources->len > 0) {
+                a->sources = g_array_sized_new(FALSE, FALSE, sizeof(struct in6_addr), sources->len);
+                g_array_append_vals(a->sources, sources->data, sources->len);
+        }
         a->expiry_usec = (uint64_t) g_get_monotonic_time() +
                          MIN((uint64_t) ttl_sec * G_USEC_PER_SEC, AARP_SNAPSHOT_TTL_MAX_USEC);
         g_hash_table_replace(s->answers, g_strdup_printf("%d/%s", family, key), a);
+        schedule(s);
+}
+
+void snapshot_invalidate_address(Snapshot *s, const struct in6_addr *address) {
+        GHashTableIter it;
+        gpointer value;
+        guint n = 0;
+
+        g_hash_table_iter_init(&it, s->answers);
+        while (g_hash_table_iter_next(&it, NULL, &value)) {
+                const Answer *a = value;
+                gboolean hit = FALSE;
+
+                for (guint i = 0; a->sources && i < a->sources->len && !hit; i++)
+                        hit = memcmp(&g_array_index(a->sources, struct in6_addr, i), address,
+                                     sizeof(*address)) == 0;
+                if (hit) {
+                        g_hash_table_iter_remove(&it);
+                        n++;
+                }
+        }
+        if (n == 0)
+                return;
+        /* Readers must not serve a dropped answer while the new file is
+         * being written; the others cost them one round trip each until
+         * then. */
+        supersede_published(s);
         schedule(s);
 }
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <glib.h>
+#include <netinet/in.h>
 #include <stdint.h>
 
 typedef struct Snapshot Snapshot;
@@ -25,9 +26,15 @@ void snapshot_free(Snapshot *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Snapshot, snapshot_free)
 
 /* Add or replace the answer for (@name, @family): @addresses is a GArray of
- * NameAddress (names.h), @canonical the canonical name, valid @ttl_sec. */
+ * NameAddress (names.h), @canonical the canonical name, valid @ttl_sec.
+ * @sources (GArray of struct in6_addr, or NULL) are the IPv6 addresses it
+ * was mapped from, for snapshot_invalidate_address(). */
 void snapshot_put(Snapshot *s, const char *name, int family, const GArray *addresses, const char *canonical,
-                  uint32_t ttl_sec);
+                  const GArray *sources, uint32_t ttl_sec);
+
+/* Forget the answers mapped from @address; if there were any, readers see
+ * the current file superseded at once and a new one follows. */
+void snapshot_invalidate_address(Snapshot *s, const struct in6_addr *address);
 
 /* Forget every answer; readers see the current file superseded at once. */
 void snapshot_flush(Snapshot *s);

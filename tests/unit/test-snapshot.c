@@ -77,7 +77,7 @@ Test(snapshot, published_answer_is_found_by_the_reader, .init = setup, .fini = t
         struct in6_addr want;
 
         cr_assert_not_null(s, "%s", e ? e->message : "");
-        snapshot_put(s, "Svc.Lab.", AF_UNSPEC, a, "svc.lab", 60);
+        snapshot_put(s, "Svc.Lab.", AF_UNSPEC, a, "svc.lab", NULL, 60);
         snapshot_sync(s);
 
         /* An absolute name: the relative one is another question. */
@@ -104,7 +104,7 @@ Test(snapshot, flush_is_seen_by_a_reader_that_mapped_the_old_file, .init = setup
         BusAddress *out = NULL;
         size_t n = 0;
 
-        snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", 60);
+        snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", NULL, 60);
         snapshot_sync(s);
         cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), 0);
         free(out);
@@ -116,6 +116,34 @@ Test(snapshot, flush_is_seen_by_a_reader_that_mapped_the_old_file, .init = setup
         cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), -ENOENT);
 }
 
+Test(snapshot, invalidating_an_address_drops_only_the_answers_mapped_from_it, .init = setup, .fini = teardown) {
+        g_autoptr(Snapshot) s = snapshot_new(dir, NULL);
+        g_autoptr(GArray) a = addresses("2001:db8:11::2", NULL);
+        g_autoptr(GArray) v4 = addresses(NULL, "192.0.2.10");
+        g_autoptr(GArray) from_anycast = g_array_new(FALSE, TRUE, sizeof(struct in6_addr));
+        struct in6_addr anycast;
+        BusAddress *out = NULL;
+        size_t n = 0;
+
+        inet_pton(AF_INET6, "2001:db8:a::1", &anycast);
+        g_array_append_val(from_anycast, anycast);
+        snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", from_anycast, 60);
+        snapshot_put(s, "v4only.lab", AF_UNSPEC, v4, "v4only.lab", NULL, 60);
+        snapshot_sync(s);
+        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), 0);
+        free(out);
+
+        snapshot_invalidate_address(s, &anycast);
+        /* At once: no reader serves the dropped answer. */
+        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), -ENOENT);
+        snapshot_sync(s);
+        snapshot_reader_reset(); /* skip the reader's wait before reopening */
+        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), -ENOENT);
+        cr_assert_eq(snapshot_reader_lookup("v4only.lab", AF_UNSPEC, &out, &n, NULL, NULL), 0,
+                     "an answer not built from the address was dropped");
+        free(out);
+}
+
 Test(snapshot, expired_answer_is_a_miss, .init = setup, .fini = teardown) {
         g_autoptr(Snapshot) s = snapshot_new(dir, NULL);
         g_autoptr(GArray) a = addresses("2001:db8:11::2", NULL);
@@ -123,7 +151,7 @@ Test(snapshot, expired_answer_is_a_miss, .init = setup, .fini = teardown) {
         BusAddress *out = NULL;
         size_t n = 0;
 
-        snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", 2);
+        snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", NULL, 2);
         snapshot_sync(s);
         img = read_file();
         cr_assert_eq(snapshot_reader_lookup_in(img->data, img->len, "svc.lab", AF_UNSPEC,
@@ -143,7 +171,7 @@ Test(snapshot, every_truncation_and_byte_flip_is_rejected_or_harmless, .init = s
         for (int i = 0; i < 20; i++) {
                 g_autoptr(GArray) a = addresses("2001:db8:11::2", "192.0.2.10");
                 g_autofree char *name = g_strdup_printf("host%d.lab", i);
-                snapshot_put(s, name, AF_UNSPEC, a, name, 60);
+                snapshot_put(s, name, AF_UNSPEC, a, name, NULL, 60);
         }
         snapshot_sync(s);
         img = read_file();
@@ -187,7 +215,7 @@ Test(snapshot, file_writable_by_others_is_not_trusted, .init = setup, .fini = te
         BusAddress *out = NULL;
         size_t n = 0;
 
-        snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", 60);
+        snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", NULL, 60);
         snapshot_sync(s);
         cr_assert_eq(chmod(path, 0666), 0);
         cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), -ENOENT);
@@ -239,7 +267,7 @@ Test(snapshot, a_leftover_temporary_file_locked_by_a_user_does_not_steal_the_loc
         attacker = take_read_lock(tmp);
         cr_assert_geq(attacker, 0);
 
-        snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", 60);
+        snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", NULL, 60);
         snapshot_sync(s);
         cr_assert(write_locked(path), "the published file is not write-locked: readers think the daemon dead");
         cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), 0,
@@ -294,7 +322,7 @@ Test(snapshot, a_reader_racing_with_the_rename_cannot_take_the_lock, .init = set
                 g_autoptr(GArray) a = addresses("2001:db8:11::2", NULL);
                 g_autofree char *name = g_strdup_printf("host%d.lab", i);
 
-                snapshot_put(s, name, AF_UNSPEC, a, name, 60);
+                snapshot_put(s, name, AF_UNSPEC, a, name, NULL, 60);
                 snapshot_sync(s);
                 unlocked += !write_locked(path);
         }
