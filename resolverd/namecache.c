@@ -158,15 +158,15 @@ guint name_cache_invalidate_address(NameCache *c, const struct in6_addr *address
         return n;
 }
 
-gboolean name_cache_lookup(NameCache *c, const char *name, int family, int ifindex,
-                           const GArray **ret_addresses, const char **ret_canonical,
-                           uint64_t *ret_flags, int *ret_error_code) {
+gboolean name_cache_get(NameCache *c, const char *name, int family, int ifindex, NameCacheHit *ret) {
         g_autofree char *key = make_key(name, family, ifindex);
         NameCacheEntry *e = g_hash_table_lookup(c->entries, key);
+        gint64 now;
 
         if (!e)
                 return FALSE;
-        if (c->clock(c->clock_data) >= e->expiry_usec) {
+        now = c->clock(c->clock_data);
+        if (now >= e->expiry_usec) {
                 entry_remove(c, e);
                 return FALSE;
         }
@@ -174,9 +174,27 @@ gboolean name_cache_lookup(NameCache *c, const char *name, int family, int ifind
         g_queue_unlink(&c->lru, &e->link);
         g_queue_push_tail_link(&c->lru, &e->link);
 
-        *ret_error_code = e->error_code;
-        *ret_addresses = e->addresses;
-        *ret_canonical = e->canonical;
-        *ret_flags = e->flags;
+        *ret = (NameCacheHit) {
+                .error_code = e->error_code,
+                .addresses = e->addresses,
+                .canonical = e->canonical,
+                .flags = e->flags,
+                .sources = e->sources,
+                .ttl_sec = (uint32_t) ((e->expiry_usec - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC),
+        };
+        return TRUE;
+}
+
+gboolean name_cache_lookup(NameCache *c, const char *name, int family, int ifindex,
+                           const GArray **ret_addresses, const char **ret_canonical,
+                           uint64_t *ret_flags, int *ret_error_code) {
+        NameCacheHit hit;
+
+        if (!name_cache_get(c, name, family, ifindex, &hit))
+                return FALSE;
+        *ret_error_code = hit.error_code;
+        *ret_addresses = hit.addresses;
+        *ret_canonical = hit.canonical;
+        *ret_flags = hit.flags;
         return TRUE;
 }
