@@ -4,11 +4,17 @@
  * the runtime directory (format: include/aarp-snapshot.h), so that
  * libnss_aarp answers cached names without a round trip to the daemon.
  *
- * What it reveals: any local user can read which host names were looked up
- * recently (by anyone) and what they resolved to, for as long as the
- * answers live — the same as nscd's shared cache.  It holds no user ids,
- * no query times (only expiry), only positive answers, at most
- * SNAPSHOT_ENTRIES_MAX names, and can be turned off (PublishSnapshot=no).
+ * What it reveals: the file is readable by every user, so it holds no
+ * name in clear (include/aarp-snapshot.h): an answer is found by a keyed
+ * hash of the name and its contents are sealed with a key derived from
+ * the name, so a reader finds and reads only answers to names it asks for.
+ * Whoever guesses a name can still test whether someone looked it up
+ * recently (as by asking the daemon and seeing FROM_CACHE, or by timing a
+ * lookup); nscd's shared cache shows every name in clear, resolved's cache
+ * is shown to root only.  Visible without a guess: how many answers, their
+ * sealed sizes, the file's times.  It holds no user ids, only positive
+ * answers, at most SNAPSHOT_ENTRIES_MAX names, and can be turned off
+ * (PublishSnapshot=no).
  */
 #pragma once
 

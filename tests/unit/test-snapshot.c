@@ -335,3 +335,102 @@ Test(snapshot, a_reader_racing_with_the_rename_cannot_take_the_lock, .init = set
         close(stop[0]);
         close(stop[1]);
 }
+
+/* ---- what the file shows to everyone ---- */
+
+Test(snapshot, siphash_matches_the_published_test_vectors) {
+        /* veorq/SipHash vectors.h: key 00..0f, message 00..(n-1). */
+        static const uint8_t want64_0[8] = { 0x31, 0x0e, 0x0e, 0xdd, 0x47, 0xdb, 0x6f, 0x72 };
+        static const uint8_t want64_8[8] = { 0x62, 0x24, 0x93, 0x9a, 0x79, 0xf5, 0xf5, 0x93 };
+        static const uint8_t want128_0[16] = { 0xa3, 0x81, 0x7f, 0x04, 0xba, 0x25, 0xa8, 0xe6,
+                                               0x6d, 0xf6, 0x72, 0x14, 0xc7, 0x55, 0x02, 0x93 };
+        static const uint8_t want128_1[16] = { 0xda, 0x87, 0xc1, 0xd8, 0x6b, 0x99, 0xaf, 0x44,
+                                               0x34, 0x76, 0x59, 0x11, 0x9b, 0x22, 0xfc, 0x45 };
+        static const uint8_t want128_15[16] = { 0x54, 0x93, 0xe9, 0x99, 0x33, 0xb0, 0xa8, 0x11,
+                                                0x7e, 0x08, 0xec, 0x0f, 0x97, 0xcf, 0xc3, 0xd9 };
+        uint8_t key[16], msg[64], out[16];
+
+        for (unsigned i = 0; i < 16; i++)
+                key[i] = (uint8_t) i;
+        for (unsigned i = 0; i < sizeof(msg); i++)
+                msg[i] = (uint8_t) i;
+        aarp_siphash24(msg, 0, key, out, 8);
+        cr_assert_arr_eq(out, want64_0, 8);
+        aarp_siphash24(msg, 8, key, out, 8);
+        cr_assert_arr_eq(out, want64_8, 8);
+        aarp_siphash24(msg, 0, key, out, 16);
+        cr_assert_arr_eq(out, want128_0, 16);
+        aarp_siphash24(msg, 1, key, out, 16);
+        cr_assert_arr_eq(out, want128_1, 16);
+        aarp_siphash24(msg, 15, key, out, 16);
+        cr_assert_arr_eq(out, want128_15, 16);
+}
+
+static gboolean contains(const GByteArray *img, const void *needle, size_t len) {
+        return memmem(img->data, img->len, needle, len) != NULL;
+}
+
+Test(snapshot, the_file_shows_no_name_canonical_name_or_address_in_clear, .init = setup, .fini = teardown) {
+        g_autoptr(Snapshot) s = snapshot_new(dir, NULL);
+        g_autoptr(GArray) a = addresses("2001:db8:5ec::1", "198.51.100.77");
+        g_autoptr(GByteArray) img = NULL;
+        uint8_t a6[16], a4[4];
+        BusAddress *out = NULL;
+        size_t n = 0;
+        char *canonical = NULL;
+
+        snapshot_put(s, "Payroll.Example.", AF_UNSPEC, a, "hr-backend.example", NULL, 60);
+        snapshot_sync(s);
+        img = read_file();
+        inet_pton(AF_INET6, "2001:db8:5ec::1", a6);
+        inet_pton(AF_INET, "198.51.100.77", a4);
+        cr_assert_not(contains(img, "payroll", 7), "the looked-up name is in the file in clear");
+        cr_assert_not(contains(img, "hr-backend", 10), "the canonical name is in the file in clear");
+        cr_assert_not(contains(img, a6, 16), "the IPv6 address is in the file in clear");
+        cr_assert_not(contains(img, a4, 4), "the IPv4 address is in the file in clear");
+
+        /* Whoever asks for the name gets the answer, as before. */
+        cr_assert_eq(snapshot_reader_lookup("payroll.example.", AF_UNSPEC, &out, &n, &canonical, NULL), 0);
+        cr_assert_eq(n, 2);
+        cr_assert_arr_eq(out[0].address, a6, 16);
+        cr_assert_str_eq(canonical, "hr-backend.example");
+        free(out);
+        free(canonical);
+        cr_assert_eq(snapshot_reader_lookup("payroll.example", AF_UNSPEC, &out, &n, NULL, NULL), -ENOENT);
+        cr_assert_eq(snapshot_reader_lookup("payroll.example.", AF_INET, &out, &n, NULL, NULL), -ENOENT);
+}
+
+Test(snapshot, every_file_has_a_key_of_its_own, .init = setup, .fini = teardown) {
+        g_autoptr(Snapshot) s = snapshot_new(dir, NULL);
+        g_autoptr(GArray) a = addresses("2001:db8:11::2", NULL);
+        g_autoptr(GByteArray) one = NULL;
+        g_autoptr(GByteArray) two = NULL;
+        const AarpSnapshotHeader *h1, *h2;
+
+        snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", NULL, 60);
+        snapshot_sync(s);
+        one = read_file();
+        snapshot_put(s, "other.lab", AF_UNSPEC, a, "other.lab", NULL, 60);
+        snapshot_sync(s);
+        two = read_file();
+        h1 = (const AarpSnapshotHeader *) one->data;
+        h2 = (const AarpSnapshotHeader *) two->data;
+        cr_assert_eq(h1->version, AARP_SNAPSHOT_VERSION);
+        cr_assert(memcmp(h1->key, h2->key, sizeof(h1->key)) != 0, "two files share a key");
+}
+
+Test(snapshot, a_file_of_another_version_is_not_read, .init = setup, .fini = teardown) {
+        g_autoptr(Snapshot) s = snapshot_new(dir, NULL);
+        g_autoptr(GArray) a = addresses("2001:db8:11::2", NULL);
+        g_autoptr(GByteArray) img = NULL;
+        BusAddress *out = NULL;
+        size_t n = 0;
+
+        snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", NULL, 60);
+        snapshot_sync(s);
+        img = read_file();
+        ((AarpSnapshotHeader *) img->data)->version = 1; /* what a reader of the old format expects */
+        cr_assert_eq(snapshot_reader_lookup_in(img->data, img->len, "svc.lab", AF_UNSPEC,
+                                               (uint64_t) g_get_monotonic_time(), &out, &n, NULL, NULL),
+                     -EBADMSG);
+}
