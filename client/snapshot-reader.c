@@ -3,8 +3,9 @@
  * snapshot-reader.c: the reader side of names.snapshot (see
  * snapshot-reader.h, include/aarp-snapshot.h).
  *
- * Hot path: lock, check the `superseded` word and our pid, hash, walk one
- * bucket, copy the answer out, unlock.  No system call unless the file was
+ * Hot path: lock, check the `superseded` word and our pid, compute the
+ * name's tag (SipHash), walk one bucket, unseal the one entry whose tag
+ * matches, copy the answer out, unlock.  No system call unless the file was
  * replaced, or 50 ms passed since we last checked the daemon's lock.  Validation happens once per mapping (header, buckets) and per
  * visited entry (bounds, terminators), so a corrupt or truncated file can
  * never make us read outside the mapping.
@@ -61,31 +62,72 @@ static int validate_header(const uint8_t *data, size_t size) {
         return 0;
 }
 
-/* The entry at @offset, if it lies wholly inside the image; its name,
- * canonical name and addresses are returned through the ret_ pointers. */
-static const AarpSnapshotEntry *entry_at(const uint8_t *data, size_t size, uint32_t offset,
-                                         const char **ret_name, const char **ret_canonical,
-                                         const AarpSnapshotAddress **ret_addresses) {
+/* The entry at @offset, if it and its sealed part lie wholly inside the
+ * image. */
+static const AarpSnapshotEntry *entry_at(const uint8_t *data, size_t size, uint32_t offset) {
         const AarpSnapshotEntry *e;
-        size_t strings, addrs_off;
 
         if ((offset & 7u) || offset < sizeof(AarpSnapshotHeader) || (size_t) offset + sizeof(*e) > size)
                 return NULL;
         e = (const AarpSnapshotEntry *) (data + offset);
-        if (e->name_len == 0 || e->name_len > AARP_NAME_MAX + 1 || e->canonical_len > AARP_NAME_MAX + 1 ||
-            e->n_addresses == 0 || e->n_addresses > AARP_ADDRESSES_MAX)
+        if (e->sealed_len < sizeof(AarpSnapshotSealed) || e->sealed_len > AARP_SNAPSHOT_SEALED_MAX ||
+            (e->sealed_len & 7u) || (size_t) offset + sizeof(*e) + e->sealed_len > size)
                 return NULL;
-        strings = sizeof(*e) + (size_t) e->name_len + 1 + e->canonical_len + 1;
-        addrs_off = offset + aarp_snapshot_align8(strings);
-        if (addrs_off + (size_t) e->n_addresses * sizeof(AarpSnapshotAddress) > size)
-                return NULL;
-        *ret_name = (const char *) (e + 1);
-        *ret_canonical = *ret_name + e->name_len + 1;
-        if ((*ret_name)[e->name_len] != '\0' || (*ret_canonical)[e->canonical_len] != '\0' ||
-            strlen(*ret_name) != e->name_len || strlen(*ret_canonical) != e->canonical_len)
-                return NULL;
-        *ret_addresses = (const AarpSnapshotAddress *) (data + addrs_off);
         return e;
+}
+
+/* Unseal @e (found by its tag) for (@key, @family) and copy the answer
+ * out.  The sealed part is checked after unsealing like everything else:
+ * 0, -ENOENT (expired), -EBADMSG, -ENOMEM. */
+static int answer_from(const AarpSnapshotHeader *h, const AarpSnapshotEntry *e, const char *key, int family,
+                       uint64_t now, BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical,
+                       uint32_t *ret_ttl_sec) {
+        uint64_t plain[AARP_SNAPSHOT_SEALED_MAX / 8]; /* 8-byte aligned */
+        const AarpSnapshotSealed *sd = (const AarpSnapshotSealed *) plain;
+        const AarpSnapshotAddress *addrs = (const AarpSnapshotAddress *) (sd + 1);
+        const char *canonical;
+        uint8_t seal_key[16];
+        BusAddress *out;
+        size_t need;
+
+        memcpy(plain, e + 1, e->sealed_len);
+        aarp_snapshot_derive(h->key, AARP_SNAPSHOT_SEAL, key, family, seal_key);
+        aarp_snapshot_crypt(seal_key, (uint8_t *) plain, e->sealed_len);
+
+        if (sd->n_addresses == 0 || sd->n_addresses > AARP_ADDRESSES_MAX || sd->canonical_len > AARP_NAME_MAX + 1)
+                return -EBADMSG;
+        need = sizeof(*sd) + (size_t) sd->n_addresses * sizeof(AarpSnapshotAddress) + sd->canonical_len + 1;
+        if (need > e->sealed_len)
+                return -EBADMSG;
+        canonical = (const char *) (addrs + sd->n_addresses);
+        if (canonical[sd->canonical_len] != '\0' || strlen(canonical) != sd->canonical_len)
+                return -EBADMSG;
+        for (unsigned i = 0; i < sd->n_addresses; i++)
+                if (addrs[i].family != AF_INET && addrs[i].family != AF_INET6)
+                        return -EBADMSG;
+        if (sd->expiry_usec <= now || sd->expiry_usec - now > AARP_SNAPSHOT_TTL_MAX_USEC)
+                return -ENOENT; /* expired, or a clock we do not share */
+
+        out = calloc(sd->n_addresses, sizeof(*out));
+        if (!out)
+                return -ENOMEM;
+        for (unsigned i = 0; i < sd->n_addresses; i++) {
+                out[i].ifindex = addrs[i].ifindex;
+                out[i].family = addrs[i].family;
+                memcpy(out[i].address, addrs[i].address, 16);
+        }
+        if (ret_canonical) {
+                *ret_canonical = strdup(canonical);
+                if (!*ret_canonical) {
+                        free(out);
+                        return -ENOMEM;
+                }
+        }
+        if (ret_ttl_sec)
+                *ret_ttl_sec = (uint32_t) ((sd->expiry_usec - now + 999999u) / 1000000u);
+        *ret_addresses = out;
+        *ret_n = sd->n_addresses;
+        return 0;
 }
 
 int snapshot_reader_lookup_in(const void *image, size_t size, const char *name, int family, uint64_t now,
@@ -94,7 +136,8 @@ int snapshot_reader_lookup_in(const void *image, size_t size, const char *name, 
         const uint8_t *data = image;
         const AarpSnapshotHeader *h = image;
         char key[AARP_NAME_MAX + 2];
-        uint32_t hash, offset;
+        uint8_t tag[16];
+        uint32_t offset;
         int r = validate_header(data, size);
 
         if (r < 0)
@@ -103,46 +146,18 @@ int snapshot_reader_lookup_in(const void *image, size_t size, const char *name, 
                 return -ENOENT;
         if (aarp_snapshot_normalize(name, key, sizeof(key)) < 0)
                 return -ENOENT;
-        hash = aarp_snapshot_hash(key, family);
-        offset = ((const uint32_t *) (data + h->buckets_offset))[hash & (h->n_buckets - 1)];
+        aarp_snapshot_derive(h->key, AARP_SNAPSHOT_TAG, key, family, tag);
+        offset = ((const uint32_t *) (data + h->buckets_offset))[aarp_snapshot_bucket(tag, h->n_buckets)];
 
         /* Bounded walk: a cycle in a corrupt file ends here. */
         for (uint32_t steps = 0; offset != 0; steps++) {
-                const char *ename, *canonical;
-                const AarpSnapshotAddress *addrs;
-                const AarpSnapshotEntry *e = entry_at(data, size, offset, &ename, &canonical, &addrs);
+                const AarpSnapshotEntry *e = entry_at(data, size, offset);
 
                 if (!e || steps > h->n_entries)
                         return -EBADMSG;
-                if (e->hash == hash && e->family == family && strcmp(ename, key) == 0) {
-                        BusAddress *out;
-
-                        if (e->expiry_usec <= now || e->expiry_usec - now > AARP_SNAPSHOT_TTL_MAX_USEC)
-                                return -ENOENT; /* expired, or a clock we do not share */
-                        for (unsigned i = 0; i < e->n_addresses; i++)
-                                if (addrs[i].family != AF_INET && addrs[i].family != AF_INET6)
-                                        return -EBADMSG;
-                        out = calloc(e->n_addresses, sizeof(*out));
-                        if (!out)
-                                return -ENOMEM;
-                        for (unsigned i = 0; i < e->n_addresses; i++) {
-                                out[i].ifindex = addrs[i].ifindex;
-                                out[i].family = addrs[i].family;
-                                memcpy(out[i].address, addrs[i].address, 16);
-                        }
-                        if (ret_canonical) {
-                                *ret_canonical = strdup(canonical);
-                                if (!*ret_canonical) {
-                                        free(out);
-                                        return -ENOMEM;
-                                }
-                        }
-                        if (ret_ttl_sec)
-                                *ret_ttl_sec = (uint32_t) ((e->expiry_usec - now + 999999u) / 1000000u);
-                        *ret_addresses = out;
-                        *ret_n = e->n_addresses;
-                        return 0;
-                }
+                if (memcmp(e->tag, tag, sizeof(tag)) == 0)
+                        return answer_from(h, e, key, family, now, ret_addresses, ret_n, ret_canonical,
+                                           ret_ttl_sec);
                 offset = e->next;
         }
         return -ENOENT;

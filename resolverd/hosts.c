@@ -19,7 +19,7 @@ typedef struct {
 
 struct Hosts {
         GArray *lines;       /* of HostsLine, in file order */
-        GHashTable *by_name; /* names_key() -> GArray of guint (line index) */
+        GHashTable *by_name; /* names_hosts_key() -> GArray of guint (line index) */
         guint pairs;
 };
 
@@ -87,7 +87,7 @@ static void parse_line(Hosts *h, char *line) {
                         l->names = g_ptr_array_new_with_free_func(g_free);
                 g_ptr_array_add(l->names, g_strdup(*t));
 
-                g_autofree char *key = names_key(*t);
+                g_autofree char *key = names_hosts_key(*t);
                 GArray *idx = g_hash_table_lookup(h->by_name, key);
                 if (!idx) {
                         idx = g_array_new(FALSE, FALSE, sizeof(guint));
@@ -154,7 +154,7 @@ static gboolean address_equal(const NameAddress *a, const NameAddress *b) {
 
 gboolean hosts_lookup(const Hosts *h, const char *name, int family, GArray *ret_addresses,
                       char **ret_canonical) {
-        g_autofree char *key = names_key(name);
+        g_autofree char *key = names_hosts_key(name);
         GArray *idx = g_hash_table_lookup(h->by_name, key);
         guint first = ret_addresses->len;
 

@@ -92,12 +92,14 @@ static void on_fatal(const char *why, gpointer user_data) {
         g_main_loop_quit(d->loop);
 }
 
-/* A member set changed under cached host names that were built from it. */
-static void on_members_changed(gpointer user_data) {
+/* A member set changed under cached host names that were built from it:
+ * those names only (anyone can cause a re-probe, so a change must not cost
+ * every user every cached name). */
+static void on_members_changed(int ifindex, const struct in6_addr *address, gpointer user_data) {
         Daemon *d = user_data;
 
         if (d->names)
-                names_flush(d->names);
+                names_invalidate_address(d->names, address);
 }
 
 static void on_network_change(gpointer user_data) {

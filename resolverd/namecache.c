@@ -4,12 +4,15 @@
  * name answer with an absolute expiry time (see namecache.h for the TTL
  * rules and why they take the mapping TTL into account).
  */
+#include <string.h>
+
 #include "namecache.h"
 #include "names-syntax.h"
 
 typedef struct {
         char *key;
         GArray *addresses; /* NULL for negative entries */
+        GArray *sources;   /* struct in6_addr the answer was mapped from, or NULL */
         char *canonical;
         uint64_t flags;
         int error_code;    /* -1 for positive entries */
@@ -35,6 +38,8 @@ static void entry_free(gpointer p) {
         g_free(e->key);
         if (e->addresses)
                 g_array_unref(e->addresses);
+        if (e->sources)
+                g_array_unref(e->sources);
         g_free(e->canonical);
         g_free(e);
 }
@@ -102,7 +107,7 @@ static void insert(NameCache *c, NameCacheEntry *e) {
 
 void name_cache_put(NameCache *c, const char *name, int family, int ifindex,
                     const GArray *addresses, const char *canonical, uint64_t flags,
-                    uint32_t ttl_sec) {
+                    const GArray *sources, uint32_t ttl_sec) {
         if (ttl_sec == 0 || !addresses || addresses->len == 0)
                 return;
 
@@ -111,6 +116,10 @@ void name_cache_put(NameCache *c, const char *name, int family, int ifindex,
         e->addresses = g_array_sized_new(FALSE, FALSE, sizeof(NameAddress), addresses->len);
         g_array_append_vals(e->addresses, addresses->data, addresses->len);
         e->canonical = g_strdup(canonical);
+        if (sources && sources->len > 0) {
+                e->sources = g_array_sized_new(FALSE, FALSE, sizeof(struct in6_addr), sources->len);
+                g_array_append_vals(e->sources, sources->data, sources->len);
+        }
         e->flags = flags;
         e->error_code = -1;
         e->expiry_usec = c->clock(c->clock_data) + (gint64) ttl_sec * G_USEC_PER_SEC;
@@ -129,15 +138,35 @@ void name_cache_put_negative(NameCache *c, const char *name, int family, int ifi
         insert(c, e);
 }
 
-gboolean name_cache_lookup(NameCache *c, const char *name, int family, int ifindex,
-                           const GArray **ret_addresses, const char **ret_canonical,
-                           uint64_t *ret_flags, int *ret_error_code) {
+guint name_cache_invalidate_address(NameCache *c, const struct in6_addr *address) {
+        GList *next;
+        guint n = 0;
+
+        for (GList *l = c->lru.head; l; l = next) {
+                NameCacheEntry *e = l->data;
+                gboolean hit = FALSE;
+
+                next = l->next;
+                for (guint i = 0; e->sources && i < e->sources->len && !hit; i++)
+                        hit = memcmp(&g_array_index(e->sources, struct in6_addr, i), address,
+                                     sizeof(*address)) == 0;
+                if (hit) {
+                        entry_remove(c, e);
+                        n++;
+                }
+        }
+        return n;
+}
+
+gboolean name_cache_get(NameCache *c, const char *name, int family, int ifindex, NameCacheHit *ret) {
         g_autofree char *key = make_key(name, family, ifindex);
         NameCacheEntry *e = g_hash_table_lookup(c->entries, key);
+        gint64 now;
 
         if (!e)
                 return FALSE;
-        if (c->clock(c->clock_data) >= e->expiry_usec) {
+        now = c->clock(c->clock_data);
+        if (now >= e->expiry_usec) {
                 entry_remove(c, e);
                 return FALSE;
         }
@@ -145,9 +174,27 @@ gboolean name_cache_lookup(NameCache *c, const char *name, int family, int ifind
         g_queue_unlink(&c->lru, &e->link);
         g_queue_push_tail_link(&c->lru, &e->link);
 
-        *ret_error_code = e->error_code;
-        *ret_addresses = e->addresses;
-        *ret_canonical = e->canonical;
-        *ret_flags = e->flags;
+        *ret = (NameCacheHit) {
+                .error_code = e->error_code,
+                .addresses = e->addresses,
+                .canonical = e->canonical,
+                .flags = e->flags,
+                .sources = e->sources,
+                .ttl_sec = (uint32_t) ((e->expiry_usec - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC),
+        };
+        return TRUE;
+}
+
+gboolean name_cache_lookup(NameCache *c, const char *name, int family, int ifindex,
+                           const GArray **ret_addresses, const char **ret_canonical,
+                           uint64_t *ret_flags, int *ret_error_code) {
+        NameCacheHit hit;
+
+        if (!name_cache_get(c, name, family, ifindex, &hit))
+                return FALSE;
+        *ret_error_code = hit.error_code;
+        *ret_addresses = hit.addresses;
+        *ret_canonical = hit.canonical;
+        *ret_flags = hit.flags;
         return TRUE;
 }

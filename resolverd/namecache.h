@@ -2,7 +2,8 @@
 /*
  * namecache.h: the cache of finished ResolveHostname answers.
  *
- * Keyed by (names_key(name), family, ifindex).  A positive entry holds the
+ * Keyed by (names_key(name), family, ifindex); names.c keeps each query
+ * type apart, AAAA under AF_INET6 and A under AF_INET.  A positive entry holds the
  * answer *after* AARP mapping, so it may live no longer than the shortest
  * of the DNS TTL and the mapping TTLs of its addresses: otherwise a cached
  * name would keep handing out a member's unicast address after the anycast
@@ -13,6 +14,7 @@
 #pragma once
 
 #include <glib.h>
+#include <netinet/in.h>
 #include <stdint.h>
 
 #include "names.h"
@@ -20,6 +22,11 @@
 #define NAME_CACHE_SIZE_DEFAULT  4096u
 #define NAME_CACHE_TTL_MAX_SEC   86400u /* even a week-long DNS TTL is re-checked daily */
 #define NAME_CACHE_NEGATIVE_TTL_MAX_SEC 30u
+/* A failure (SERVFAIL, REFUSED, no answer) for one query type of a name
+ * whose other type the same servers answered: kept briefly, RFC 9520 (at least 1 s, at most
+ * 5 min), so that the answered type stays a cache hit without asking the
+ * failing server on every lookup. */
+#define NAME_CACHE_FAILURE_TTL_SEC 10u
 
 typedef struct NameCache NameCache;
 
@@ -42,12 +49,15 @@ uint32_t name_cache_negative_ttl(uint32_t soa_ttl_sec);
 
 /* Store an answer: @addresses (GArray of NameAddress, copied), @canonical
  * and @flags (output bits to hand back, FROM_CACHE is added on hits) for
- * @ttl_sec seconds.  @ttl_sec == 0 stores nothing. */
+ * @ttl_sec seconds.  @sources (GArray of struct in6_addr, copied; NULL:
+ * none) are the IPv6 addresses the answer was mapped from, for
+ * name_cache_invalidate_address().  @ttl_sec == 0 stores nothing. */
 void name_cache_put(NameCache *c, const char *name, int family, int ifindex,
                     const GArray *addresses, const char *canonical, uint64_t flags,
-                    uint32_t ttl_sec);
+                    const GArray *sources, uint32_t ttl_sec);
 
-/* Store a negative answer: @code is AARP_E_NO_SUCH_NAME or AARP_E_NO_DATA. */
+/* Store a negative answer: @code is AARP_E_NO_SUCH_NAME, AARP_E_NO_DATA or
+ * AARP_E_TEMPORARY_FAILURE (a server failure, NAME_CACHE_FAILURE_TTL_SEC). */
 void name_cache_put_negative(NameCache *c, const char *name, int family, int ifindex,
                              int code, uint32_t ttl_sec);
 
@@ -58,6 +68,23 @@ void name_cache_put_negative(NameCache *c, const char *name, int family, int ifi
 gboolean name_cache_lookup(NameCache *c, const char *name, int family, int ifindex,
                            const GArray **ret_addresses, const char **ret_canonical,
                            uint64_t *ret_flags, int *ret_error_code);
+
+/* A live entry, as name_cache_get() finds it; the pointers are borrowed,
+ * valid until the next call on the cache. */
+typedef struct {
+        int error_code;           /* -1: positive; else the negative answer's code */
+        const GArray *addresses;  /* of NameAddress; NULL for negative entries */
+        const char *canonical;
+        uint64_t flags;
+        const GArray *sources;    /* of struct in6_addr, or NULL */
+        uint32_t ttl_sec;         /* seconds left, rounded up, >= 1 */
+} NameCacheHit;
+
+/* name_cache_lookup() with everything the entry holds. */
+gboolean name_cache_get(NameCache *c, const char *name, int family, int ifindex, NameCacheHit *ret);
+
+/* Drop every positive entry mapped from @address; returns how many. */
+guint name_cache_invalidate_address(NameCache *c, const struct in6_addr *address);
 
 void name_cache_flush(NameCache *c);
 guint name_cache_size(const NameCache *c);

@@ -16,12 +16,15 @@
 #include "names-syntax.h"
 
 char *names_key(const char *name) {
+        return g_ascii_strdown(name, -1);
+}
+
+char *names_hosts_key(const char *name) {
         size_t len = strlen(name);
 
         if (len > 1 && name[len - 1] == '.')
                 len--;
-        char *key = g_ascii_strdown(name, (gssize) len);
-        return key;
+        return g_ascii_strdown(name, (gssize) len);
 }
 
 static int parse_scope(const char *scope) {

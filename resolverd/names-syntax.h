@@ -11,10 +11,19 @@
 
 #include "names.h"
 
-/* The key @name is matched and cached under: ASCII-lowercased, without the
- * trailing dot.  DNS names compare case-insensitively (RFC 4343) and
- * "host." is "host" for the hosts file and the cache.  Free with g_free(). */
+/* The key @name is cached under: ASCII-lowercased (DNS names compare
+ * case-insensitively, RFC 4343), the trailing dot kept.  "host." and "host"
+ * are different questions: the absolute name is asked as is, the relative
+ * one through the search list and ndots, so they may have different
+ * answers and must never share an entry.  (The search list and ndots are
+ * the daemon's, and a change of them flushes the caches.)  Free with
+ * g_free(). */
 char *names_key(const char *name);
+
+/* The key the hosts file matches @name under: names_key() without the
+ * trailing dot, since the hosts file has no search list and "host." is
+ * "host" there (as in glibc's files module).  Free with g_free(). */
+char *names_hosts_key(const char *name);
 
 /* If @name is an IPv4 literal (dotted quad, inet_pton rules) or an IPv6
  * literal (optionally with "%scope", an interface name or index), fill

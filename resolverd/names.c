@@ -50,6 +50,7 @@ typedef enum {
 typedef struct {
         NameLookup *l;
         int type;          /* ns_t_aaaa or ns_t_a */
+        guint part;        /* index in NameLookup.parts */
         DnsQuery *q;
         Outcome outcome;
         int status;
@@ -63,6 +64,30 @@ typedef struct {
         NameLookup *l;     /* NULL once the lookup ended */
         guint index;
 } MapToken;
+
+/* One query type's share of a DNS answer.  The name cache holds each on
+ * its own, AAAA under (name, AF_INET6) and A under (name, AF_INET), as
+ * resolved caches per resource record key: a server that answers one
+ * type and fails the other (REFUSED for the A of an AAAA-only name is
+ * common) must not make the type it did answer uncacheable.  An AF_UNSPEC
+ * lookup is both parts; it asks DNS only for the parts not cached. */
+typedef struct {
+        int family;          /* AF_INET6 (AAAA) or AF_INET (A) */
+        gboolean known;      /* answered, from the cache or by DNS */
+        gboolean from_cache;
+        int error_code;      /* -1: addresses; else AARP_E_NO_DATA, _NO_SUCH_NAME, _TEMPORARY_FAILURE */
+        GArray *addresses;   /* of NameAddress, mapped (positive parts) */
+        char *canonical;
+        uint64_t flags;
+        GArray *sources;     /* of struct in6_addr: what the addresses were mapped from */
+        uint32_t ttl_sec;    /* how long the part may be kept; 0: not at all */
+
+        /* DNS phase */
+        guint first, count;  /* its addresses in NameLookup.addresses */
+        uint32_t dns_ttl_sec;
+        gboolean got_nodata, got_servfail;
+        uint32_t negative_ttl_sec;
+} TypePart;
 
 struct Names {
         AddressResolveFunc resolve;
@@ -81,6 +106,7 @@ struct Names {
         gboolean closing;
         Snapshot *snapshot; /* borrowed; NULL: answers are not published */
         guint poll_id;
+        uint64_t files_generation; /* grows when the hosts file or resolv.conf changes */
 };
 
 struct NameLookup {
@@ -93,6 +119,7 @@ struct NameLookup {
         NamesCallback callback;
         gpointer user_data;
         guint deadline_id;
+        uint64_t files_generation; /* Names.files_generation at the start */
 
         /* DNS phase */
         guint upstream_wait;
@@ -102,23 +129,22 @@ struct NameLookup {
         QuerySlot slots[2];
         guint n_slots;
         guint slots_pending;
-        gboolean got_nodata;
-        gboolean got_servfail;
-        uint32_t negative_ttl_sec;
+        TypePart parts[2];  /* AAAA first, then A: the order answers are given in */
+        guint n_parts;
         gboolean from_dns;
         gboolean from_hosts;
         gboolean cacheable;
 
         /* the answer, then its mapping */
         GArray *addresses; /* of NameAddress */
-        char *canonical;
-        uint32_t dns_ttl_sec;
+        char *canonical;   /* hosts file answers */
         gboolean mapping;
         guint map_pending;
         uint32_t map_ttl_sec;
         uint64_t answer_flags;
         GPtrArray *map_tokens;
         GPtrArray *more_members; /* per address index: GArray of NameAddress (members after the first) or NULL */
+        GArray *sources;         /* struct in6_addr handed to the resolver: what the answer depends on */
         NamesProbeGate gate;
         gpointer gate_data;
 };
@@ -168,6 +194,15 @@ static void reload_files(Names *n) {
         /* Published answers may come from the old files. */
         if (changed && n->snapshot)
                 snapshot_flush(n->snapshot);
+        if (changed)
+                n->files_generation++;
+}
+
+/* An answer found under files that have changed since (another search
+ * list or ndots gives a relative name another meaning; other servers know
+ * other things) is returned to its caller but never remembered. */
+static gboolean lookup_may_store(const NameLookup *l) {
+        return l->files_generation == l->n->files_generation;
 }
 
 /* ---- ending a lookup ---- */
@@ -197,7 +232,15 @@ static void lookup_detach(NameLookup *l) {
         l->n = NULL;
 }
 
+static void part_clear(TypePart *p) {
+        g_clear_pointer(&p->addresses, g_array_unref);
+        g_clear_pointer(&p->canonical, g_free);
+        g_clear_pointer(&p->sources, g_array_unref);
+}
+
 static void lookup_free(NameLookup *l) {
+        for (guint i = 0; i < G_N_ELEMENTS(l->parts); i++)
+                part_clear(&l->parts[i]);
         g_free(l->name);
         if (l->candidates)
                 g_ptr_array_unref(l->candidates);
@@ -207,6 +250,8 @@ static void lookup_free(NameLookup *l) {
         g_ptr_array_unref(l->map_tokens);
         if (l->more_members)
                 g_ptr_array_unref(l->more_members);
+        if (l->sources)
+                g_array_unref(l->sources);
         g_free(l);
 }
 
@@ -239,16 +284,13 @@ static gboolean address_equal(const NameAddress *a, const NameAddress *b) {
                memcmp(a->address, b->address, sizeof(a->address)) == 0;
 }
 
-static void finish_mapping(NameLookup *l) {
-        Names *n = l->n;
-        g_autoptr(GArray) out = g_array_sized_new(FALSE, FALSE, sizeof(NameAddress),
-                                                  l->addresses->len);
-
-        /* An anycast address becomes all its members, nearest first, so
-         * that clients trying addresses in turn fail over.  Two anycast
-         * addresses of one service usually share members: hand each out
-         * once, where it first appeared. */
-        for (guint i = 0; i < l->addresses->len && out->len < AARP_ADDRESSES_MAX; i++) {
+/* Append the addresses @first..@first+@count-1 of the answer to @out, an
+ * anycast address as all its members, nearest first, so that clients
+ * trying addresses in turn fail over.  Two anycast addresses of one
+ * service usually share members: each goes out once, where it first
+ * appeared. */
+static void append_mapped(const NameLookup *l, guint first, guint count, GArray *out) {
+        for (guint i = first; i < first + count && i < l->addresses->len && out->len < AARP_ADDRESSES_MAX; i++) {
                 GArray *more = l->more_members && i < l->more_members->len ? l->more_members->pdata[i] : NULL;
                 guint n_members = 1 + (more ? more->len : 0);
 
@@ -263,18 +305,137 @@ static void finish_mapping(NameLookup *l) {
                                 g_array_append_val(out, *a);
                 }
         }
+}
 
-        if (l->from_dns && l->cacheable)
-                name_cache_put(n->cache, l->name, l->family, l->ifindex, out, l->canonical,
-                               l->answer_flags,
-                               name_cache_positive_ttl(l->dns_ttl_sec, l->map_ttl_sec));
+/* A part is known to be negative (@code); remembered for @ttl_sec. */
+static void part_set_negative(NameLookup *l, TypePart *p, int code, uint32_t ttl_sec) {
+        p->known = TRUE;
+        p->error_code = code;
+        p->ttl_sec = lookup_may_store(l) ? ttl_sec : 0;
+        if (p->ttl_sec > 0)
+                name_cache_put_negative(l->n->cache, l->name, p->family, l->ifindex, code, p->ttl_sec);
+}
+
+static gboolean lookup_has_addresses(const NameLookup *l) {
+        for (guint i = 0; i < l->n_parts; i++)
+                if (l->parts[i].known && l->parts[i].error_code < 0)
+                        return TRUE;
+        return FALSE;
+}
+
+/* Answer a DNS lookup from its parts: the addresses of every positive
+ * part (AAAA first), else the strongest failure - glibc's res_nsearch()
+ * precedence: a name that exists (NoData) beats a server failure beats
+ * NXDOMAIN.  A part not known (its query failed on the way) leaves the
+ * answer incomplete: returned, but not published. */
+static void lookup_complete_parts(NameLookup *l) {
+        Names *n = l->n;
+        g_autoptr(GArray) out = g_array_new(FALSE, FALSE, sizeof(NameAddress));
+        g_autoptr(GArray) sources = g_array_new(FALSE, FALSE, sizeof(struct in6_addr));
+        const char *canonical = NULL;
+        uint64_t flags = 0;
+        gboolean all_cached = TRUE, whole = TRUE, any_nodata = FALSE, any_failure = FALSE;
+        uint32_t ttl = G_MAXUINT32;
+
+        for (guint i = 0; i < l->n_parts; i++) {
+                const TypePart *p = &l->parts[i];
+
+                if (!p->known) {
+                        whole = FALSE;
+                        all_cached = FALSE;
+                        continue;
+                }
+                all_cached = all_cached && p->from_cache;
+                ttl = MIN(ttl, p->ttl_sec);
+                if (p->error_code >= 0) {
+                        any_nodata = any_nodata || p->error_code == AARP_E_NO_DATA;
+                        any_failure = any_failure || p->error_code == AARP_E_TEMPORARY_FAILURE;
+                        continue;
+                }
+                if (p->sources)
+                        g_array_append_vals(sources, p->sources->data, p->sources->len);
+                for (guint j = 0; j < p->addresses->len && out->len < AARP_ADDRESSES_MAX; j++) {
+                        const NameAddress *a = &g_array_index(p->addresses, NameAddress, j);
+                        gboolean dup = FALSE;
+
+                        for (guint k = 0; k < out->len && !dup; k++)
+                                dup = address_equal(&g_array_index(out, NameAddress, k), a);
+                        if (!dup)
+                                g_array_append_val(out, *a);
+                }
+                if (!canonical)
+                        canonical = p->canonical;
+                flags |= p->flags;
+        }
+
+        if (out->len == 0) {
+                if (any_nodata)
+                        lookup_fail(l, AARP_E_NO_DATA, "'%s' has no %s address", l->name, family_name(l->family));
+                else if (any_failure)
+                        lookup_fail(l, AARP_E_TEMPORARY_FAILURE, "DNS servers failed to answer for '%s'", l->name);
+                else
+                        lookup_fail(l, AARP_E_NO_SUCH_NAME, "Name '%s' does not exist", l->name);
+                return;
+        }
+        if (all_cached)
+                flags |= AARP_FLAG_FROM_CACHE;
         /* Whole answers only (no probe cut short), for lookups without an
-         * interface: that is what libnss_aarp asks for. */
-        if (n->snapshot && l->ifindex == 0 && !(l->answer_flags & AARP_FLAG_NO_REPLY) &&
-            ((l->from_dns && l->cacheable) || l->from_hosts))
+         * interface: that is what libnss_aarp asks for.  What the cache
+         * served is already published, or was not wanted there. */
+        else if (n->snapshot && l->ifindex == 0 && whole && !(flags & AARP_FLAG_NO_REPLY) && ttl > 0 &&
+                 lookup_may_store(l))
+                snapshot_put(n->snapshot, l->name, l->family, out, canonical ? canonical : l->name, sources, ttl);
+        lookup_complete(l, out, canonical ? canonical : l->name, flags, NULL);
+}
+
+/* DNS answered with addresses for some parts, now mapped: each of those
+ * parts is remembered on its own, then the whole is answered. */
+static void finish_dns_mapping(NameLookup *l) {
+        Names *n = l->n;
+
+        for (guint i = 0; i < l->n_parts; i++) {
+                TypePart *p = &l->parts[i];
+
+                if (p->known || p->count == 0)
+                        continue;
+                p->known = TRUE;
+                p->error_code = -1;
+                p->addresses = g_array_new(FALSE, FALSE, sizeof(NameAddress));
+                append_mapped(l, p->first, p->count, p->addresses);
+                if (p->family == AF_INET6) {
+                        /* Only IPv6 addresses are mapped: the mapping and
+                         * its lifetime belong to this part alone. */
+                        p->flags = l->answer_flags;
+                        p->sources = g_array_ref(l->sources);
+                        p->ttl_sec = l->cacheable ? name_cache_positive_ttl(p->dns_ttl_sec, l->map_ttl_sec) : 0;
+                } else
+                        p->ttl_sec = name_cache_positive_ttl(p->dns_ttl_sec, G_MAXUINT32);
+                if (!lookup_may_store(l))
+                        p->ttl_sec = 0;
+                name_cache_put(n->cache, l->name, p->family, l->ifindex, p->addresses, p->canonical, p->flags,
+                               p->sources, p->ttl_sec);
+        }
+        lookup_complete_parts(l);
+}
+
+static void finish_mapping(NameLookup *l) {
+        Names *n = l->n;
+
+        if (l->from_dns) {
+                finish_dns_mapping(l);
+                return;
+        }
+
+        g_autoptr(GArray) out = g_array_sized_new(FALSE, FALSE, sizeof(NameAddress),
+                                                  l->addresses->len);
+        append_mapped(l, 0, l->addresses->len, out);
+
+        /* Literals are not kept; hosts-file answers are published (whole
+         * answers only, see lookup_complete_parts()). */
+        if (n->snapshot && l->ifindex == 0 && !(l->answer_flags & AARP_FLAG_NO_REPLY) && l->from_hosts &&
+            lookup_may_store(l))
                 snapshot_put(n->snapshot, l->name, l->family, out, l->canonical ? l->canonical : l->name,
-                             l->from_dns ? name_cache_positive_ttl(l->dns_ttl_sec, l->map_ttl_sec)
-                                         : name_cache_positive_ttl(G_MAXUINT32, l->map_ttl_sec));
+                             l->sources, name_cache_positive_ttl(G_MAXUINT32, l->map_ttl_sec));
 
         g_autofree char *canonical = g_steal_pointer(&l->canonical);
         lookup_complete(l, out, canonical ? canonical : l->name, l->answer_flags, NULL);
@@ -342,6 +503,8 @@ static void start_mapping(NameLookup *l) {
         }
         l->mapping = TRUE;
         l->map_ttl_sec = G_MAXUINT32;
+        if (!l->sources)
+                l->sources = g_array_new(FALSE, FALSE, sizeof(struct in6_addr));
         /* +1: resolver callbacks may run synchronously; finish only after
          * every address has been handed out. */
         l->map_pending = 1;
@@ -358,6 +521,7 @@ static void start_mapping(NameLookup *l) {
                 g_ptr_array_add(l->map_tokens, t);
                 l->map_pending++;
                 memcpy(&address, a->address, sizeof(address));
+                g_array_append_val(l->sources, address);
                 n->resolve(n->resolve_data, a->ifindex ? a->ifindex : l->ifindex, &address,
                            (l->flags & AARP_FLAG_NO_CACHE) | RESOLVER_FLAG_ALL_MEMBERS, on_mapped, t);
         }
@@ -370,25 +534,24 @@ static void start_mapping(NameLookup *l) {
 static void start_candidate(NameLookup *l);
 
 static void evaluate_candidate(NameLookup *l) {
-        Names *n = l->n;
-        gboolean any_addresses = FALSE, any_fatal = FALSE, any_nodata = FALSE,
-                 any_servfail = FALSE;
+        gboolean any_addresses = FALSE, any_fatal = FALSE;
         int fatal_status = ARES_SUCCESS;
 
         for (guint i = 0; i < l->n_slots; i++) {
                 const QuerySlot *s = &l->slots[i];
+                TypePart *p = &l->parts[s->part];
 
                 switch (s->outcome) {
                 case OUTCOME_ADDRESSES:
                         any_addresses = TRUE;
                         break;
                 case OUTCOME_NODATA:
-                        any_nodata = TRUE;
+                        p->got_nodata = TRUE;
                         break;
                 case OUTCOME_NXDOMAIN:
                         break;
                 case OUTCOME_SERVFAIL:
-                        any_servfail = TRUE;
+                        p->got_servfail = TRUE;
                         break;
                 case OUTCOME_FATAL:
                         any_fatal = TRUE;
@@ -396,72 +559,87 @@ static void evaluate_candidate(NameLookup *l) {
                         break;
                 }
                 if (s->outcome == OUTCOME_NODATA || s->outcome == OUTCOME_NXDOMAIN)
-                        l->negative_ttl_sec = MIN(l->negative_ttl_sec, s->negative_ttl_sec);
+                        p->negative_ttl_sec = MIN(p->negative_ttl_sec, s->negative_ttl_sec);
         }
 
         if (any_addresses) {
-                /* IPv6 first, then IPv4, each in answer order (the order
-                 * glibc's gethostbyname4 hands getaddrinfo, which sorts by
-                 * RFC 6724 anyway). */
+                /* This candidate is the name.  IPv6 first, then IPv4, each
+                 * in answer order (the order glibc's gethostbyname4 hands
+                 * getaddrinfo, which sorts by RFC 6724 anyway). */
                 l->addresses = g_array_new(FALSE, FALSE, sizeof(NameAddress));
-                l->dns_ttl_sec = G_MAXUINT32;
                 for (guint i = 0; i < l->n_slots; i++) {
                         QuerySlot *s = &l->slots[i];
+                        TypePart *p = &l->parts[s->part];
 
-                        if (s->outcome != OUTCOME_ADDRESSES)
-                                continue;
-                        for (guint j = 0; j < s->addresses->len; j++) {
-                                NameAddress *a = &g_array_index(s->addresses, NameAddress, j);
+                        switch (s->outcome) {
+                        case OUTCOME_ADDRESSES:
+                                for (guint j = 0; j < s->addresses->len; j++) {
+                                        NameAddress *a = &g_array_index(s->addresses, NameAddress, j);
 
-                                a->ifindex = names_address_is_link_local(a) ? l->ifindex : 0;
+                                        a->ifindex = names_address_is_link_local(a) ? l->ifindex : 0;
+                                }
+                                p->first = l->addresses->len;
+                                p->count = MIN(s->addresses->len, AARP_ADDRESSES_MAX - MIN(p->first, AARP_ADDRESSES_MAX));
+                                g_array_append_vals(l->addresses, s->addresses->data, p->count);
+                                p->dns_ttl_sec = s->ttl_sec;
+                                p->canonical = g_strdup(s->canonical);
+                                break;
+                        case OUTCOME_NODATA:
+                        case OUTCOME_NXDOMAIN:
+                                /* The name exists (the other type has
+                                 * addresses): none of this type. */
+                                part_set_negative(l, p, AARP_E_NO_DATA, name_cache_negative_ttl(p->negative_ttl_sec));
+                                break;
+                        case OUTCOME_SERVFAIL:
+                        case OUTCOME_FATAL:
+                                /* The servers will not say: c-ares tries
+                                 * every server on SERVFAIL or REFUSED and
+                                 * then reports ECONNREFUSED, so a type
+                                 * every server refuses arrives here as
+                                 * FATAL, while the same servers just
+                                 * answered the other type.  Remembered
+                                 * briefly (RFC 9520 caches resolution
+                                 * failures), so that the answered type
+                                 * stays a cache hit instead of sending
+                                 * every lookup of the name to DNS. */
+                                part_set_negative(l, p, AARP_E_TEMPORARY_FAILURE, NAME_CACHE_FAILURE_TTL_SEC);
+                                break;
                         }
-                        g_array_append_vals(l->addresses, s->addresses->data, s->addresses->len);
-                        l->dns_ttl_sec = MIN(l->dns_ttl_sec, s->ttl_sec);
-                        if (!l->canonical)
-                                l->canonical = g_strdup(s->canonical);
                 }
-                if (l->addresses->len > AARP_ADDRESSES_MAX)
-                        g_array_set_size(l->addresses, AARP_ADDRESSES_MAX);
-                /* Half an answer (the other family failed) is worth
-                 * returning but not worth remembering. */
-                if (any_fatal || any_servfail)
-                        l->cacheable = FALSE;
                 start_mapping(l);
                 return;
         }
 
         if (any_fatal) {
-                lookup_fail(l, AARP_E_TEMPORARY_FAILURE, "DNS lookup of '%s' failed: %s", l->name,
-                            dns_strerror(fatal_status));
+                /* Cached parts with addresses still make an answer. */
+                if (lookup_has_addresses(l))
+                        lookup_complete_parts(l);
+                else
+                        lookup_fail(l, AARP_E_TEMPORARY_FAILURE, "DNS lookup of '%s' failed: %s", l->name,
+                                    dns_strerror(fatal_status));
                 return;
         }
-        if (any_nodata)
-                l->got_nodata = TRUE;
-        if (any_servfail)
-                l->got_servfail = TRUE;
 
         if (++l->candidate < l->candidates->len) {
                 start_candidate(l);
                 return;
         }
 
-        /* glibc's res_nsearch() precedence: a name that exists somewhere
-         * in the search list beats a server failure beats NXDOMAIN. */
-        uint32_t ttl = name_cache_negative_ttl(l->negative_ttl_sec);
-        if (l->got_nodata) {
-                if (!l->got_servfail)
-                        name_cache_put_negative(n->cache, l->name, l->family, l->ifindex,
-                                                AARP_E_NO_DATA, ttl);
-                lookup_fail(l, AARP_E_NO_DATA, "'%s' has no %s address", l->name,
-                            family_name(l->family));
-        } else if (l->got_servfail)
-                lookup_fail(l, AARP_E_TEMPORARY_FAILURE,
-                            "DNS servers failed to answer for '%s'", l->name);
-        else {
-                name_cache_put_negative(n->cache, l->name, l->family, l->ifindex,
-                                        AARP_E_NO_SUCH_NAME, ttl);
-                lookup_fail(l, AARP_E_NO_SUCH_NAME, "Name '%s' does not exist", l->name);
+        /* No candidate has addresses of the types asked.  Per type:
+         * NoData if the name exists somewhere in the search list, else
+         * NXDOMAIN; remembered unless a server failed on the way. */
+        for (guint i = 0; i < l->n_parts; i++) {
+                TypePart *p = &l->parts[i];
+
+                if (p->known)
+                        continue;
+                part_set_negative(l, p,
+                                  p->got_nodata ? AARP_E_NO_DATA
+                                  : p->got_servfail ? AARP_E_TEMPORARY_FAILURE
+                                                    : AARP_E_NO_SUCH_NAME,
+                                  p->got_servfail ? 0 : name_cache_negative_ttl(p->negative_ttl_sec));
         }
+        lookup_complete_parts(l);
 }
 
 static Outcome classify(QuerySlot *s, int status, const unsigned char *abuf, int alen) {
@@ -508,18 +686,22 @@ static void start_candidate(NameLookup *l) {
         const char *qname = l->candidates->pdata[l->candidate];
 
         l->n_slots = 0;
-        if (l->family != AF_INET)
-                l->slots[l->n_slots++].type = ns_t_aaaa;
-        if (l->family != AF_INET6)
-                l->slots[l->n_slots++].type = ns_t_a;
+        for (guint i = 0; i < l->n_parts; i++) {
+                if (l->parts[i].known)
+                        continue;
+                l->slots[l->n_slots].type = l->parts[i].family == AF_INET6 ? ns_t_aaaa : ns_t_a;
+                l->slots[l->n_slots].part = i;
+                l->n_slots++;
+        }
 
         l->slots_pending = l->n_slots;
         for (guint i = 0; i < l->n_slots; i++) {
                 QuerySlot *s = &l->slots[i];
                 int type = s->type;
+                guint part = s->part;
 
                 slot_clear(s);
-                *s = (QuerySlot) { .l = l, .type = type };
+                *s = (QuerySlot) { .l = l, .type = type, .part = part };
                 /* Never calls back before returning (dns.h). */
                 s->q = dns_channel_query(l->channel, qname, type, on_query_done, s);
         }
@@ -582,7 +764,9 @@ static gboolean on_deadline(gpointer user_data) {
                 l->cacheable = FALSE;
                 l->answer_flags |= AARP_FLAG_NO_REPLY;
                 finish_mapping(l);
-        } else
+        } else if (lookup_has_addresses(l))
+                lookup_complete_parts(l); /* cached parts; DNS for the others timed out */
+        else
                 lookup_fail(l, AARP_E_TEMPORARY_FAILURE, "Resolving '%s' timed out", l->name);
         return G_SOURCE_REMOVE;
 }
@@ -625,7 +809,7 @@ void names_resolve_gated(Names *n, int ifindex, const char *name, int family, ui
         l->gate = gate;
         l->gate_data = gate_data;
         l->map_tokens = g_ptr_array_new();
-        l->negative_ttl_sec = G_MAXUINT32;
+        l->files_generation = n->files_generation;
         g_queue_push_tail_link(&n->lookups, &l->link);
 
         if (names_parse_literal(name, &literal)) {
@@ -658,29 +842,37 @@ void names_resolve_gated(Names *n, int ifindex, const char *name, int family, ui
         }
         g_clear_pointer(&l->addresses, g_array_unref);
 
-        if (!(flags & AARP_FLAG_NO_CACHE)) {
-                const GArray *cached;
-                const char *canonical;
-                uint64_t cached_flags;
-                int code;
+        if (family != AF_INET)
+                l->parts[l->n_parts++].family = AF_INET6;
+        if (family != AF_INET6)
+                l->parts[l->n_parts++].family = AF_INET;
+        guint known = 0;
+        for (guint i = 0; i < l->n_parts; i++) {
+                TypePart *p = &l->parts[i];
+                NameCacheHit hit;
 
-                if (name_cache_lookup(n->cache, name, family, ifindex, &cached, &canonical,
-                                      &cached_flags, &code)) {
-                        if (code >= 0) {
-                                lookup_fail(l, code,
-                                            code == AARP_E_NO_DATA ? "'%s' has no %s address"
-                                                                   : "Name '%s' does not exist%s",
-                                            name, code == AARP_E_NO_DATA ? family_name(family) : "");
-                                return;
-                        }
-                        /* Copy: the client may touch the cache before it
-                         * is done with the answer. */
-                        g_autoptr(GArray) copy = g_array_copy((GArray *) cached);
-                        g_autofree char *canonical_copy = g_strdup(canonical);
-                        lookup_complete(l, copy, canonical_copy,
-                                        cached_flags | AARP_FLAG_FROM_CACHE, NULL);
-                        return;
+                p->error_code = -1;
+                p->negative_ttl_sec = G_MAXUINT32;
+                if ((flags & AARP_FLAG_NO_CACHE) || !name_cache_get(n->cache, name, p->family, ifindex, &hit))
+                        continue;
+                /* Copies: the client may touch the cache before it is
+                 * done with the answer. */
+                p->known = TRUE;
+                p->from_cache = TRUE;
+                p->error_code = hit.error_code;
+                p->ttl_sec = hit.ttl_sec;
+                if (hit.error_code < 0) {
+                        p->addresses = g_array_copy((GArray *) hit.addresses);
+                        p->canonical = g_strdup(hit.canonical);
+                        p->flags = hit.flags;
+                        if (hit.sources)
+                                p->sources = g_array_copy((GArray *) hit.sources);
                 }
+                known++;
+        }
+        if (known == l->n_parts) {
+                lookup_complete_parts(l);
+                return;
         }
 
         l->from_dns = TRUE;
@@ -774,6 +966,17 @@ void names_flush(Names *n) {
         upstream_invalidate(n->upstream);
         if (n->snapshot)
                 snapshot_flush(n->snapshot);
+}
+
+void names_invalidate_address(Names *n, const struct in6_addr *address) {
+        guint dropped = name_cache_invalidate_address(n->cache, address);
+
+        g_debug("members of an address changed: %u cached name answers dropped", dropped);
+        if (n->snapshot)
+                snapshot_invalidate_address(n->snapshot, address);
+        /* A nameserver may be that address: map the nameservers again (a
+         * resolver cache hit unless it is the one that changed). */
+        upstream_invalidate(n->upstream);
 }
 
 static gboolean on_poll_files(gpointer user_data) {

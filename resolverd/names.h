@@ -27,6 +27,11 @@
  *     unmapped (fail-open, flag NO_REPLY, not cached).
  *   - NO_CACHE skips the name cache and is passed on to the Resolver; the
  *     fresh answer is still stored.
+ *   - The cache key is the name as asked (case folded): "host." (as is) and
+ *     "host" (through the search list) are cached apart.  AAAA and A are
+ *     cached apart, each for its own TTL; a lookup asks DNS only for the
+ *     types it does not find cached, and a type the servers failed while
+ *     answering the other is remembered as a failure for 10 s.
  *   - NameAddress.ifindex is non-zero only for link-local addresses (the
  *     request's ifindex, or the hosts file's %scope).
  */
@@ -104,6 +109,11 @@ void names_resolve_address(Names *n, int family, const uint8_t *address, NamesAd
  * the nameservers with AARP on the next lookup (FlushCaches; a route
  * change). */
 void names_flush(Names *n);
+
+/* Drop the cached and published answers that were built from the IPv6
+ * address @address (one of the addresses DNS or the hosts file gave, before
+ * AARP mapping): its member set changed.  Other answers stay. */
+void names_invalidate_address(Names *n, const struct in6_addr *address);
 
 typedef struct Snapshot Snapshot;
 

@@ -240,7 +240,7 @@ static void pending_finish(Pending *pd) {
                 cache_insert(r->cache, &pd->key.address, pd->key.ifindex, pd->members, pd->n_members,
                              pd->flags, pd->ttl_sec, (uint64_t) g_get_monotonic_time());
                 if (changed && r->changed)
-                        r->changed(r->changed_data);
+                        r->changed(pd->key.ifindex, &pd->key.address, r->changed_data);
         }
         if (pd->orphaned)
                 g_hash_table_remove(r->orphans, pd);
@@ -491,7 +491,7 @@ gboolean resolver_invalidate_member(Resolver *r, int ifindex, const struct in6_a
         if (!g_hash_table_contains(r->pending, &key))
                 pending_start(r, &key, was_anycast);
         if (r->changed)
-                r->changed(r->changed_data);
+                r->changed(ifindex, address, r->changed_data);
         return TRUE;
 }
 

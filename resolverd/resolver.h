@@ -96,10 +96,11 @@ const CacheEntry *resolver_peek(Resolver *r, int ifindex, const struct in6_addr 
  * answer until the new one replaces it (a no-op if a probe is running). */
 void resolver_refresh(Resolver *r, int ifindex, const struct in6_addr *address);
 
-/* Called when a probe result replaced a cached answer with different
- * members, or an answer was dropped on a failure report: answers built from
- * the old one (cached host names) are stale. */
-typedef void (*ResolverChangedCallback)(gpointer user_data);
+/* Called when a probe result replaced the cached answer for (@address,
+ * @ifindex) with different members, or that answer was dropped on a failure
+ * report: answers built from the old one (cached host names containing
+ * @address) are stale; nothing else is. */
+typedef void (*ResolverChangedCallback)(int ifindex, const struct in6_addr *address, gpointer user_data);
 void resolver_set_changed_callback(Resolver *r, ResolverChangedCallback callback, gpointer user_data);
 
 /* Drop every cached answer (FlushCaches, route changes). Probes in flight

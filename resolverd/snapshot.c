@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -26,10 +27,11 @@
 #define SNAPSHOT_DELAY_MSEC 20u
 
 typedef struct {
-        char *key; /* normalised name */
+        char *key; /* normalised name: in the daemon's memory only */
         int family;
         char *canonical;
         GArray *addresses; /* of NameAddress */
+        GArray *sources;   /* of struct in6_addr (mapped from), or NULL */
         uint64_t expiry_usec;
 } Answer;
 
@@ -49,6 +51,8 @@ static void answer_free(gpointer p) {
         g_free(a->key);
         g_free(a->canonical);
         g_array_unref(a->addresses);
+        if (a->sources)
+                g_array_unref(a->sources);
         g_free(a);
 }
 
@@ -63,13 +67,13 @@ static void supersede_published(Snapshot *s) {
         s->published_fd = -1;
 }
 
-static size_t entry_size(const Answer *a, size_t canonical_len) {
-        return aarp_snapshot_align8(sizeof(AarpSnapshotEntry) + strlen(a->key) + 1 + canonical_len + 1) +
-               a->addresses->len * sizeof(AarpSnapshotAddress);
+static size_t sealed_size(const Answer *a) {
+        return aarp_snapshot_align8(sizeof(AarpSnapshotSealed) + a->addresses->len * sizeof(AarpSnapshotAddress) +
+                                    strlen(a->canonical) + 1);
 }
 
-/* Lay out every live answer into one buffer. */
-static GByteArray *build(Snapshot *s, uint64_t now) {
+/* Lay out every live answer into one buffer under the new @file_key. */
+static GByteArray *build(Snapshot *s, uint64_t now, const uint8_t file_key[AARP_SNAPSHOT_KEY_SIZE]) {
         g_autoptr(GPtrArray) live = g_ptr_array_new();
         GHashTableIter it;
         gpointer value;
@@ -90,10 +94,8 @@ static GByteArray *build(Snapshot *s, uint64_t now) {
                 n_buckets <<= 1;
 
         size = aarp_snapshot_align8(sizeof(AarpSnapshotHeader) + n_buckets * sizeof(uint32_t));
-        for (guint i = 0; i < live->len; i++) {
-                Answer *a = live->pdata[i];
-                size += entry_size(a, strlen(a->canonical));
-        }
+        for (guint i = 0; i < live->len; i++)
+                size += sizeof(AarpSnapshotEntry) + sealed_size(live->pdata[i]);
         buf = g_byte_array_sized_new((guint) size);
         g_byte_array_set_size(buf, (guint) size);
         memset(buf->data, 0, size);
@@ -108,37 +110,39 @@ static GByteArray *build(Snapshot *s, uint64_t now) {
         h->n_buckets = n_buckets;
         h->n_entries = live->len;
         h->buckets_offset = sizeof(*h);
+        memcpy(h->key, file_key, AARP_SNAPSHOT_KEY_SIZE);
 
         offset = aarp_snapshot_align8(sizeof(*h) + n_buckets * sizeof(uint32_t));
         for (guint i = 0; i < live->len; i++) {
                 Answer *a = live->pdata[i];
                 AarpSnapshotEntry *e = (AarpSnapshotEntry *) (buf->data + offset);
+                uint8_t *sealed = (uint8_t *) (e + 1);
+                AarpSnapshotSealed *sd = (AarpSnapshotSealed *) sealed;
+                AarpSnapshotAddress *addrs = (AarpSnapshotAddress *) (sd + 1);
                 uint32_t *buckets = (uint32_t *) (buf->data + h->buckets_offset);
-                size_t klen = strlen(a->key), clen = strlen(a->canonical);
-                char *p = (char *) (e + 1);
-                AarpSnapshotAddress *addrs;
+                size_t clen = strlen(a->canonical);
+                uint8_t seal_key[16];
                 uint32_t b;
 
-                e->hash = aarp_snapshot_hash(a->key, a->family);
-                e->expiry_usec = a->expiry_usec;
-                e->family = a->family;
-                e->name_len = (uint16_t) klen;
-                e->canonical_len = (uint16_t) clen;
-                e->n_addresses = (uint16_t) a->addresses->len;
-                memcpy(p, a->key, klen + 1);
-                memcpy(p + klen + 1, a->canonical, clen + 1);
-                addrs = (AarpSnapshotAddress *) (buf->data + offset +
-                                                 aarp_snapshot_align8(sizeof(*e) + klen + 1 + clen + 1));
+                e->sealed_len = (uint32_t) sealed_size(a);
+                aarp_snapshot_derive(file_key, AARP_SNAPSHOT_TAG, a->key, a->family, e->tag);
+                sd->expiry_usec = a->expiry_usec;
+                sd->n_addresses = (uint16_t) a->addresses->len;
+                sd->canonical_len = (uint16_t) clen;
                 for (guint j = 0; j < a->addresses->len; j++) {
                         const NameAddress *na = &g_array_index(a->addresses, NameAddress, j);
                         addrs[j].ifindex = na->ifindex;
                         addrs[j].family = na->family;
                         memcpy(addrs[j].address, na->address, 16);
                 }
-                b = e->hash & (n_buckets - 1);
+                memcpy(addrs + a->addresses->len, a->canonical, clen + 1);
+                aarp_snapshot_derive(file_key, AARP_SNAPSHOT_SEAL, a->key, a->family, seal_key);
+                aarp_snapshot_crypt(seal_key, sealed, e->sealed_len);
+
+                b = aarp_snapshot_bucket(e->tag, n_buckets);
                 e->next = buckets[b];
                 buckets[b] = (uint32_t) offset;
-                offset += entry_size(a, clen);
+                offset += sizeof(*e) + e->sealed_len;
         }
         return buf;
 }
@@ -146,17 +150,42 @@ static GByteArray *build(Snapshot *s, uint64_t now) {
 static gboolean write_now(gpointer user_data) {
         Snapshot *s = user_data;
         g_autoptr(GByteArray) buf = NULL;
+        struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+        uint8_t file_key[AARP_SNAPSHOT_KEY_SIZE];
         int fd;
 
         s->write_id = 0;
-        buf = build(s, (uint64_t) g_get_monotonic_time());
-        fd = open(s->tmp_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        /* A fresh key per file: nothing computed against one file (a
+         * table of tags for likely names) works on the next, and entries
+         * cannot be followed from file to file. */
+        if (getrandom(file_key, sizeof(file_key), 0) != (ssize_t) sizeof(file_key)) {
+                g_warning("snapshot: no random key: %s", g_strerror(errno));
+                return G_SOURCE_REMOVE;
+        }
+        buf = build(s, (uint64_t) g_get_monotonic_time(), file_key);
+        /* Readers trust the file only while someone holds its write lock:
+         * if the daemon dies, the lock goes with it and lookups fall back
+         * to D-Bus (and so to the next NSS source) instead of serving a
+         * dead daemon's answers.  So the lock must be ours before anyone
+         * can open the file: any user may open a 0644 file and take a
+         * read lock, which would keep ours out and make every reader
+         * think the daemon dead.  A fresh inode (a leftover temporary
+         * file may be open anywhere), created 0600, locked, and only then
+         * made readable and renamed into place. */
+        (void) unlink(s->tmp_path);
+        fd = open(s->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0) {
                 g_warning("snapshot: cannot create %s: %s", s->tmp_path, g_strerror(errno));
                 return G_SOURCE_REMOVE;
         }
+        if (fcntl(fd, F_OFD_SETLK, &lk) < 0) {
+                g_warning("snapshot: cannot lock %s: %s", s->tmp_path, g_strerror(errno));
+                close(fd);
+                (void) unlink(s->tmp_path);
+                return G_SOURCE_REMOVE;
+        }
         /* The umask must not decide who may read it. */
-        if (fchmod(fd, 0644) < 0 || write(fd, buf->data, buf->len) != (ssize_t) buf->len ||
+        if (write(fd, buf->data, buf->len) != (ssize_t) buf->len || fchmod(fd, 0644) < 0 ||
             rename(s->tmp_path, s->path) < 0) {
                 g_warning("snapshot: cannot publish %s: %s", s->path, g_strerror(errno));
                 close(fd);
@@ -168,14 +197,7 @@ static gboolean write_now(gpointer user_data) {
         if (s->published == MAP_FAILED)
                 s->published = NULL;
         s->published_size = buf->len;
-        /* Readers trust the file only while someone holds this lock: if the
-         * daemon dies, the lock goes with it and lookups fall back to D-Bus
-         * (and so to the next NSS source) instead of serving a dead
-         * daemon's answers. */
-        struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
-        if (fcntl(fd, F_OFD_SETLK, &lk) < 0)
-                g_warning("snapshot: cannot lock %s: %s", s->path, g_strerror(errno));
-        s->published_fd = fd;
+        s->published_fd = fd; /* keeps the lock */
         return G_SOURCE_REMOVE;
 }
 
@@ -217,7 +239,7 @@ void snapshot_free(Snapshot *s) {
 }
 
 void snapshot_put(Snapshot *s, const char *name, int family, const GArray *addresses, const char *canonical,
-                  uint32_t ttl_sec) {
+                  const GArray *sources, uint32_t ttl_sec) {
         char key[AARP_NAME_MAX + 2];
         Answer *a;
 
@@ -232,9 +254,40 @@ void snapshot_put(Snapshot *s, const char *name, int family, const GArray *addre
         a->canonical = g_strdup(canonical);
         a->addresses = g_array_sized_new(FALSE, FALSE, sizeof(NameAddress), addresses->len);
         g_array_append_vals(a->addresses, addresses->data, addresses->len);
+        if (sources && sources->len > 0) {
+                a->sources = g_array_sized_new(FALSE, FALSE, sizeof(struct in6_addr), sources->len);
+                g_array_append_vals(a->sources, sources->data, sources->len);
+        }
         a->expiry_usec = (uint64_t) g_get_monotonic_time() +
                          MIN((uint64_t) ttl_sec * G_USEC_PER_SEC, AARP_SNAPSHOT_TTL_MAX_USEC);
         g_hash_table_replace(s->answers, g_strdup_printf("%d/%s", family, key), a);
+        schedule(s);
+}
+
+void snapshot_invalidate_address(Snapshot *s, const struct in6_addr *address) {
+        GHashTableIter it;
+        gpointer value;
+        guint n = 0;
+
+        g_hash_table_iter_init(&it, s->answers);
+        while (g_hash_table_iter_next(&it, NULL, &value)) {
+                const Answer *a = value;
+                gboolean hit = FALSE;
+
+                for (guint i = 0; a->sources && i < a->sources->len && !hit; i++)
+                        hit = memcmp(&g_array_index(a->sources, struct in6_addr, i), address,
+                                     sizeof(*address)) == 0;
+                if (hit) {
+                        g_hash_table_iter_remove(&it);
+                        n++;
+                }
+        }
+        if (n == 0)
+                return;
+        /* Readers must not serve a dropped answer while the new file is
+         * being written; the others cost them one round trip each until
+         * then. */
+        supersede_published(s);
         schedule(s);
 }
 

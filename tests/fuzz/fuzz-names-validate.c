@@ -60,13 +60,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         FUZZ_CHECK(label > 0);
 
-        /* The key is the lowercased name without the trailing dot, and is
-         * itself a valid name that keys to itself. */
+        /* The cache key is the whole name lowercased, a trailing dot kept
+         * (absolute and relative names are different questions); the hosts
+         * key drops the dot.  Each is a valid name that keys to itself. */
         g_autofree char *key = names_key(name);
-        FUZZ_CHECK(strlen(key) == len);
-        FUZZ_CHECK(g_ascii_strncasecmp(key, name, len) == 0);
+        FUZZ_CHECK(strlen(key) == strlen(name));
+        FUZZ_CHECK(g_ascii_strcasecmp(key, name) == 0);
         FUZZ_CHECK(names_validate(key, NULL));
         g_autofree char *key2 = names_key(key);
         FUZZ_CHECK(strcmp(key, key2) == 0);
+        g_autofree char *hkey = names_hosts_key(name);
+        FUZZ_CHECK(strlen(hkey) == len);
+        FUZZ_CHECK(g_ascii_strncasecmp(hkey, name, len) == 0);
+        FUZZ_CHECK(names_validate(hkey, NULL));
+        g_autofree char *hkey2 = names_hosts_key(hkey);
+        FUZZ_CHECK(strcmp(hkey, hkey2) == 0);
         return 0;
 }

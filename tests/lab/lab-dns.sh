@@ -24,6 +24,9 @@
 #                      instead of LAB_MEMBER2_ADDR): larger than 512
 #                      bytes, and the servers truncate UDP at 512 bytes
 #                      (--edns-packet-max=512), so it comes over TCP
+#   printer.lab.lab A  192.0.2.21            only reachable through "search lab"
+#   box.lab       A    192.0.2.22            absolute and relative names that
+#   box.lab.lab   A    192.0.2.23            differ under "search lab" ndots:5
 #   anything else under .lab: NXDOMAIN (--local=/lab/)
 # TTL 60 s (--local-ttl), so the daemon's name cache is exercised.
 #
@@ -122,6 +125,9 @@ lab_dns_server() {
                 echo "$LAB_MEMBER2_ADDR uni.lab"
                 echo "$whoami whoami.lab"
                 echo "$LAB_ANYCAST big.lab"
+                echo "192.0.2.21 printer.lab.lab"
+                echo "192.0.2.22 box.lab"
+                echo "192.0.2.23 box.lab.lab"
                 for a in "${LAB_DNS_BIG_ADDRS[@]}"; do
                         echo "$a big.lab"
                 done

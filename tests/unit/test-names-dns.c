@@ -77,6 +77,7 @@ static void start_dnsmasq(void) {
                 "--host-record=dual.test,192.0.2.2,2001:db8::2",
                 "--host-record=v4only.test,192.0.2.4",
                 "--host-record=v6only.test,2001:db8::6",
+                "--host-record=printer.test.test,192.0.2.7",
                 "--host-record=fromhosts.test,192.0.2.100",
                 "--host-record=anycast.test,2001:db8:a::1,2001:db8:a::2",
                 "--cname=alias.test,dual.test",
@@ -297,7 +298,10 @@ Test(names_dns, nxdomain_nodata_and_negative_cache) {
         g_autoptr(Result) ok = resolve(n, "v4only.test", AF_UNSPEC, 0);
         cr_assert_null(ok->error, "one family is enough for AF_UNSPEC");
         cr_assert_eq(ok->addresses->len, 1);
-        cr_assert_eq(names_cache_size_for_test(n), 4);
+        /* Per query type: nosuch.test AAAA and A, v4only.test AAAA
+         * (NoData, then reused by the AF_UNSPEC lookup) and A, v6only.test
+         * A. */
+        cr_assert_eq(names_cache_size_for_test(n), 5);
 
         /* Negative answers are cached briefly (<= 30 s), then asked again. */
         g_autoptr(Result) nx2 = resolve(n, "nosuch.test", AF_UNSPEC, 0);
@@ -378,6 +382,154 @@ Test(names_dns, anycast_nameserver_is_resolved_before_use) {
         g_autoptr(Result) again = resolve(n, "v4only.test", AF_INET, 0);
         cr_assert_null(again->error);
         cr_assert_gt(fake_calls, before);
+}
+
+/* "printer.test." is asked as is (no such name); "printer.test" goes
+ * through the search list first (ndots:5) and is printer.test.test.  An
+ * answer to one must never be served for the other, in either order. */
+Test(names_dns, absolute_and_relative_names_are_cached_apart) {
+        write_file("resolv.conf", "nameserver ::1\nsearch test\noptions ndots:5\n");
+        g_autoptr(Names) n = new_names();
+        g_autoptr(Result) abs1 = resolve(n, "printer.test.", AF_UNSPEC, 0);
+        assert_error(abs1, AARP_E_NO_SUCH_NAME);
+        g_autoptr(Result) rel1 = resolve(n, "printer.test", AF_UNSPEC, 0);
+        cr_assert_null(rel1->error, "the relative name got the absolute one's answer: %s",
+                       rel1->error ? rel1->error->message : "");
+        assert_address(rel1, 0, "192.0.2.7");
+        cr_assert_str_eq(rel1->canonical, "printer.test.test");
+
+        /* Both cached now, each with its own answer. */
+        g_autoptr(Result) abs2 = resolve(n, "PRINTER.test.", AF_UNSPEC, 0);
+        assert_error(abs2, AARP_E_NO_SUCH_NAME);
+        g_autoptr(Result) rel2 = resolve(n, "Printer.Test", AF_UNSPEC, 0);
+        cr_assert_null(rel2->error);
+        cr_assert(rel2->flags & AARP_FLAG_FROM_CACHE);
+        assert_address(rel2, 0, "192.0.2.7");
+
+        /* The other order: a relative answer is not the absolute one's. */
+        g_autoptr(Result) rel3 = resolve(n, "printer.test.test", AF_INET, 0);
+        cr_assert_null(rel3->error);
+        g_autoptr(Result) abs3 = resolve(n, "printer.test.test.", AF_INET, 0);
+        cr_assert_null(abs3->error);
+        cr_assert_not(abs3->flags & AARP_FLAG_FROM_CACHE);
+}
+
+/* A lookup that started under the old search list must not cache its
+ * answer under the new one. */
+Test(names_dns, search_list_change_flushes_relative_names) {
+        write_file("resolv.conf", "nameserver ::1\nsearch test\noptions ndots:5\n");
+        g_autoptr(Names) n = new_names();
+        g_autoptr(Result) r1 = resolve(n, "printer.test", AF_INET, 0);
+        cr_assert_null(r1->error);
+        assert_address(r1, 0, "192.0.2.7");
+
+        /* No search list any more: "printer.test" is itself, which does
+         * not exist. */
+        write_file("resolv.conf", "nameserver ::1\noptions ndots:5\n");
+        g_autoptr(Result) r2 = resolve(n, "printer.test", AF_INET, 0);
+        assert_error(r2, AARP_E_NO_SUCH_NAME);
+}
+
+/* ---- a server that answers one query type and refuses the other ---- */
+
+static gboolean port_open_at(uint16_t p) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(p),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        gboolean ok = connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0;
+
+        close(fd);
+        return ok;
+}
+
+/* How many queries for @name the server logged (dnsmasq --log-queries). */
+static guint logged_queries(const char *log, const char *name) {
+        g_autofree char *text = NULL;
+        g_autofree char *needle = g_strdup_printf("] %s from ", name);
+        guint count = 0;
+
+        if (!g_file_get_contents(log, &text, NULL, NULL))
+                return 0;
+        for (const char *p = strstr(text, needle); p; p = strstr(p + 1, needle))
+                count++;
+        return count;
+}
+
+/* Ask @marker (a name nobody looked up) and wait until the server logged
+ * it: the server handles queries in order, so every earlier query is in
+ * the log by then. */
+static void sync_log(Names *n, const char *log, const char *marker) {
+        g_autoptr(Result) r = resolve(n, marker, AF_INET6, AARP_FLAG_NO_CACHE);
+
+        for (int i = 0; i < 500 && logged_queries(log, marker) == 0; i++)
+                g_usleep(10000);
+        cr_assert_gt(logged_queries(log, marker), 0, "the server never logged %s", marker);
+}
+
+/* dnsmasq without --local answers REFUSED for a type it has no record of
+ * (the A of an AAAA-only name), where an authoritative server says NoData;
+ * partial and split setups do the same.  The AAAA answer must still be
+ * cached: otherwise every lookup of the name goes to DNS. */
+Test(names_dns, a_refused_type_does_not_make_the_answered_type_uncacheable) {
+        uint16_t port2 = (uint16_t) (port + 1);
+        g_autofree char *port_arg = g_strdup_printf("--port=%u", port2);
+        g_autofree char *log = g_build_filename(dir, "refusing.log", NULL);
+        g_autofree char *log_arg = g_strdup_printf("--log-facility=%s", log);
+        g_autoptr(GError) error = NULL;
+        GPid pid;
+        const char *argv[] = {
+                "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
+                "--user=root", "--pid-file=", "--bind-interfaces", "--listen-address=127.0.0.1", port_arg,
+                "--local-ttl=60", "--host-record=v6only.test,2001:db8::6", "--log-queries", log_arg, NULL,
+        };
+
+        cr_assert(g_spawn_async(NULL, (char **) argv, NULL,
+                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                                NULL, &pid, &error),
+                  "dnsmasq: %s", error ? error->message : "");
+        for (int i = 0; i < 250 && !port_open_at(port2); i++)
+                g_usleep(20000);
+        cr_assert(port_open_at(port2), "the refusing dnsmasq did not start");
+        write_file("resolv.conf", "nameserver 127.0.0.1\n");
+
+        g_autoptr(Names) n = new_names();
+        names_set_dns_port_for_test(n, port2);
+
+        g_autoptr(Result) r1 = resolve(n, "v6only.test", AF_UNSPEC, 0);
+        cr_assert_null(r1->error, "%s", r1->error ? r1->error->message : "");
+        cr_assert_eq(r1->addresses->len, 1);
+        assert_address(r1, 0, "2001:db8::6");
+        sync_log(n, log, "marker1.test");
+        guint first = logged_queries(log, "v6only.test");
+        /* AAAA and A (c-ares may ask a refused A twice). */
+        cr_assert_geq(first, 2, "the first lookup should ask AAAA and A, the server logged %u", first);
+
+        /* The second lookup, and one for IPv6 only: no query at all. */
+        g_autoptr(Result) r2 = resolve(n, "v6only.test", AF_UNSPEC, 0);
+        cr_assert_null(r2->error);
+        assert_address(r2, 0, "2001:db8::6");
+        cr_assert(r2->flags & AARP_FLAG_FROM_CACHE, "not from the cache (%u entries)", names_cache_size_for_test(n));
+        g_autoptr(Result) r3 = resolve(n, "v6only.test", AF_INET6, 0);
+        cr_assert_null(r3->error);
+        cr_assert(r3->flags & AARP_FLAG_FROM_CACHE);
+        sync_log(n, log, "marker2.test");
+        cr_assert_eq(logged_queries(log, "v6only.test"), first,
+                     "the second lookup reached DNS: %u queries, after the first %u",
+                     logged_queries(log, "v6only.test"), first);
+
+        /* The refusal is remembered briefly; then only A is asked again,
+         * the AAAA answer (60 s) still comes from the cache. */
+        fake_now += (NAME_CACHE_FAILURE_TTL_SEC + 1) * G_USEC_PER_SEC;
+        g_autoptr(Result) r4 = resolve(n, "v6only.test", AF_UNSPEC, 0);
+        cr_assert_null(r4->error);
+        assert_address(r4, 0, "2001:db8::6");
+        sync_log(n, log, "marker3.test");
+        guint later = logged_queries(log, "v6only.test");
+        cr_assert(later > first && later < first + first, "after the refusal expired: %u queries, before %u", later,
+                  first);
+
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
 }
 
 Test(names_dns, resolv_conf_change_is_picked_up) {

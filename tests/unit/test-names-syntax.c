@@ -92,9 +92,16 @@ Test(names_syntax, ip_literals_are_valid_and_parsed) {
         cr_assert_not(names_parse_literal("1.2.3", &a));
 }
 
-Test(names_syntax, keys_fold_case_and_drop_the_trailing_dot) {
+Test(names_syntax, cache_keys_fold_case_and_keep_absolute_and_relative_apart) {
         g_autofree char *k1 = names_key("WWW.Example.ORG.");
         g_autofree char *k2 = names_key("www.example.org");
+        cr_assert_str_eq(k1, "www.example.org.");
+        cr_assert_str_eq(k2, "www.example.org");
+}
+
+Test(names_syntax, hosts_keys_fold_case_and_drop_the_trailing_dot) {
+        g_autofree char *k1 = names_hosts_key("WWW.Example.ORG.");
+        g_autofree char *k2 = names_hosts_key("www.example.org");
         cr_assert_str_eq(k1, "www.example.org");
         cr_assert_str_eq(k2, "www.example.org");
 }
