@@ -13,6 +13,8 @@ packages=(
         clang libclang-rt-14-dev llvm
         # tests/system: build the Debian packages, boot Debian 12 with systemd.
         debhelper dpkg-dev fakeroot lintian mmdebstrap systemd-container
+        # nss-lab-browsers: real desktop clients by name.
+        chromium firefox-esr
 )
 missing=()
 for p in "${packages[@]}"; do
