@@ -5,8 +5,8 @@
 # Builds the Debian packages from this tree (dpkg-buildpackage, lintian),
 # boots a Debian 12 root file system with systemd as PID 1 (systemd-nspawn
 # -b) inside the client namespace of the anycast lab, whose only nameserver
-# is the anycast address, installs the packages there with apt from a local
-# repository, and checks what a user would: the service enabled and running
+# is the anycast address, installs the packages there with the README's
+# "apt-get install" line, and checks what a user would: the service enabled and running
 # with CAP_NET_RAW only, names reaching member1 through getent, curl, GIO,
 # aarp-resolve and busctl (as root and as nobody), D-Bus activation after a
 # stop, the service back after a reboot, and "apt purge" giving back
@@ -17,7 +17,7 @@
 # /var/cache/aarp-system-test) under a hash of its package list, and booted
 # through an overlay so the cache stays pristine.  The container cannot
 # reach any archive: every run-time dependency of the packages is in that
-# list, so apt installs from the local repository alone.  Set
+# list, so apt installs the .deb files alone, with the README's own line.  Set
 # AARP_SYSTEM_DEBS=DIR to test packages built elsewhere instead.
 #
 # On a host whose PID 1 is not systemd nspawn runs with --register=no
@@ -25,7 +25,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/common.sh"
 source "$AARP_SOURCE_ROOT/tests/lab/lab-dns.sh"
 
-for tool in mmdebstrap systemd-nspawn nsenter dpkg-buildpackage dpkg-scanpackages lintian; do
+for tool in mmdebstrap systemd-nspawn nsenter dpkg-buildpackage lintian; do
         if ! command -v "$tool" >/dev/null; then
                 echo "system: $tool is missing (run tests/setup.sh); skipping" >&2
                 exit 77
@@ -109,7 +109,7 @@ sys_rootfs() {
         mkdir -p "$SYS_CACHE"
         rm -rf "$SYS_LOWER.tmp"
         sys_log "root file system: mmdebstrap $SYS_SUITE into $SYS_LOWER (once)"
-        # No archive inside: the test's local repository is the only source.
+        # No archive inside: the packages under test are installed from files.
         mmdebstrap --variant=minbase --include="$SYS_PACKAGES" \
                 --customize-hook='rm -f "$1/etc/apt/sources.list"' \
                 --customize-hook='echo aarp-systest >"$1/etc/hostname"' \
@@ -145,11 +145,12 @@ sys_debs() {
                         fail "lintian: $lint"
                 lint=$(grep -v 'running with root privileges' <<<"$lint" || true)
                 pass "lintian: no errors or warnings${lint:+ ($(tr '\n' ' ' <<<"$lint"))}"
-                # Not the -dbgsym packages (which ./*.deb would match).
-                find "$SYS_WORK/build" -maxdepth 1 -name '*.deb' ! -name '*-dbgsym_*' -exec cp {} "$SYS_WORK/repo/" \;
+                # All of them, -dbgsym too: the README's globs must pick the right ones.
+                cp "$SYS_WORK"/build/*.deb "$SYS_WORK/repo/"
         fi
-        (cd "$SYS_WORK/repo" && dpkg-scanpackages --multiversion . >Packages 2>/dev/null)
-        grep -q '^Package: aarp-resolved$' "$SYS_WORK/repo/Packages" || lab_die "no aarp-resolved package in $SYS_WORK/repo"
+        ls "$SYS_WORK"/repo/aarp-resolved_*.deb >/dev/null 2>&1 || lab_die "no aarp-resolved package in $SYS_WORK/repo"
+        # The README's commands run in the source tree, the packages in "..".
+        mkdir -p "$SYS_WORK/repo/src"
 }
 
 # ---- the container --------------------------------------------------------
@@ -275,7 +276,6 @@ mount -t overlay overlay -o "lowerdir=$SYS_LOWER,upperdir=$SYS_WORK/upper,workdi
 # The lab's resolver: the anycast address is the only nameserver.
 rm -f "$SYS_ROOT/etc/resolv.conf"
 printf 'nameserver %s\n' "$LAB_ANYCAST" >"$SYS_ROOT/etc/resolv.conf"
-echo 'deb [trusted=yes] file:/srv/aarp-debs ./' >"$SYS_ROOT/etc/apt/sources.list.d/aarp-test.list"
 cp "$SYS_ROOT/etc/nsswitch.conf" "$SYS_WORK/nsswitch.before"
 
 sys_boot
@@ -285,10 +285,15 @@ pass "Debian 12 booted with systemd as PID 1 in the lab's client namespace (lead
 c getent ahosts svc.lab >/dev/null && fail "svc.lab resolves before aarp is installed: the lab proves nothing"
 pass "before install: getent ahosts svc.lab fails (anycast nameserver)"
 
-c apt-get update -q >"$SYS_WORK/apt.log" 2>&1 || fail "apt-get update: $(tail -n 20 "$SYS_WORK/apt.log")"
-c apt-get install -y -q aarp-resolved libnss-aarp aarp-utils >>"$SYS_WORK/apt.log" 2>&1 ||
-        fail "apt-get install: $(tail -n 30 "$SYS_WORK/apt.log")"
-pass "apt-get install aarp-resolved libnss-aarp aarp-utils"
+# The README's install line, verbatim, beside the packages as
+# dpkg-buildpackage leaves them (in ..).
+readme_install=$(sed -n 's/^    \(apt-get install -y \.\.\/aarp-resolved_.*\)$/\1/p' "$AARP_SOURCE_ROOT/README.md")
+[ -n "$readme_install" ] || fail "README.md has no 'apt-get install -y ../aarp-resolved_*.deb ...' line"
+c sh -c "cd /srv/aarp-debs/src && $readme_install" >"$SYS_WORK/apt.log" 2>&1 ||
+        fail "$readme_install: $(tail -n 30 "$SYS_WORK/apt.log")"
+pass "README: $readme_install"
+c dpkg-query -W -f '${Package} ${Version}\n' aarp-resolved libnss-aarp aarp-utils >/dev/null ||
+        fail "the README's line did not install aarp-resolved, libnss-aarp and aarp-utils"
 c dpkg-query -L aarp-resolved libnss-aarp aarp-utils | sort -u >"$SYS_WORK/installed.list"
 
 grep -E '^hosts:' "$SYS_ROOT/etc/nsswitch.conf" | grep -qF 'files aarp [!UNAVAIL=return] dns' ||
