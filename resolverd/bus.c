@@ -34,7 +34,9 @@ struct Bus {
         Names *names;
         GDBusConnection *system;
         AarpManager *manager;
-        guint name_id;
+        GCancellable *name_request; /* the RequestName call, until bus_free() */
+        guint name_lost_id;         /* NameLost signal subscription */
+        gboolean name_owned;
         P2PServer *server;
         Clients *clients;
         const Config *config;
@@ -1157,16 +1159,51 @@ static void bus_fatal(Bus *b, const char *why) {
         b->fatal(why, b->fatal_data);
 }
 
-static void on_name_lost(GDBusConnection *c, const char *name, gpointer user_data) {
+static void on_name_lost(GDBusConnection *c, const char *sender, const char *path, const char *interface,
+                         const char *signal, GVariant *parameters, gpointer user_data) {
         Bus *b = user_data;
 
-        bus_fatal(b, c && !g_dbus_connection_is_closed(c) ? "lost the bus name " AARP_BUS_NAME
-                                                            " (another instance running?)"
-                                                          : "the system bus connection was closed");
+        b->name_owned = FALSE;
+        bus_fatal(b, "lost the bus name " AARP_BUS_NAME);
 }
 
-static void on_name_acquired(GDBusConnection *c, const char *name, gpointer user_data) {
-        g_info("acquired bus name %s", name);
+/* RequestName's answer, asked directly rather than through
+ * g_bus_own_name(): that reports any refusal as "name lost", where an
+ * administrator needs to know whether another process holds the name or
+ * the bus policy refused it -- typically because dbus-daemon read the
+ * policy before our user existed and dropped its rules until reloaded. */
+static void on_name_requested(GObject *source, GAsyncResult *result, gpointer user_data) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) reply = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), result, &error);
+        g_autofree char *remote = NULL;
+        g_autofree char *why = NULL;
+        Bus *b;
+        guint32 code;
+
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+                return; /* bus_free() ran; user_data is gone */
+        b = user_data;
+        if (reply) {
+                g_variant_get(reply, "(u)", &code);
+                if (code == 1 /* PRIMARY_OWNER */ || code == 4 /* ALREADY_OWNER */) {
+                        b->name_owned = TRUE;
+                        g_info("acquired bus name %s", AARP_BUS_NAME);
+                        return;
+                }
+                bus_fatal(b, "the bus name " AARP_BUS_NAME " is owned by another process"
+                             " (another instance running?)");
+                return;
+        }
+        remote = g_dbus_error_get_remote_error(error);
+        g_dbus_error_strip_remote_error(error);
+        if (g_strcmp0(remote, "org.freedesktop.DBus.Error.AccessDenied") == 0)
+                why = g_strdup_printf("the D-Bus policy does not allow user %s to own " AARP_BUS_NAME
+                                      "; reload the bus (systemctl reload dbus) if the policy was installed"
+                                      " before the user existed (%s)",
+                                      g_get_user_name(), error->message);
+        else
+                why = g_strdup_printf("cannot request the bus name " AARP_BUS_NAME ": %s", error->message);
+        bus_fatal(b, why);
 }
 
 static void on_system_closed(GDBusConnection *c, gboolean remote, GError *error, Bus *b) {
@@ -1230,9 +1267,15 @@ Bus *bus_new(Resolver *resolver, Names *names, const Config *config, const char 
         if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(b->manager), b->system,
                                               AARP_OBJECT_PATH, error))
                 return NULL;
-        b->name_id = g_bus_own_name_on_connection(b->system, AARP_BUS_NAME,
-                                                  G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
-                                                  on_name_acquired, on_name_lost, b, NULL);
+        b->name_lost_id = g_dbus_connection_signal_subscribe(
+                b->system, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameLost", "/org/freedesktop/DBus",
+                AARP_BUS_NAME, G_DBUS_SIGNAL_FLAGS_NONE, on_name_lost, b, NULL);
+        b->name_request = g_cancellable_new();
+        g_dbus_connection_call(b->system, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "RequestName",
+                               g_variant_new("(su)", AARP_BUS_NAME, 4u /* DBUS_NAME_FLAG_DO_NOT_QUEUE */),
+                               G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, b->name_request,
+                               on_name_requested, b);
         return g_steal_pointer(&b);
 }
 
@@ -1243,8 +1286,16 @@ void bus_free(Bus *b) {
                 batches_cancel(b);
                 g_hash_table_destroy(b->batches);
         }
-        if (b->name_id)
-                g_bus_unown_name(b->name_id);
+        if (b->name_request) {
+                g_cancellable_cancel(b->name_request);
+                g_clear_object(&b->name_request);
+        }
+        if (b->name_lost_id)
+                g_dbus_connection_signal_unsubscribe(b->system, b->name_lost_id);
+        if (b->name_owned)
+                g_dbus_connection_call(b->system, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "ReleaseName", g_variant_new("(s)", AARP_BUS_NAME),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
         g_clear_pointer(&b->server, p2p_server_free);
         if (b->manager) {
                 g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(b->manager));

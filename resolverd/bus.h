@@ -15,7 +15,8 @@
 typedef struct Bus Bus;
 
 /* Called when the daemon can no longer serve (bus connection lost, name
- * taken by another instance); the daemon exits for its supervisor. */
+ * taken by another instance, or refused by the bus policy; @why says which);
+ * the daemon exits for its supervisor. */
 typedef void (*BusFatalCallback)(const char *why, gpointer user_data);
 
 /* Connect to the system bus (DBUS_SYSTEM_BUS_ADDRESS honoured), export the

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/run-tests.sh: the whole test suite (the README's test command).
 # Installs what is missing, builds with warnings as errors, runs the unit,
-# fuzz-seed-replay and integration suites, then all three again under
+# fuzz-seed-replay, integration and system (Debian packages installed into a
+# booted Debian 12) suites, then the first three again under
 # ASan+UBSan (tests/sanitize.sh) and three integration tests with the daemon
 # under valgrind (tests/valgrind.sh), then 20 s of libFuzzer per fuzz target,
 # and fails if any test was skipped: a skipped test is a test that did not run.
@@ -17,7 +18,7 @@ fi
 
 rc=0
 meson test -C "$builddir" --no-rebuild --print-errorlogs --num-processes 1 \
-        --suite unit --suite fuzz --suite integration "$@" || rc=$?
+        --suite unit --suite fuzz --suite integration --suite system "$@" || rc=$?
 # meson prints "Skipped: N" in its summary; a skip is a failure here.
 skipped=$(grep -c '"result": "SKIP"' "$builddir/meson-logs/testlog.json" || true)
 if [ "$skipped" -gt 0 ]; then

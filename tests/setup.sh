@@ -11,6 +11,10 @@ packages=(
         dbus dbus-bin systemd iproute2 procps psmisc kmod
         python3 python3-pyftpdlib curl inetutils-telnet tnftp busybox dnsmasq-base socat libcap2-bin util-linux valgrind
         clang libclang-rt-14-dev llvm
+        # tests/system: build the Debian packages, boot Debian 12 with systemd.
+        debhelper dpkg-dev fakeroot lintian mmdebstrap systemd-container
+        # nss-lab-browsers: real desktop clients by name.
+        chromium firefox-esr
 )
 missing=()
 for p in "${packages[@]}"; do
