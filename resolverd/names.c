@@ -119,14 +119,15 @@ struct NameLookup {
         GPtrArray *more_members; /* per address index: GArray of NameAddress (members after the first) or NULL */
         NamesProbeGate gate;
         gpointer gate_data;
+        uid_t payer; /* pays for the refreshes and discovery mapping causes */
 };
 
 /* ---- the default address resolver: the daemon's Resolver ---- */
 
 static void resolve_with_resolver(gpointer resolver_data, int ifindex,
-                                  const struct in6_addr *address, uint64_t flags,
+                                  const struct in6_addr *address, uint64_t flags, uid_t payer,
                                   ResolverAddressCallback callback, gpointer user_data) {
-        resolver_resolve_address(resolver_data, ifindex, address, flags, callback, user_data);
+        resolver_resolve_address(resolver_data, ifindex, address, flags, payer, callback, user_data);
 }
 
 /* ---- configuration files ---- */
@@ -357,7 +358,7 @@ static void start_mapping(NameLookup *l) {
                 l->map_pending++;
                 memcpy(&address, a->address, sizeof(address));
                 n->resolve(n->resolve_data, a->ifindex ? a->ifindex : l->ifindex, &address,
-                           (l->flags & AARP_FLAG_NO_CACHE) | RESOLVER_FLAG_ALL_MEMBERS, on_mapped, t);
+                           (l->flags & AARP_FLAG_NO_CACHE) | RESOLVER_FLAG_ALL_MEMBERS, l->payer, on_mapped, t);
         }
         if (--l->map_pending == 0)
                 finish_mapping(l);
@@ -596,10 +597,10 @@ static void complete_error_now(NamesCallback callback, gpointer user_data, int c
 
 void names_resolve(Names *n, int ifindex, const char *name, int family, uint64_t flags,
                    NamesCallback callback, gpointer user_data) {
-        names_resolve_gated(n, ifindex, name, family, flags, NULL, NULL, callback, user_data);
+        names_resolve_gated(n, ifindex, name, family, flags, 0, NULL, NULL, callback, user_data);
 }
 
-void names_resolve_gated(Names *n, int ifindex, const char *name, int family, uint64_t flags,
+void names_resolve_gated(Names *n, int ifindex, const char *name, int family, uint64_t flags, uid_t payer,
                          NamesProbeGate gate, gpointer gate_data, NamesCallback callback, gpointer user_data) {
         NameAddress literal;
 
@@ -622,6 +623,7 @@ void names_resolve_gated(Names *n, int ifindex, const char *name, int family, ui
         l->user_data = user_data;
         l->gate = gate;
         l->gate_data = gate_data;
+        l->payer = payer;
         l->map_tokens = g_ptr_array_new();
         l->negative_ttl_sec = G_MAXUINT32;
         g_queue_push_tail_link(&n->lookups, &l->link);
