@@ -104,6 +104,7 @@ static gboolean key_equal(gconstpointer a, gconstpointer b) {
 static void apply_config(Resolver *r) {
         prober_set_params(r->prober, r->config->probe_timeout_msec, r->config->probe_retries,
                           r->config->probes_in_flight);
+        prober_set_member_scope(r->prober, r->config->member_scope);
         cache_set_max(r->cache, r->config->cache_size);
 }
 
