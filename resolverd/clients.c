@@ -96,9 +96,8 @@ unsigned clients_take_probes_up_to(Clients *c, uid_t uid, unsigned n, uint64_t n
                                  cl->tokens + (double) (now_usec - cl->last_usec) * c->rate / 1e6);
                 cl->last_usec = now_usec;
         }
+        /* Not counted in rejected: the request itself is still served. */
         granted = cl->tokens >= (double) n ? n : (unsigned) cl->tokens;
-        if (granted < n)
-                c->rejected++;
         cl->tokens -= (double) granted;
         return granted;
 }

@@ -46,6 +46,7 @@ Test(clients, refreshes_and_discovery_get_only_what_is_left_in_the_bucket) {
         cr_assert_eq(clients_take_probes_up_to(c, 1000, 8, t), 8);
         cr_assert_eq(clients_take_probes_up_to(c, 1000, 8, t), 2);
         cr_assert_eq(clients_take_probes_up_to(c, 1000, 1, t), 0, "an empty bucket pays for no refresh");
+        cr_assert_eq(clients_rejected(c), 0, "a request served without its refresh is not a refused request");
         cr_assert_not(clients_take_probe(c, 1000, t), "nothing was lent beyond the bucket");
         /* 1/s: a second later, one refresh. */
         cr_assert_eq(clients_take_probes_up_to(c, 1000, 1, t + SEC), 1);
