@@ -85,7 +85,14 @@ attack() {
                 fail "nobody made the daemon send $sent echo requests with a budget of $budget (ProbeRateLimit=$RATE, ProbeRateBurst=$BURST): refreshes or member discovery are not charged"
         [ "$echos" -le "$budget" ] ||
                 fail "member1 received $echos echo requests with a budget of $budget"
-        [ "$ok" -ge "$BURST" ] || fail "nobody got only $ok answers: not even its burst was served"
+        # Without discovery the burst buys BURST fresh lookups; with it,
+        # the discovery after the first answers spends tokens too, so
+        # later fresh lookups may be refused: some answers, at least.
+        if [ "$member_probes" -eq 0 ]; then
+                [ "$ok" -ge "$BURST" ] || fail "nobody got only $ok answers: not even its burst was served"
+        else
+                [ "$ok" -ge 1 ] || fail "nobody got no answer at all"
+        fi
         pass "$RATIO_LINE"
 }
 
