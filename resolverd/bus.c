@@ -481,9 +481,9 @@ static void run_resolve_address(Call *c) {
         }
         if (all_members)
                 resolver_resolve_address(c->bus->resolver, ifindex, &a, flags | RESOLVER_FLAG_ALL_MEMBERS,
-                                         on_members_resolved, c);
+                                         c->uid, on_members_resolved, c);
         else
-                resolver_resolve_address(c->bus->resolver, ifindex, &a, flags, on_address_resolved, c);
+                resolver_resolve_address(c->bus->resolver, ifindex, &a, flags, c->uid, on_address_resolved, c);
 }
 
 /* ---- ResolveAddresses ------------------------------------------------ */
@@ -581,8 +581,8 @@ static gboolean batch_ask_slice(gpointer data) {
                 item = g_new(BatchItem, 1);
                 item->batch = b;
                 item->index = (unsigned) i;
-                resolver_resolve_address(c->bus->resolver, c->ifindex, &b->addrs[i], b->flags[i], on_batch_item,
-                                         item);
+                resolver_resolve_address(c->bus->resolver, c->ifindex, &b->addrs[i], b->flags[i], c->uid,
+                                         on_batch_item, item);
         }
         if (b->next < b->n)
                 return G_SOURCE_CONTINUE;
@@ -789,8 +789,8 @@ static void run_resolve_hostname(Call *c) {
                 call_return_new_error(c, AARP_ERROR, AARP_E_INVALID_FAMILY, "unknown address family %d", family);
                 return;
         }
-        names_resolve_gated(c->bus->names, ifindex, name, family, flags, c->uid == 0 ? NULL : hostname_probe_gate,
-                            c, on_name_resolved, c);
+        names_resolve_gated(c->bus->names, ifindex, name, family, flags, c->uid,
+                            c->uid == 0 ? NULL : hostname_probe_gate, c, on_name_resolved, c);
 }
 
 /* ---- ResolveAddressName ---------------------------------------------- */
@@ -897,8 +897,8 @@ static void run_invalidate_address(Call *c) {
                         done = memcmp(&e->members[i].address, &member, 16) == 0;
                 clients_avoid(c->bus->clients, c->uid, &member,
                               now + (uint64_t) c->bus->config->anycast_ttl_sec * G_USEC_PER_SEC);
-                if (done && clients_take_probe(c->bus->clients, c->uid, now))
-                        resolver_refresh(c->bus->resolver, c->ifindex, &address);
+                if (done)
+                        resolver_refresh(c->bus->resolver, c->ifindex, &address, c->uid);
         }
         call_return(c, g_variant_new("(b)", done));
 }
@@ -1219,6 +1219,7 @@ Bus *bus_new_peer_only(Resolver *resolver, Names *names, const Config *config, c
         b->names = names;
         b->config = config;
         b->clients = clients_new(config->probe_rate_limit, config->probe_rate_burst, config->requests_per_client);
+        resolver_set_clients(resolver, b->clients);
         b->sender_uids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         b->batches = g_hash_table_new(g_direct_hash, g_direct_equal);
         b->fatal = fatal;
@@ -1306,6 +1307,8 @@ void bus_free(Bus *b) {
                 g_dbus_connection_flush_sync(b->system, NULL, NULL);
                 g_object_unref(b->system);
         }
+        if (b->resolver)
+                resolver_set_clients(b->resolver, NULL);
         clients_free(b->clients);
         if (b->sender_uids)
                 g_hash_table_destroy(b->sender_uids);

@@ -84,6 +84,24 @@ gboolean clients_take_probes(Clients *c, uid_t uid, unsigned n, uint64_t now_use
         return TRUE;
 }
 
+unsigned clients_take_probes_up_to(Clients *c, uid_t uid, unsigned n, uint64_t now_usec) {
+        Client *cl;
+        unsigned granted;
+
+        if (uid == 0 || c->rate == 0 || n == 0)
+                return n;
+        cl = get(c, uid, now_usec);
+        if (now_usec > cl->last_usec) {
+                cl->tokens = MIN((double) c->burst,
+                                 cl->tokens + (double) (now_usec - cl->last_usec) * c->rate / 1e6);
+                cl->last_usec = now_usec;
+        }
+        /* Not counted in rejected: the request itself is still served. */
+        granted = cl->tokens >= (double) n ? n : (unsigned) cl->tokens;
+        cl->tokens -= (double) granted;
+        return granted;
+}
+
 gboolean clients_take_probe(Clients *c, uid_t uid, uint64_t now_usec) {
         return clients_take_probes(c, uid, 1, now_usec);
 }

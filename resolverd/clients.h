@@ -4,8 +4,9 @@
  * daemon into a network scanner nor hold all of its memory.
  *
  * Keyed by uid (a user opening many connections is still one user).  Each
- * user has a token bucket for fresh probes (requests that would send an
- * echo request: cache misses, NO_CACHE, invalidations) and a count of
+ * user has a token bucket for probes (every echo request the user's
+ * requests cause: cache misses, NO_CACHE, invalidations, and the refreshes
+ * and member discovery that follow from them) and a count of
  * requests in flight.  root is exempt: it can send packets itself anyway.
  * Pure bookkeeping with the time passed in, so it is unit-testable.
  */
@@ -29,6 +30,11 @@ gboolean clients_take_probe(Clients *c, uid_t uid, uint64_t now_usec);
 
 /* Take @n tokens at once, or none (FALSE) if fewer are left. */
 gboolean clients_take_probes(Clients *c, uid_t uid, unsigned n, uint64_t now_usec);
+
+/* Take up to @n tokens: as many as @uid has left, returned (all @n for
+ * root or without a limit).  For probes that can be cut short without
+ * failing the request: background refreshes, member discovery. */
+unsigned clients_take_probes_up_to(Clients *c, uid_t uid, unsigned n, uint64_t now_usec);
 
 /* Start a request for @uid; FALSE if the user already has the maximum in
  * flight.  Every TRUE must be paired with clients_end_request(). */

@@ -33,6 +33,7 @@ Config *config_new_default(void) {
         c->requests_per_client = AARP_REQUESTS_PER_CLIENT_DEFAULT;
         c->publish_snapshot = TRUE;
         c->probe_addresses = PROBE_ADDRESSES_ALL;
+        c->member_scope = MEMBER_SCOPE_STRICT;
         c->probe_socket = PROBE_SOCKET_AUTO;
         c->anycast_prefixes = g_array_new(FALSE, FALSE, sizeof(Prefix));
         c->log_level = G_LOG_LEVEL_INFO;
@@ -295,6 +296,17 @@ static gboolean parse_probe_addresses(Config *c, const char *v, const char **why
         return TRUE;
 }
 
+static gboolean parse_member_scope(Config *c, const char *v, const char **why) {
+        *why = "expected 'strict' or 'any'";
+        if (strcmp(v, "strict") == 0)
+                c->member_scope = MEMBER_SCOPE_STRICT;
+        else if (strcmp(v, "any") == 0)
+                c->member_scope = MEMBER_SCOPE_ANY;
+        else
+                return FALSE;
+        return TRUE;
+}
+
 static gboolean parse_anycast_prefixes(Config *c, const char *v, const char **why) {
         g_auto(GStrv) words = g_strsplit_set(v, " \t,", -1);
 
@@ -348,6 +360,7 @@ static const struct {
         { "PublishSnapshot", parse_publish_snapshot },
         { "ProbeAddresses", parse_probe_addresses },
         { "AnycastPrefixes", parse_anycast_prefixes },
+        { "MemberScope", parse_member_scope },
         { "ProbeSocket", parse_probe_socket },
         { "LogLevel", parse_log_level },
 };

@@ -22,6 +22,12 @@ typedef enum {
         PROBE_SOCKET_PING,
 } ProbeSocketKind;
 
+/* Which echo reply sources may stand for an anycast address (a member). */
+typedef enum {
+        MEMBER_SCOPE_STRICT, /* same scope and class as the address (addr_scope()) */
+        MEMBER_SCOPE_ANY,    /* any unicast source (link-local only for link-local) */
+} MemberScope;
+
 typedef struct {
         struct in6_addr prefix;
         unsigned prefixlen; /* 0..128 */
@@ -41,6 +47,7 @@ typedef struct {
         uint32_t requests_per_client; /* in flight per user, 0 = off */
         gboolean publish_snapshot;    /* names.snapshot for libnss_aarp */
         ProbeAddresses probe_addresses;
+        MemberScope member_scope;
         ProbeSocketKind probe_socket;
         GArray *anycast_prefixes; /* of Prefix */
         GLogLevelFlags log_level; /* most verbose level logged */

@@ -56,6 +56,7 @@ const char *echo_result_to_string(EchoResult r) {
                 [ECHO_UNKNOWN_SEQUENCE] = "unknown sequence",
                 [ECHO_BAD_NONCE] = "bad nonce",
                 [ECHO_BAD_SOURCE] = "bad source",
+                [ECHO_BAD_MEMBER_SCOPE] = "member of another scope or class than the target (MemberScope=strict)",
         };
         return (unsigned) r < _ECHO_RESULT_MAX ? names[r] : "?";
 }

@@ -27,6 +27,7 @@ typedef enum {
         ECHO_UNKNOWN_SEQUENCE,
         ECHO_BAD_NONCE,
         ECHO_BAD_SOURCE,
+        ECHO_BAD_MEMBER_SCOPE, /* a member of another scope than the target (addr_scope()) */
         _ECHO_RESULT_MAX,
 } EchoResult;
 

@@ -18,7 +18,7 @@
  * the same contract (exactly one callback, possibly synchronous).  Unit
  * tests substitute a fake that maps chosen addresses. */
 typedef void (*AddressResolveFunc)(gpointer resolver_data, int ifindex,
-                                   const struct in6_addr *address, uint64_t flags,
+                                   const struct in6_addr *address, uint64_t flags, uid_t payer,
                                    ResolverAddressCallback callback, gpointer user_data);
 
 /* Upper bound on one names_resolve() from start to callback; below

@@ -147,14 +147,15 @@ struct NameLookup {
         GArray *sources;         /* struct in6_addr handed to the resolver: what the answer depends on */
         NamesProbeGate gate;
         gpointer gate_data;
+        uid_t payer; /* pays for the refreshes and discovery mapping causes */
 };
 
 /* ---- the default address resolver: the daemon's Resolver ---- */
 
 static void resolve_with_resolver(gpointer resolver_data, int ifindex,
-                                  const struct in6_addr *address, uint64_t flags,
+                                  const struct in6_addr *address, uint64_t flags, uid_t payer,
                                   ResolverAddressCallback callback, gpointer user_data) {
-        resolver_resolve_address(resolver_data, ifindex, address, flags, callback, user_data);
+        resolver_resolve_address(resolver_data, ifindex, address, flags, payer, callback, user_data);
 }
 
 /* ---- configuration files ---- */
@@ -523,7 +524,7 @@ static void start_mapping(NameLookup *l) {
                 memcpy(&address, a->address, sizeof(address));
                 g_array_append_val(l->sources, address);
                 n->resolve(n->resolve_data, a->ifindex ? a->ifindex : l->ifindex, &address,
-                           (l->flags & AARP_FLAG_NO_CACHE) | RESOLVER_FLAG_ALL_MEMBERS, on_mapped, t);
+                           (l->flags & AARP_FLAG_NO_CACHE) | RESOLVER_FLAG_ALL_MEMBERS, l->payer, on_mapped, t);
         }
         if (--l->map_pending == 0)
                 finish_mapping(l);
@@ -782,10 +783,10 @@ static void complete_error_now(NamesCallback callback, gpointer user_data, int c
 
 void names_resolve(Names *n, int ifindex, const char *name, int family, uint64_t flags,
                    NamesCallback callback, gpointer user_data) {
-        names_resolve_gated(n, ifindex, name, family, flags, NULL, NULL, callback, user_data);
+        names_resolve_gated(n, ifindex, name, family, flags, 0, NULL, NULL, callback, user_data);
 }
 
-void names_resolve_gated(Names *n, int ifindex, const char *name, int family, uint64_t flags,
+void names_resolve_gated(Names *n, int ifindex, const char *name, int family, uint64_t flags, uid_t payer,
                          NamesProbeGate gate, gpointer gate_data, NamesCallback callback, gpointer user_data) {
         NameAddress literal;
 
@@ -808,6 +809,7 @@ void names_resolve_gated(Names *n, int ifindex, const char *name, int family, ui
         l->user_data = user_data;
         l->gate = gate;
         l->gate_data = gate_data;
+        l->payer = payer;
         l->map_tokens = g_ptr_array_new();
         l->files_generation = n->files_generation;
         g_queue_push_tail_link(&n->lookups, &l->link);

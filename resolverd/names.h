@@ -87,8 +87,10 @@ typedef gboolean (*NamesProbeGate)(gpointer gate_data, const GArray *addresses, 
 /* names_resolve() with a per-caller @gate (NULL: none) on the probes the
  * answer would cause: a user must not make the daemon probe the addresses
  * of any zone it controls faster than its ProbeRateLimit=.  @gate_data
- * must stay valid until @callback has run. */
-void names_resolve_gated(Names *n, int ifindex, const char *name, int family, uint64_t flags,
+ * must stay valid until @callback has run.  @payer (the caller's uid)
+ * pays for the refreshes and member discovery that resolving the answer's
+ * addresses starts (see resolver_resolve_address()). */
+void names_resolve_gated(Names *n, int ifindex, const char *name, int family, uint64_t flags, uid_t payer,
                          NamesProbeGate gate, gpointer gate_data, NamesCallback callback, gpointer user_data);
 
 /* Called exactly once per names_resolve_address(): on success @host_names

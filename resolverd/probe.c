@@ -87,6 +87,7 @@ struct Prober {
         uint16_t identifier;
         uint16_t next_sequence;
         uint32_t timeout_msec, retries, max_in_flight;
+        MemberScope member_scope; /* which reply sources may be members */
         guint in_flight, background_in_flight;
         GHashTable *by_sequence; /* GUINT_TO_POINTER(seq) -> Attempt* */
         GQueue deadlines, sendq, waiting;
@@ -310,9 +311,11 @@ static void handle_packet(Prober *p, const uint8_t *buf, size_t len, gboolean tr
                 Probe *pr = a->probe;
                 unsigned scope = IN6_IS_ADDR_LINKLOCAL(&from->sin6_addr) ? from->sin6_scope_id : 0;
 
-                if (!addr_valid_reply_source(&from->sin6_addr, scope, &pr->target) ||
+                if (!addr_valid_reply_source(&from->sin6_addr, scope, &pr->target, MEMBER_SCOPE_ANY) ||
                     (IN6_IS_ADDR_LINKLOCAL(&pr->target) && scope != (unsigned) pr->ifindex))
                         r = ECHO_BAD_SOURCE;
+                else if (!addr_valid_reply_source(&from->sin6_addr, scope, &pr->target, p->member_scope))
+                        r = ECHO_BAD_MEMBER_SCOPE;
         }
         if (r != ECHO_OK) {
                 p->stats.rejected++;
@@ -498,6 +501,7 @@ Prober *prober_new(ProbeSocketKind kind, GError **error) {
         p = g_new0(Prober, 1);
         p->fd = fd;
         p->raw = raw;
+        p->member_scope = MEMBER_SCOPE_STRICT;
         p->by_sequence = g_hash_table_new(g_direct_hash, g_direct_equal);
         g_queue_init(&p->deadlines);
         g_queue_init(&p->sendq);
@@ -542,6 +546,10 @@ void prober_free(Prober *p) {
         g_hash_table_destroy(p->by_sequence);
         close(p->fd);
         g_free(p);
+}
+
+void prober_set_member_scope(Prober *p, MemberScope member_scope) {
+        p->member_scope = member_scope;
 }
 
 void prober_set_params(Prober *p, uint32_t timeout_msec, uint32_t retries, uint32_t max_in_flight) {

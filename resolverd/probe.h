@@ -55,6 +55,11 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Prober, prober_free)
  * flight (more wait in a queue).  Applies to probes started afterwards. */
 void prober_set_params(Prober *p, uint32_t timeout_msec, uint32_t retries, uint32_t max_in_flight);
 
+/* Which reply sources other than the target itself are accepted as its
+ * member (addr_valid_reply_source()); MEMBER_SCOPE_STRICT (the default)
+ * until set.  Applies to replies received afterwards. */
+void prober_set_member_scope(Prober *p, MemberScope member_scope);
+
 /* Probe @target (through @ifindex if non-zero; required for link-local).
  * @label: 0 sends with the kernel's default flow label (the path routing
  * picks for ordinary traffic); 1..prober_flow_labels(p) sends with the

@@ -14,9 +14,19 @@
  *                                        all-members callers, cache, done
  *
  * A refresh is a Pending without callers, started by a cache hit late in an
- * entry's life.  A probe that was in flight while the cache was flushed
- * (route change, FlushCaches) still answers its callers, but its result is
- * not cached: it may describe the network as it was.
+ * entry's life.
+ *
+ * Every echo request is paid for from someone's probe budget (clients.h):
+ * the first probe of a request by whoever charged it (bus.c, before
+ * calling here), and what follows from a request - a refresh its cache hit
+ * starts, the member discovery after a probe that found anycast - by the
+ * Pending's payer, the user whose request started it.  What the payer
+ * cannot afford is not sent: the cached answer is served without a
+ * refresh, and discovery sends only the probes that are paid for.
+ *
+ * A probe that was in flight while the cache was flushed (route change,
+ * FlushCaches) still answers its callers, but its result is not cached: it
+ * may describe the network as it was.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -24,6 +34,7 @@
 #include "aarp-def.h"
 #include "addr.h"
 #include "cache.h"
+#include "clients.h"
 #include "errors.h"
 #include "log.h"
 #include "probe.h"
@@ -37,6 +48,7 @@ typedef struct {
 typedef struct {
         Resolver *resolver;
         CacheKey key;
+        uid_t payer;            /* pays for discovery (0: root or the daemon) */
         uint64_t generation;
         GArray *waiters;        /* of Waiter: answered after the first probe */
         GArray *member_waiters; /* of Waiter: answered after discovery */
@@ -68,6 +80,8 @@ struct Resolver {
         uint64_t refreshes;
         uint64_t members_found;
         uint64_t invalidated_members;
+        uint64_t unpaid_probes; /* refreshes and discovery probes not sent: over budget */
+        Clients *clients;       /* probe budgets; NULL: nothing is charged */
         ResolverChangedCallback changed;
         gpointer changed_data;
 };
@@ -90,6 +104,7 @@ static gboolean key_equal(gconstpointer a, gconstpointer b) {
 static void apply_config(Resolver *r) {
         prober_set_params(r->prober, r->config->probe_timeout_msec, r->config->probe_retries,
                           r->config->probes_in_flight);
+        prober_set_member_scope(r->prober, r->config->member_scope);
         cache_set_max(r->cache, r->config->cache_size);
 }
 
@@ -304,10 +319,26 @@ static void on_label_probe_done(const ProbeResult *result, gpointer user_data) {
                 discovery_done(pd);
 }
 
+/* Charge @payer for up to @n probes; returns how many it paid for. */
+static unsigned charge(Resolver *r, uid_t payer, unsigned n) {
+        unsigned paid = r->clients ? clients_take_probes_up_to(r->clients, payer, n, (uint64_t) g_get_monotonic_time()) : n;
+
+        r->unpaid_probes += n - paid;
+        return paid;
+}
+
 static void start_discovery(Pending *pd) {
         Resolver *r = pd->resolver;
-        unsigned n = MIN(r->config->member_probes, prober_flow_labels(r->prober));
+        unsigned want = MIN(r->config->member_probes, prober_flow_labels(r->prober));
+        unsigned n = charge(r, pd->payer, want);
 
+        if (n < want)
+                g_debug("member discovery: uid %u paid for %u of %u probes", (unsigned) pd->payer, n, want);
+        if (n == 0) {
+                /* Nothing paid: what the first probe found is the answer. */
+                discovery_done(pd);
+                return;
+        }
         pd->discovery_left = n;
         for (unsigned label = 1; label <= n; label++)
                 prober_start(r->prober, &pd->key.address, pd->key.ifindex, label, on_label_probe_done, pd);
@@ -359,7 +390,7 @@ static void on_first_probe_done(const ProbeResult *result, gpointer user_data) {
         pending_finish(pd);
 }
 
-static Pending *pending_start(Resolver *r, const CacheKey *key, gboolean was_anycast) {
+static Pending *pending_start(Resolver *r, const CacheKey *key, gboolean was_anycast, uid_t payer) {
         Pending *pd = g_new0(Pending, 1);
         const CacheEntry *old = cache_peek(r->cache, &key->address, key->ifindex, 0);
 
@@ -370,6 +401,7 @@ static Pending *pending_start(Resolver *r, const CacheKey *key, gboolean was_any
 
         pd->resolver = r;
         pd->key = *key;
+        pd->payer = payer;
         pd->generation = r->generation;
         pd->was_anycast = was_anycast;
         pd->waiters = g_array_new(FALSE, FALSE, sizeof(Waiter));
@@ -381,24 +413,29 @@ static Pending *pending_start(Resolver *r, const CacheKey *key, gboolean was_any
 
 /* Answer from a fresh cache entry; re-probe in the background when the
  * entry is in the last tenth of its life, so that entries in use never
- * expire under their users. */
-static void answer_from_cache(Resolver *r, const CacheEntry *e, const Waiter *w, uint64_t now) {
+ * expire under their users.  The refresh is the user's own use of the
+ * entry, so it is charged to @payer like a fresh probe; one who cannot
+ * pay still gets the cached answer, and the entry expires as it would
+ * have without the refresh. */
+static void answer_from_cache(Resolver *r, const CacheEntry *e, const Waiter *w, uint64_t now, uid_t payer) {
         uint64_t left = e->expiry_usec - now;
         uint32_t ttl = (uint32_t) ((left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC);
         uint64_t flags = e->flags | AARP_FLAG_FROM_CACHE;
 
         if (left * 10 <= e->lifetime_usec) {
-                if (!g_hash_table_contains(r->pending, &e->key)) {
+                if (g_hash_table_contains(r->pending, &e->key))
+                        flags |= AARP_FLAG_REFRESHING;
+                else if (charge(r, payer, 1) == 1) {
                         r->refreshes++;
-                        pending_start(r, &e->key, (e->flags & AARP_FLAG_ANYCAST) != 0);
+                        pending_start(r, &e->key, (e->flags & AARP_FLAG_ANYCAST) != 0, payer);
+                        flags |= AARP_FLAG_REFRESHING;
                 }
-                flags |= AARP_FLAG_REFRESHING;
         }
         answer(w, e->members, e->n_members, flags, ttl);
 }
 
 void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *address,
-                              uint64_t flags, ResolverAddressCallback callback,
+                              uint64_t flags, uid_t payer, ResolverAddressCallback callback,
                               gpointer user_data) {
         CacheKey key = { .address = *address, .ifindex = ifindex };
         Waiter w = { .callback = callback, .user_data = user_data };
@@ -434,7 +471,7 @@ void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *a
                         return;
                 }
                 if (e) {
-                        answer_from_cache(r, e, &w, now);
+                        answer_from_cache(r, e, &w, now, payer);
                         return;
                 }
         }
@@ -455,7 +492,7 @@ void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *a
                 return;
         }
         if (!pd)
-                pd = pending_start(r, &key, was_anycast);
+                pd = pending_start(r, &key, was_anycast, payer);
         g_array_append_val(all_members ? pd->member_waiters : pd->waiters, w);
 }
 
@@ -489,7 +526,7 @@ gboolean resolver_invalidate_member(Resolver *r, int ifindex, const struct in6_a
         cache_remove(r->cache, address, ifindex);
         r->invalidated_members++;
         if (!g_hash_table_contains(r->pending, &key))
-                pending_start(r, &key, was_anycast);
+                pending_start(r, &key, was_anycast, 0);
         if (r->changed)
                 r->changed(ifindex, address, r->changed_data);
         return TRUE;
@@ -499,14 +536,21 @@ const CacheEntry *resolver_peek(Resolver *r, int ifindex, const struct in6_addr 
         return cache_peek(r->cache, address, ifindex, 0);
 }
 
-void resolver_refresh(Resolver *r, int ifindex, const struct in6_addr *address) {
+gboolean resolver_refresh(Resolver *r, int ifindex, const struct in6_addr *address, uid_t payer) {
         CacheKey key = { .address = *address, .ifindex = ifindex };
         const CacheEntry *e = cache_peek(r->cache, address, ifindex, 0);
 
         if (!addr_should_probe(address, r->config) || g_hash_table_contains(r->pending, &key))
-                return;
+                return FALSE;
+        if (charge(r, payer, 1) == 0)
+                return FALSE;
         r->refreshes++;
-        pending_start(r, &key, e && (e->flags & AARP_FLAG_ANYCAST));
+        pending_start(r, &key, e && (e->flags & AARP_FLAG_ANYCAST), payer);
+        return TRUE;
+}
+
+void resolver_set_clients(Resolver *r, Clients *clients) {
+        r->clients = clients;
 }
 
 void resolver_set_changed_callback(Resolver *r, ResolverChangedCallback callback, gpointer user_data) {
@@ -531,6 +575,7 @@ void resolver_get_stats(const Resolver *r, ResolverStats *ret) {
                 .member_probes_sent = ps->labelled_sent,
                 .members_found = r->members_found,
                 .invalidated_members = r->invalidated_members,
+                .unpaid_probes = r->unpaid_probes,
         };
 }
 
@@ -542,4 +587,5 @@ void resolver_reset_stats(Resolver *r) {
         r->refreshes = 0;
         r->members_found = 0;
         r->invalidated_members = 0;
+        r->unpaid_probes = 0;
 }

@@ -12,7 +12,9 @@
 #include <gio/gio.h>
 #include <netinet/in.h>
 #include <stdint.h>
+#include <sys/types.h>
 
+#include "clients.h"
 #include "config.h"
 
 typedef struct Resolver Resolver;
@@ -69,9 +71,16 @@ void resolver_set_config(Resolver *r, const Config *config);
  * with it wait for discovery and get every member, nearest (lowest RTT)
  * first.  A cache hit in the last tenth of an entry's lifetime starts a
  * background re-probe and is flagged AARP_FLAG_REFRESHING, so a lookup never
- * waits for a refresh. */
+ * waits for a refresh.
+ *
+ * @payer is the user on whose behalf this runs (0: root, or the daemon
+ * itself).  A first probe is charged by the caller (see
+ * resolver_would_probe()); the refresh a cache hit starts and the member
+ * discovery after the first probe are charged here to @payer's budget in
+ * the Clients table given to resolver_set_clients(), and are left out
+ * (the answer is still given) when @payer cannot pay for them. */
 void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *address,
-                              uint64_t flags, ResolverAddressCallback callback,
+                              uint64_t flags, uid_t payer, ResolverAddressCallback callback,
                               gpointer user_data);
 
 /* TRUE if resolver_resolve_address() with these arguments would send a
@@ -93,8 +102,14 @@ gboolean resolver_invalidate_member(Resolver *r, int ifindex, const struct in6_a
 const CacheEntry *resolver_peek(Resolver *r, int ifindex, const struct in6_addr *address);
 
 /* Re-probe (@address, @ifindex) in the background now, keeping the cached
- * answer until the new one replaces it (a no-op if a probe is running). */
-void resolver_refresh(Resolver *r, int ifindex, const struct in6_addr *address);
+ * answer until the new one replaces it, charged to @payer (with its member
+ * discovery, as for resolver_resolve_address()).  Returns FALSE without
+ * probing if a probe is running already or @payer has no budget left. */
+gboolean resolver_refresh(Resolver *r, int ifindex, const struct in6_addr *address, uid_t payer);
+
+/* The per-user probe budgets (borrowed; NULL: nothing is charged) that
+ * refreshes and member discovery are charged to. */
+void resolver_set_clients(Resolver *r, Clients *clients);
 
 /* Called when a probe result replaced the cached answer for (@address,
  * @ifindex) with different members, or that answer was dropped on a failure
@@ -121,6 +136,7 @@ typedef struct {
         uint64_t member_probes_sent;   /* flow-label discovery probes */
         uint64_t members_found;        /* extra members discovered */
         uint64_t invalidated_members;  /* InvalidateAddress reports acted on */
+        uint64_t unpaid_probes;        /* refreshes and member probes not sent: payer over budget */
 } ResolverStats;
 
 void resolver_get_stats(const Resolver *r, ResolverStats *ret_stats);

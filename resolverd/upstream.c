@@ -325,7 +325,9 @@ static void start_resolving(Upstream *u) {
 
                 struct in6_addr a;
                 memcpy(&a, s->server.address, sizeof(a));
-                u->resolve(u->resolve_data, s->server.ifindex, &a, 0, on_server_mapped, t);
+                /* The daemon's own lookup (a configured nameserver): paid by
+                 * nobody's budget, bounded by the nameservers configured. */
+                u->resolve(u->resolve_data, s->server.ifindex, &a, 0, 0, on_server_mapped, t);
                 if (!u->resolving)
                         return; /* a synchronous answer led to invalidation */
         }

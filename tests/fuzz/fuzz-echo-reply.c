@@ -73,15 +73,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(icmp6_echo_reply_parse(request, n, &reply) == ECHO_OK);
         FUZZ_CHECK(icmp6_echo_reply_match(&reply, &probe, 1) == ECHO_OK);
 
-        bool ok = addr_valid_reply_source(&source, scope, &target);
+        bool ok = addr_valid_reply_source(&source, scope, &target, MEMBER_SCOPE_ANY);
+        bool strict = addr_valid_reply_source(&source, scope, &target, MEMBER_SCOPE_STRICT);
         if (ok) {
                 FUZZ_CHECK(!is_reserved_source(&source));
                 if (IN6_IS_ADDR_LINKLOCAL(&source))
                         FUZZ_CHECK(scope != 0 && IN6_IS_ADDR_LINKLOCAL(&target));
         }
-        /* The target's class must not change the verdict on a global source. */
+        /* MemberScope=any: the target's class must not change the verdict
+         * on a global source. */
         if (addr_classify(&source) == ADDR_CLASS_GLOBAL)
                 FUZZ_CHECK(ok);
+        /* Strict only ever narrows it: the target itself, or a member of
+         * its own scope (global, unique-local or link-local). */
+        if (strict) {
+                FUZZ_CHECK(ok);
+                FUZZ_CHECK(memcmp(&source, &target, 16) == 0 ||
+                           (addr_scope(&source) == addr_scope(&target) &&
+                            (addr_scope(&source) == ADDR_SCOPE_GLOBAL || addr_scope(&source) == ADDR_SCOPE_ULA ||
+                             addr_scope(&source) == ADDR_SCOPE_LINK_LOCAL)));
+        } else if (ok) {
+                FUZZ_CHECK(memcmp(&source, &target, 16) != 0);
+        }
 
         free(packet);
         return 0;

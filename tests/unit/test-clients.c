@@ -38,6 +38,25 @@ Test(clients, root_and_zero_rate_are_unlimited) {
                 cr_assert(clients_take_probe(c, 1000, 0));
 }
 
+Test(clients, refreshes_and_discovery_get_only_what_is_left_in_the_bucket) {
+        g_autoptr(Clients) c = clients_new(1, 10, 0);
+        uint64_t t = 1000 * SEC;
+
+        /* Discovery wants 8 of 10 tokens: all paid; the next 8 only 2. */
+        cr_assert_eq(clients_take_probes_up_to(c, 1000, 8, t), 8);
+        cr_assert_eq(clients_take_probes_up_to(c, 1000, 8, t), 2);
+        cr_assert_eq(clients_take_probes_up_to(c, 1000, 1, t), 0, "an empty bucket pays for no refresh");
+        cr_assert_eq(clients_rejected(c), 0, "a request served without its refresh is not a refused request");
+        cr_assert_not(clients_take_probe(c, 1000, t), "nothing was lent beyond the bucket");
+        /* 1/s: a second later, one refresh. */
+        cr_assert_eq(clients_take_probes_up_to(c, 1000, 1, t + SEC), 1);
+        cr_assert_eq(clients_take_probes_up_to(c, 1000, 8, t + SEC), 0);
+        /* Root and an unlimited rate pay for everything. */
+        cr_assert_eq(clients_take_probes_up_to(c, 0, 8, t), 8);
+        clients_set_limits(c, 0, 10, 0);
+        cr_assert_eq(clients_take_probes_up_to(c, 1000, 8, t + SEC), 8);
+}
+
 Test(clients, requests_in_flight_are_bounded_and_released) {
         g_autoptr(Clients) c = clients_new(0, 1, 2);
 

@@ -21,6 +21,7 @@ Test(config, empty_file_gives_documented_defaults) {
         cr_assert_eq(c->unicast_ttl_sec, 300);
         cr_assert_eq(c->no_reply_ttl_sec, 30);
         cr_assert_eq(c->probe_addresses, PROBE_ADDRESSES_ALL);
+        cr_assert_eq(c->member_scope, MEMBER_SCOPE_STRICT, "members of the target's own scope only, by default");
         cr_assert_eq(c->probe_socket, PROBE_SOCKET_AUTO);
 }
 
@@ -32,6 +33,7 @@ Test(config, shipped_default_file_parses_to_the_defaults) {
         cr_assert_not_null(c, "%s", e ? e->message : "");
         cr_assert_eq(c->probe_timeout_msec, AARP_PROBE_TIMEOUT_MSEC_DEFAULT);
         cr_assert_eq(c->cache_size, AARP_CACHE_SIZE_DEFAULT);
+        cr_assert_eq(c->member_scope, MEMBER_SCOPE_STRICT);
 }
 
 Test(config, every_key_is_parsed) {
@@ -46,6 +48,7 @@ Test(config, every_key_is_parsed) {
                                     "ProbesInFlight=64\n"
                                     "ProbeAddresses=anycast-only\n"
                                     "AnycastPrefixes=2001:db8:a::/64 fd00:1::/48\n"
+                                    "MemberScope=any\n"
                                     "ProbeSocket=ping\n"
                                     "LogLevel=debug\n",
                                     &e);
@@ -61,6 +64,7 @@ Test(config, every_key_is_parsed) {
         cr_assert_eq(c->probe_addresses, PROBE_ADDRESSES_ANYCAST_ONLY);
         cr_assert_eq(c->anycast_prefixes->len, 2);
         cr_assert_eq(g_array_index(c->anycast_prefixes, Prefix, 1).prefixlen, 48);
+        cr_assert_eq(c->member_scope, MEMBER_SCOPE_ANY);
         cr_assert_eq(c->probe_socket, PROBE_SOCKET_PING);
         cr_assert_eq(c->log_level, G_LOG_LEVEL_DEBUG);
 }
@@ -84,6 +88,7 @@ Test(config, bad_value_is_named_with_key_line_and_reason) {
                 { "[Resolve]\nAnycastPrefixes=2001:db8::/129\n", "test.conf:2: AnycastPrefixes: invalid value" },
                 { "[Resolve]\nProbeAddresses=some\n", "test.conf:2: ProbeAddresses: invalid value 'some'" },
                 { "[Resolve]\nProbeSocket=udp\n", "test.conf:2: ProbeSocket: invalid value 'udp'" },
+                { "[Resolve]\nMemberScope=loose\n", "test.conf:2: MemberScope: invalid value 'loose'" },
                 { "[Resolve]\nAnycastTTL=2d\n", "test.conf:2: AnycastTTL: invalid value '2d'" },
         };
 

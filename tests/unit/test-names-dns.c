@@ -131,7 +131,7 @@ static gboolean fake_deliver(gpointer p) {
  * 2001:db8:a::1 and ::2 (one anycast service) -> member 2001:db8:b::7,
  * mapping TTL 10 s; anything else unchanged, NOT_PROBED.  Answers for
  * 2001:db8:a::* are asynchronous, the rest synchronous: both paths run. */
-static void fake_resolve(gpointer data, int ifindex, const struct in6_addr *address, uint64_t flags,
+static void fake_resolve(gpointer data, int ifindex, const struct in6_addr *address, uint64_t flags, uid_t payer,
                          ResolverAddressCallback callback, gpointer user_data) {
         struct in6_addr ns, svc;
         AddressAnswer a = { .unicast = *address, .flags = AARP_FLAG_NOT_PROBED,
