@@ -59,10 +59,15 @@ void stub_peers_free(StubPeers *p) {
         g_free(p);
 }
 
-/* The kernel's socket lookup for a datagram from @to to @from finds the
- * sending socket, bound to the address or the wildcard, connected or not. */
-static gboolean diag_uid(StubPeers *p, const struct sockaddr_in *from,
+/* The owner of the client socket at @from talking to us at @to.  The
+ * kernel looks UDP sockets up as the receiver of a datagram from the id's
+ * source to its destination (so the client goes in the destination, and a
+ * socket bound to the wildcard, connected or not, is found), TCP sockets
+ * as the receiver of a segment from the destination to the source. */
+static gboolean diag_uid(StubPeers *p, int protocol, const struct sockaddr_in *from,
                          const struct sockaddr_in *to, uint32_t *ret_uid) {
+        const struct sockaddr_in *src = protocol == IPPROTO_UDP ? to : from;
+        const struct sockaddr_in *dst = protocol == IPPROTO_UDP ? from : to;
         struct {
                 struct nlmsghdr nlh;
                 struct inet_diag_req_v2 req;
@@ -81,12 +86,12 @@ static gboolean diag_uid(StubPeers *p, const struct sockaddr_in *from,
         msg.nlh.nlmsg_flags = NLM_F_REQUEST;
         msg.nlh.nlmsg_seq = ++p->seq;
         msg.req.sdiag_family = AF_INET;
-        msg.req.sdiag_protocol = IPPROTO_UDP;
+        msg.req.sdiag_protocol = (uint8_t) protocol;
         msg.req.idiag_states = UINT32_MAX;
-        msg.req.id.idiag_sport = to->sin_port;
-        msg.req.id.idiag_dport = from->sin_port;
-        msg.req.id.idiag_src[0] = to->sin_addr.s_addr;
-        msg.req.id.idiag_dst[0] = from->sin_addr.s_addr;
+        msg.req.id.idiag_sport = src->sin_port;
+        msg.req.id.idiag_dport = dst->sin_port;
+        msg.req.id.idiag_src[0] = src->sin_addr.s_addr;
+        msg.req.id.idiag_dst[0] = dst->sin_addr.s_addr;
         msg.req.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
         msg.req.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
 
@@ -127,9 +132,18 @@ uint64_t stub_peers_udp_sender(StubPeers *p, const struct sockaddr_in *from,
                 e->port_addr_key = key;
                 g_hash_table_insert(p->ports, GUINT_TO_POINTER(key), e);
         }
-        e->who = diag_uid(p, from, to, &uid) ? uid : UNKNOWN_BASE | key;
+        e->who = diag_uid(p, IPPROTO_UDP, from, to, &uid) ? uid : UNKNOWN_BASE | key;
         e->expiry_usec = now + PORT_MEMORY_USEC;
         return e->who;
+}
+
+uint64_t stub_peers_tcp_sender(StubPeers *p, const struct sockaddr_in *from,
+                               const struct sockaddr_in *to) {
+        uint32_t uid;
+
+        if (diag_uid(p, IPPROTO_TCP, from, to, &uid))
+                return uid;
+        return UNKNOWN_BASE | (uint32_t) ntohs(from->sin_port) | (ntohl(from->sin_addr.s_addr) & 0xffu) << 16;
 }
 
 gboolean stub_peers_charge(StubPeers *p, uint64_t who, gint64 now_usec) {

@@ -5,11 +5,11 @@
  *
  * The listener is on loopback, so every client's source address is the
  * same 127.0.0.1: a limit per source address would let one user's flood
- * deny every other user.  Senders are told apart by user instead: SO_PEERCRED
- * for a TCP connection, and for a UDP datagram the owner of the local
- * socket it came from, asked of the kernel with one NETLINK_SOCK_DIAG
- * lookup (remembered for a second per source port, so a flood from one
- * socket costs one lookup a second).  Without sock_diag (udp_diag not
+ * deny every other user.  Senders are told apart by user instead: the
+ * owner of the local socket a datagram or connection came from, asked of
+ * the kernel with one NETLINK_SOCK_DIAG lookup (SO_PEERCRED knows only
+ * AF_UNIX peers).  For UDP the answer is remembered for a second per
+ * source port, so a flood from one socket costs one lookup a second.  Without sock_diag (udp_diag not
  * available) the source address and port stand in for the user.
  */
 #pragma once
@@ -32,6 +32,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(StubPeers, stub_peers_free)
  * socket at @to.  A value above G_MAXUINT32 stands for an unknown user
  * (the source port then), never equal to a real uid. */
 uint64_t stub_peers_udp_sender(StubPeers *p, const struct sockaddr_in *from,
+                               const struct sockaddr_in *to);
+
+/* The same for the client end of an accepted TCP connection. */
+uint64_t stub_peers_tcp_sender(StubPeers *p, const struct sockaddr_in *from,
                                const struct sockaddr_in *to);
 
 /* Take one query from @who's budget: FALSE if it is spent. */

@@ -54,13 +54,17 @@ static gboolean socket_matches(int fd, int type, struct in_addr address) {
 static int bind_one(int type, struct in_addr address, GError **error) {
         struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(53), .sin_addr = address };
         char text[INET_ADDRSTRLEN];
-        int one = 1;
+        int one = 1, rcvbuf = 1024 * 1024;
         int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
         inet_ntop(AF_INET, &address, text, sizeof(text));
         if (fd < 0)
                 goto fail;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        /* Room for bursts: on loopback the kernel cannot tell one user's
+         * datagrams from another's, a full buffer drops them all alike. */
+        if (type == SOCK_DGRAM)
+                setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
         if (bind(fd, (struct sockaddr *) &sin, sizeof(sin)) < 0)
                 goto fail;
         if (type == SOCK_STREAM && listen(fd, 64) < 0)

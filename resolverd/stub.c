@@ -115,11 +115,26 @@ struct Stub {
         StubCache *cache;
         StubPeers *peers;
         StubStats stats;
+        gint64 last_limit_log_usec;
         uint8_t buf[STUB_MESSAGE_MAX + 1];
 };
 
 static void query_try(Query *q);
 static void conn_free(Conn *c);
+
+/* Log a limit being hit, at most every 10 s: a flood must not flood the
+ * journal too. */
+static void note_limit(Stub *s, const char *what, uint64_t who) {
+        gint64 now = g_get_monotonic_time();
+
+        if (s->last_limit_log_usec && now - s->last_limit_log_usec < 10 * G_USEC_PER_SEC)
+                return;
+        s->last_limit_log_usec = now;
+        if (who <= G_MAXUINT32)
+                g_message("DNS stub: %s for uid %u: dropping its queries for now", what, (unsigned) who);
+        else
+                g_message("DNS stub: %s for an unidentified sender: dropping its queries for now", what);
+}
 static void conn_send(Conn *c, const uint8_t *msg, size_t len);
 
 /* ---- upstream list ---- */
@@ -188,13 +203,14 @@ static void set_servers(Stub *s, const GArray *list) {
                 query_try(waiting->pdata[i]);
 }
 
-/* DNS= if set, else resolv.conf as it is now. */
-static void refresh_servers(Stub *s) {
+/* DNS= if set (@force: it was just set), else resolv.conf as it is now. */
+static void refresh_servers(Stub *s, gboolean force) {
         if (s->configured->len > 0) {
-                set_servers(s, s->configured);
+                if (force)
+                        set_servers(s, s->configured);
                 return;
         }
-        if (!file_stamp_update(&s->resolv_stamp, s->resolv_conf_path) && s->generation > 0)
+        if (!file_stamp_update(&s->resolv_stamp, s->resolv_conf_path) && !force)
                 return;
 
         g_autoptr(GError) error = NULL;
@@ -601,6 +617,7 @@ static void handle_query(Stub *s, uint64_t who, Conn *conn, const struct sockadd
         int r = stub_packet_parse_query(packet, len, &question);
 
         if (r < 0) {
+                g_debug("DNS stub: dropped a %zu-byte message that is no query", len);
                 s->stats.malformed++;
                 if (conn)
                         conn_free(conn);
@@ -627,6 +644,7 @@ static void handle_query(Stub *s, uint64_t who, Conn *conn, const struct sockadd
 
         if (s->pending.length >= STUB_PENDING_MAX || pending_of(s, who) >= STUB_PENDING_PER_USER) {
                 s->stats.over_pending++;
+                note_limit(s, "pending query limit reached", who);
                 if (conn) {
                         s->stats.servfail++;
                         size_t n = stub_packet_make_empty_reply(packet, &question, STUB_RCODE_SERVFAIL, FALSE, small);
@@ -635,7 +653,7 @@ static void handle_query(Stub *s, uint64_t who, Conn *conn, const struct sockadd
                 return;
         }
 
-        refresh_servers(s);
+        refresh_servers(s, FALSE);
         Query *q = g_new0(Query, 1);
         q->stub = s;
         q->who = who;
@@ -667,7 +685,7 @@ static gboolean on_udp_query(int fd, GIOCondition cond, gpointer user_data) {
         struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(53), .sin_addr = s->address };
 
         /* A bounded batch per wakeup, so TCP clients and replies get their turn. */
-        for (int i = 0; i < 64; i++) {
+        for (int i = 0; i < 256; i++) {
                 struct sockaddr_in from;
                 socklen_t flen = sizeof(from);
                 ssize_t n = recvfrom(fd, s->buf, sizeof(s->buf), MSG_DONTWAIT, (struct sockaddr *) &from, &flen);
@@ -684,6 +702,7 @@ static gboolean on_udp_query(int fd, GIOCondition cond, gpointer user_data) {
                 uint64_t who = stub_peers_udp_sender(s->peers, &from, &to);
                 if (!stub_peers_charge(s->peers, who, g_get_monotonic_time())) {
                         s->stats.rate_limited++;
+                        note_limit(s, "query rate limit reached", who);
                         continue;
                 }
                 handle_query(s, who, NULL, &from, s->buf, (size_t) n);
@@ -785,6 +804,7 @@ static gboolean on_conn_io(int fd, GIOCondition cond, gpointer user_data) {
         c->watching = 0;
         if (!stub_peers_charge(s->peers, c->who, g_get_monotonic_time())) {
                 s->stats.rate_limited++;
+                note_limit(s, "query rate limit reached", c->who);
                 conn_free(c);
                 return G_SOURCE_REMOVE;
         }
@@ -795,6 +815,8 @@ static gboolean on_conn_io(int fd, GIOCondition cond, gpointer user_data) {
         return G_SOURCE_REMOVE;
 
 close:
+        g_debug("DNS stub: TCP client of uid %u gone or failed (%s)", (unsigned) c->who,
+                n < 0 ? g_strerror(errno) : "end of file");
         c->watch = 0;
         conn_free(c);
         return G_SOURCE_REMOVE;
@@ -810,19 +832,20 @@ static guint conns_of(Stub *s, uint64_t who) {
 
 static gboolean on_tcp_accept(int fd, GIOCondition cond, gpointer user_data) {
         Stub *s = user_data;
+        struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(53), .sin_addr = s->address };
 
         for (int i = 0; i < 16; i++) {
                 struct sockaddr_in from;
                 socklen_t flen = sizeof(from);
-                struct ucred cred = { 0 };
-                socklen_t clen = sizeof(cred);
                 int cfd = accept4(fd, (struct sockaddr *) &from, &flen, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
                 if (cfd < 0)
                         break;
-                uint64_t who = getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0
-                                       ? (uint64_t) cred.uid
-                                       : (UINT64_C(1) << 32) | ntohs(from.sin_port);
+                if (flen != sizeof(from) || from.sin_family != AF_INET) {
+                        close(cfd);
+                        continue;
+                }
+                uint64_t who = stub_peers_tcp_sender(s->peers, &from, &to);
                 if (g_hash_table_contains(s->own_ports, GUINT_TO_POINTER(ntohs(from.sin_port)))) {
                         s->stats.loops_dropped++;
                         close(cfd);
@@ -830,6 +853,7 @@ static gboolean on_tcp_accept(int fd, GIOCondition cond, gpointer user_data) {
                 }
                 if (s->conns.length >= STUB_TCP_MAX || (who != 0 && conns_of(s, who) >= STUB_TCP_PER_USER)) {
                         s->stats.over_pending++;
+                        note_limit(s, "connection limit reached", who);
                         close(cfd);
                         continue;
                 }
@@ -853,10 +877,8 @@ static void apply_config(Stub *s, const Config *c) {
         g_array_set_size(s->configured, 0);
         g_array_append_vals(s->configured, c->dns_servers->data, c->dns_servers->len);
         s->map_anycast = c->map_anycast_answers;
-        /* Force a re-read of resolv.conf too. */
-        memset(&s->resolv_stamp, 0, sizeof(s->resolv_stamp));
-        s->generation++;
-        refresh_servers(s);
+        file_stamp_update(&s->resolv_stamp, s->resolv_conf_path);
+        refresh_servers(s, TRUE);
 }
 
 Stub *stub_new(Resolver *resolver, const Config *config, const char *resolv_conf_path,
