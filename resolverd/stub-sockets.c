@@ -94,6 +94,8 @@ gboolean stub_sockets_open(struct in_addr address, int *ret_udp, int *ret_tcp, G
                 fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
                 fcntl(fd, F_SETFD, FD_CLOEXEC);
         }
+        if (udp >= 0 && tcp >= 0)
+                g_message("DNS stub: using the UDP and TCP sockets passed by the service manager");
         if (n > 0 && (udp < 0 || tcp < 0))
                 g_warning("socket activation passed %d sockets, but not both UDP and TCP on port 53 of the "
                           "stub's address: binding the missing ones", n);

@@ -425,6 +425,10 @@ static void query_map_and_deliver(Query *q, const uint8_t *reply, size_t len) {
                 map_job_finish(j);
 }
 
+static gboolean wants_mapping(const Stub *s, const StubQuestion *q, const uint8_t *reply) {
+        return s->map_anycast && q->type == 28 && (reply[3] & 0xf) == STUB_RCODE_NOERROR;
+}
+
 static void query_next_server(Query *q) {
         query_close_upstream(q);
         q->server++;
@@ -445,7 +449,7 @@ static void query_handle_reply(Query *q, uint8_t *reply, size_t len) {
             stub_packet_min_ttl(reply, len, &ttl) && ttl != G_MAXUINT32)
                 stub_cache_put(s->cache, q->key, reply, len, MIN(ttl, 86400u), g_get_monotonic_time());
         query_close_upstream(q);
-        if (s->map_anycast && q->q.type == 28 && rcode == STUB_RCODE_NOERROR)
+        if (wants_mapping(s, &q->q, reply))
                 query_map_and_deliver(q, reply, len);
         else
                 query_deliver(q, reply, len);
@@ -636,7 +640,11 @@ static void handle_query(Stub *s, uint64_t who, Conn *conn, const struct sockadd
         g_autoptr(GBytes) key = stub_packet_cache_key(&question);
         size_t clen = 0;
         g_autofree uint8_t *cached = stub_cache_lookup(s->cache, key, g_get_monotonic_time(), &clen);
-        if (cached) {
+        /* A cached answer is stored as the upstream gave it: mapping
+         * anycast addresses happens on every delivery, from the Resolver's
+         * current answers. */
+        gboolean map = cached && wants_mapping(s, &question, cached);
+        if (cached && !map) {
                 s->stats.cache_hits++;
                 deliver(s, conn, client, &question, packet, cached, clen);
                 return;
@@ -675,6 +683,11 @@ static void handle_query(Stub *s, uint64_t who, Conn *conn, const struct sockadd
         q->link.data = q;
         g_queue_push_tail_link(&s->pending, &q->link);
         q->deadline = g_timeout_add(STUB_QUERY_MSEC, on_deadline, q);
+        if (map) {
+                s->stats.cache_hits++;
+                query_map_and_deliver(q, cached, clen);
+                return;
+        }
         query_try(q);
 }
 
