@@ -250,17 +250,36 @@ gboolean stub_packet_min_ttl(const uint8_t *reply, size_t len, uint32_t *ret_ttl
         return TRUE;
 }
 
+typedef struct {
+        uint32_t elapsed;
+        size_t len;
+} Age;
+
+/* A negative answer's client-side TTL is min(SOA TTL, MINIMUM) (RFC 2308
+ * §5): both count down, or it would outlive its time in our cache. */
 static void visit_age(uint8_t *p, const Record *r, unsigned section, gpointer data) {
-        uint32_t elapsed = *(const uint32_t *) data;
+        const Age *a = data;
         uint32_t ttl = r->ttl & 0x7fffffffu;
 
         if (r->type == TYPE_OPT)
                 return;
-        put32(p + r->fixed + 4, ttl > elapsed ? ttl - elapsed : 0);
+        put32(p + r->fixed + 4, ttl > a->elapsed ? ttl - a->elapsed : 0);
+        if (section == 1 && r->type == TYPE_SOA) {
+                size_t q = skip_name(p, a->len, r->rdata);
+
+                if (q)
+                        q = skip_name(p, a->len, q);
+                if (q && q + 20 <= r->rdata + r->rdlen) {
+                        uint32_t minimum = get32(p + q + 16);
+                        put32(p + q + 16, minimum > a->elapsed ? minimum - a->elapsed : 0);
+                }
+        }
 }
 
 gboolean stub_packet_age(uint8_t *reply, size_t len, uint32_t elapsed_sec) {
-        return walk(reply, len, visit_age, &elapsed_sec);
+        Age a = { elapsed_sec, len };
+
+        return walk(reply, len, visit_age, &a);
 }
 
 typedef struct {
