@@ -114,6 +114,7 @@ struct Stub {
         GHashTable *own_ports;/* local ports of our upstream sockets on loopback */
         StubCache *cache;
         StubPeers *peers;
+        StubPeers *probe_budget; /* ProbeRateLimit= per user, for MapAnycastAnswers= */
         StubStats stats;
         gint64 last_limit_log_usec;
         uint8_t buf[STUB_MESSAGE_MAX + 1];
@@ -412,12 +413,18 @@ static void query_map_and_deliver(Query *q, const uint8_t *reply, size_t len) {
         q->map_job = j;
         j->pending = 1; /* until every address is started */
         for (guint i = 0; i < addresses->len && i < AARP_ADDRESSES_MAX; i++) {
-                MapItem *it = g_new0(MapItem, 1);
                 struct in6_addr a;
 
+                memcpy(&a, addresses->pdata[i], 16);
+                /* Answers come from any zone on the Internet: fresh probes
+                 * are charged to the asking user, as ResolveAddress's are;
+                 * past the budget an address stays as published. */
+                if (resolver_would_probe(q->stub->resolver, 0, &a, 0) &&
+                    !stub_peers_charge(q->stub->probe_budget, q->who, g_get_monotonic_time()))
+                        continue;
+                MapItem *it = g_new0(MapItem, 1);
                 it->job = j;
                 it->address = addresses->pdata[i];
-                memcpy(&a, it->address, 16);
                 j->pending++;
                 resolver_resolve_address(q->stub->resolver, 0, &a, 0, on_answer_mapped, it);
         }
@@ -887,6 +894,8 @@ static gboolean on_tcp_accept(int fd, GIOCondition cond, gpointer user_data) {
 /* ---- lifetime ---- */
 
 static void apply_config(Stub *s, const Config *c) {
+        stub_peers_free(s->probe_budget);
+        s->probe_budget = stub_peers_new(c->probe_rate_limit, c->probe_rate_burst);
         g_array_set_size(s->configured, 0);
         g_array_append_vals(s->configured, c->dns_servers->data, c->dns_servers->len);
         s->map_anycast = c->map_anycast_answers;
@@ -957,6 +966,7 @@ void stub_free(Stub *s) {
         g_hash_table_unref(s->own_ports);
         stub_cache_free(s->cache);
         stub_peers_free(s->peers);
+        stub_peers_free(s->probe_budget);
         g_array_unref(s->configured);
         g_free(s->resolv_conf_path);
         g_free(s);
