@@ -21,6 +21,7 @@
 #include "filestamp.h"
 #include "resolvconf.h"
 #include "stub-cache.h"
+#include "stub-map.h"
 #include "stub-packet.h"
 #include "stub-peer.h"
 #include "stub-sockets.h"
@@ -61,7 +62,6 @@ struct Conn {
         GList link;
 };
 
-typedef struct MapJob MapJob;
 
 struct Query {
         Stub *stub;
@@ -87,15 +87,7 @@ struct Query {
         size_t out_off;
         uint8_t *in;
         size_t have;
-        MapJob *map_job;
-};
-
-struct MapJob {
-        Query *query;         /* NULL once the query is gone */
-        uint8_t *reply;
-        size_t len;
-        guint pending;
-        gboolean mapped_any;
+        StubMap *map;         /* MapAnycastAnswers= in progress */
 };
 
 struct Stub {
@@ -319,8 +311,8 @@ static void query_free(Query *q) {
         g_clear_handle_id(&q->deadline, g_source_remove);
         if (q->waiting_on)
                 g_queue_remove(&q->waiting_on->waiters, q);
-        if (q->map_job)
-                q->map_job->query = NULL;
+        if (q->map)
+                stub_map_cancel(q->map);
         if (q->conn)
                 q->conn->query = NULL;
         g_queue_unlink(&s->pending, &q->link);
@@ -366,70 +358,16 @@ static void query_fail(Query *q, int rcode) {
         query_deliver(q, buf, len);
 }
 
-static void map_job_finish(MapJob *j) {
-        Query *q = j->query;
+static void on_mapped(uint8_t *reply, size_t len, gpointer user_data) {
+        Query *q = user_data;
 
-        if (q) {
-                q->map_job = NULL;
-                if (j->mapped_any)
-                        j->reply[3] &= (uint8_t) ~0x20u; /* AD: those records are ours now */
-                query_deliver(q, j->reply, j->len);
-        }
-        g_free(j->reply);
-        g_free(j);
+        q->map = NULL;
+        query_deliver(q, reply, len);
 }
 
-typedef struct {
-        MapJob *job;
-        uint8_t *address; /* inside job->reply */
-} MapItem;
-
-static void on_answer_mapped(const AddressAnswer *answer, const GError *error, gpointer user_data) {
-        MapItem *it = user_data;
-        MapJob *j = it->job;
-
-        if (answer && (answer->flags & AARP_FLAG_ANYCAST)) {
-                memcpy(it->address, &answer->unicast, 16);
-                j->mapped_any = TRUE;
-        }
-        g_free(it);
-        if (--j->pending == 0)
-                map_job_finish(j);
-}
-
-static void collect_aaaa(uint8_t *address, gpointer user_data) {
-        g_ptr_array_add(user_data, address);
-}
-
-/* MapAnycastAnswers=yes: each AAAA of the answer through the Resolver. */
+/* MapAnycastAnswers=yes. */
 static void query_map_and_deliver(Query *q, const uint8_t *reply, size_t len) {
-        g_autoptr(GPtrArray) addresses = g_ptr_array_new();
-        MapJob *j = g_new0(MapJob, 1);
-
-        j->query = q;
-        j->reply = g_memdup2(reply, len);
-        j->len = len;
-        stub_packet_foreach_aaaa(j->reply, len, collect_aaaa, addresses);
-        q->map_job = j;
-        j->pending = 1; /* until every address is started */
-        for (guint i = 0; i < addresses->len && i < AARP_ADDRESSES_MAX; i++) {
-                struct in6_addr a;
-
-                memcpy(&a, addresses->pdata[i], 16);
-                /* Answers come from any zone on the Internet: fresh probes
-                 * are charged to the asking user, as ResolveAddress's are;
-                 * past the budget an address stays as published. */
-                if (resolver_would_probe(q->stub->resolver, 0, &a, 0) &&
-                    !stub_peers_charge(q->stub->probe_budget, q->who, g_get_monotonic_time()))
-                        continue;
-                MapItem *it = g_new0(MapItem, 1);
-                it->job = j;
-                it->address = addresses->pdata[i];
-                j->pending++;
-                resolver_resolve_address(q->stub->resolver, 0, &a, 0, on_answer_mapped, it);
-        }
-        if (--j->pending == 0)
-                map_job_finish(j);
+        stub_map_start(q->stub->resolver, q->stub->probe_budget, q->who, reply, len, on_mapped, q, &q->map);
 }
 
 static gboolean wants_mapping(const Stub *s, const StubQuestion *q, const uint8_t *reply) {
