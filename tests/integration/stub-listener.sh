@@ -188,8 +188,13 @@ EOF
 pass "two questions: FORMERR"
 
 echo "# a flood from uid 65534: memory bounded, root still served"
+# Root's names in the cache first: what is measured is the stub, not how
+# fast the upstream answers under the flood's load.
+answers v4only.lab A >/dev/null
+sdig +tcp +short uni.lab AAAA >/dev/null
 rss0=$(rss_kb)
-lab_ns client "${NOBODY[@]}" timeout 8 "$PY" - "$S" >"$LABDIR/flood.out" 2>&1 <<'EOF' &
+# Runs until killed below (at most 120 s), so root's checks happen during it.
+lab_ns client "${NOBODY[@]}" timeout 120 "$PY" - "$S" >"$LABDIR/flood.out" 2>&1 <<'EOF' &
 import os, socket, struct, sys
 addr = sys.argv[1]
 socks = []
@@ -216,24 +221,23 @@ while True:
     n += 1
 EOF
 flood=$!
-sleep 2
-served=0
-for i in 1 2 3; do
-        got=$(lab_ns client dig @"$S" +time=2 +tries=5 +short v4only.lab A 2>/dev/null | head -n1) || true
-        [ "$got" = 192.0.2.10 ] && served=$((served + 1))
-        echo "  udp try $i: '$got'"
-        got=$(lab_ns client dig @"$S" +tcp +time=2 +tries=3 +short uni.lab AAAA 2>/dev/null | head -n1) || true
-        [ "$got" = "$LAB_MEMBER2_ADDR" ] && served=$((served + 1))
-        echo "  tcp try $i: '$got'"
-done
-rss1=$(rss_kb)
-wait "$flood" || true
-daemon_alive
-[ "$served" -eq 6 ] || fail "root was served $served of 6 times during the flood"
-pass "during the flood root got 6 of 6 answers (UDP and TCP)"
-grep -q "DNS stub: .*limit reached for uid 65534" "$LABDIR/daemon.log" ||
+lab_wait_for 30 grep -q "DNS stub: .*limit reached for uid 65534" "$LABDIR/daemon.log" ||
         fail "no limit was applied to uid 65534: $(grep 'DNS stub' "$LABDIR/daemon.log" | tail -n 3)"
 pass "limit applied: $(grep -m1 'DNS stub: .*limit reached for uid 65534' "$LABDIR/daemon.log" | sed 's/.*DNS stub: //')"
+root_udp() { [ "$(lab_ns client dig @"$S" +time=2 +tries=1 +short v4only.lab A 2>/dev/null)" = 192.0.2.10 ]; }
+root_tcp() { [ "$(lab_ns client dig @"$S" +tcp +time=2 +tries=1 +short uni.lab AAAA 2>/dev/null)" = "$LAB_MEMBER2_ADDR" ]; }
+# Polled with generous deadlines: on loopback a full UDP buffer drops
+# every user's datagrams alike, so a UDP query may need a retry.
+for i in 1 2 3; do
+        lab_wait_for 30 root_udp || fail "root got no UDP answer within 30 s during the flood (round $i)"
+        lab_wait_for 30 root_tcp || fail "root got no TCP answer within 30 s during the flood (round $i)"
+done
+rss1=$(rss_kb)
+kill -0 "$flood" 2>/dev/null || fail "the flood ended before root's checks did: $(tail -n 3 "$LABDIR/flood.out")"
+kill "$flood"
+wait "$flood" || true
+daemon_alive
+pass "during the flood root got answers over UDP and TCP, 3 rounds each"
 growth=$((rss1 - rss0))
 [ "$growth" -lt 32768 ] || fail "VmRSS grew by $growth kB during the flood ($rss0 -> $rss1 kB)"
 pass "VmRSS $rss0 kB -> $rss1 kB during the flood (+$growth kB, bound 32 MB)"
