@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,8 @@ Config *config_new_default(void) {
         c->probe_socket = PROBE_SOCKET_AUTO;
         c->anycast_prefixes = g_array_new(FALSE, FALSE, sizeof(Prefix));
         c->log_level = G_LOG_LEVEL_INFO;
+        c->dns_stub_listener_address.s_addr = htonl(AARP_DNS_STUB_ADDRESS_DEFAULT);
+        c->dns_servers = g_array_new(FALSE, FALSE, sizeof(NameServer));
         return c;
 }
 
@@ -45,6 +48,8 @@ void config_free(Config *c) {
                 return;
         if (c->anycast_prefixes)
                 g_array_unref(c->anycast_prefixes);
+        if (c->dns_servers)
+                g_array_unref(c->dns_servers);
         g_free(c);
 }
 
@@ -168,6 +173,16 @@ static gboolean parse_uint(const char *v, uint64_t min, uint64_t max, uint64_t *
         return TRUE;
 }
 
+/* An interface index written as a number. */
+static gboolean parse_uint_int(const char *v, int *ret) {
+        uint64_t n;
+
+        if (!parse_uint(v, 1, G_MAXINT, &n))
+                return FALSE;
+        *ret = (int) n;
+        return TRUE;
+}
+
 typedef gboolean (*KeyParser)(Config *c, const char *value, const char **ret_why);
 
 static gboolean parse_probe_timeout(Config *c, const char *v, const char **why) {
@@ -274,14 +289,70 @@ static gboolean parse_requests_per_client(Config *c, const char *v, const char *
         return TRUE;
 }
 
-static gboolean parse_publish_snapshot(Config *c, const char *v, const char **why) {
+static gboolean parse_bool(gboolean *field, const char *v, const char **why) {
         *why = "expected yes or no";
         if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
-                c->publish_snapshot = TRUE;
+                *field = TRUE;
         else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-                c->publish_snapshot = FALSE;
+                *field = FALSE;
         else
                 return FALSE;
+        return TRUE;
+}
+
+static gboolean parse_publish_snapshot(Config *c, const char *v, const char **why) {
+        return parse_bool(&c->publish_snapshot, v, why);
+}
+
+static gboolean parse_dns_stub_listener(Config *c, const char *v, const char **why) {
+        return parse_bool(&c->dns_stub_listener, v, why);
+}
+
+static gboolean parse_map_anycast_answers(Config *c, const char *v, const char **why) {
+        return parse_bool(&c->map_anycast_answers, v, why);
+}
+
+/* Loopback only: the stub answers anyone who can reach it and has no
+ * access control of its own. */
+static gboolean parse_dns_stub_listener_address(Config *c, const char *v, const char **why) {
+        struct in_addr a;
+
+        *why = "expected an IPv4 loopback address (127.0.0.0/8), e.g. 127.0.0.153";
+        if (inet_pton(AF_INET, v, &a) != 1 || (ntohl(a.s_addr) >> 24) != 127)
+                return FALSE;
+        c->dns_stub_listener_address = a;
+        return TRUE;
+}
+
+/* Nameserver addresses as resolv.conf writes them: IPv4, IPv6, IPv6%ifname. */
+static gboolean parse_dns(Config *c, const char *v, const char **why) {
+        g_auto(GStrv) words = g_strsplit_set(v, " \t,", -1);
+
+        *why = "expected space-separated IPv4 or IPv6 addresses (fe80::1%eth0 for link-local), at most 8";
+        g_array_set_size(c->dns_servers, 0);
+        for (size_t i = 0; words[i]; i++) {
+                NameServer s = { 0 };
+                char *scope;
+
+                if (words[i][0] == '\0')
+                        continue;
+                if (c->dns_servers->len >= AARP_DNS_SERVERS_MAX)
+                        return FALSE;
+                scope = strchr(words[i], '%');
+                if (scope) {
+                        *scope++ = '\0';
+                        s.ifindex = (int) if_nametoindex(scope);
+                        if (s.ifindex == 0 && !parse_uint_int(scope, &s.ifindex))
+                                return FALSE;
+                }
+                if (inet_pton(AF_INET6, words[i], s.address) == 1)
+                        s.family = AF_INET6;
+                else if (!scope && inet_pton(AF_INET, words[i], s.address) == 1)
+                        s.family = AF_INET;
+                else
+                        return FALSE;
+                g_array_append_val(c->dns_servers, s);
+        }
         return TRUE;
 }
 
@@ -363,6 +434,10 @@ static const struct {
         { "MemberScope", parse_member_scope },
         { "ProbeSocket", parse_probe_socket },
         { "LogLevel", parse_log_level },
+        { "DNSStubListener", parse_dns_stub_listener },
+        { "DNSStubListenerAddress", parse_dns_stub_listener_address },
+        { "DNS", parse_dns },
+        { "MapAnycastAnswers", parse_map_anycast_answers },
 };
 
 Config *config_parse(const char *data, gsize length, const char *path, GError **error) {

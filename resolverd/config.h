@@ -11,6 +11,15 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
+#include "resolvconf.h"
+
+/* The stub listener's default address.  Not 127.0.0.53 or 127.0.0.54:
+ * systemd-resolved listens there (its stub and its proxy stub), and both
+ * daemons run side by side on most distributions. */
+#define AARP_DNS_STUB_ADDRESS_DEFAULT 0x7f000099u /* 127.0.0.153 */
+#define AARP_DNS_STUB_ADDRESS_DEFAULT_STRING "127.0.0.153"
+#define AARP_DNS_SERVERS_MAX 8u
+
 typedef enum {
         PROBE_ADDRESSES_ALL,          /* every global IPv6 address */
         PROBE_ADDRESSES_ANYCAST_ONLY, /* AnycastPrefixes= + RFC 2526 + Subnet-Router */
@@ -51,6 +60,11 @@ typedef struct {
         ProbeSocketKind probe_socket;
         GArray *anycast_prefixes; /* of Prefix */
         GLogLevelFlags log_level; /* most verbose level logged */
+        /* The DNS stub listener (stub.h); off by default. */
+        gboolean dns_stub_listener;
+        struct in_addr dns_stub_listener_address; /* in 127.0.0.0/8 */
+        GArray *dns_servers;        /* of NameServer (resolvconf.h); empty: resolv.conf's */
+        gboolean map_anycast_answers;
 } Config;
 
 /* A Config holding the documented defaults. Free with config_free(). */

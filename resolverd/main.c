@@ -17,6 +17,7 @@
 #include "netlink.h"
 #include "resolver.h"
 #include "snapshot.h"
+#include "stub.h"
 
 #include "aarp-build.h"
 
@@ -33,6 +34,7 @@ typedef struct {
         Names *names;
         Bus *bus;
         Snapshot *snapshot;
+        Stub *stub;
         char *runtime_dir;
         int exit_code;
         gboolean log_level_forced;
@@ -77,6 +79,10 @@ static gboolean on_hup(gpointer user_data) {
         if (d->bus)
                 bus_set_config(d->bus, c);
         apply_snapshot_config(d, c);
+        if (d->stub)
+                stub_set_config(d->stub, c);
+        else if (c->dns_stub_listener)
+                g_warning("DNSStubListener=yes takes effect at restart");
         config_free(d->config);
         d->config = c;
         log_set_threshold(d->log_level_forced ? d->forced_level : c->log_level);
@@ -110,6 +116,8 @@ static void on_network_change(gpointer user_data) {
         /* Cached names hold mapped members: they may have moved too. */
         if (d->names)
                 names_flush(d->names);
+        if (d->stub)
+                stub_invalidate(d->stub);
 }
 
 int main(int argc, char **argv) {
@@ -207,6 +215,15 @@ int main(int argc, char **argv) {
         }
 
         d.bus = bus;
+        if (d.config->dns_stub_listener) {
+                /* Opt-in, and not fatal: name resolution over D-Bus works
+                 * without it. */
+                d.stub = stub_new(d.resolver, d.config, "/etc/resolv.conf", runtime_dir, &error);
+                if (!d.stub) {
+                        g_warning("DNS stub listener disabled: %s", error->message);
+                        g_clear_error(&error);
+                }
+        }
         g_unix_signal_add(SIGTERM, on_term, &d);
         g_unix_signal_add(SIGINT, on_term, &d);
         g_unix_signal_add(SIGHUP, on_hup, &d);
@@ -221,6 +238,8 @@ out:
         if (names)
                 names_set_snapshot(names, NULL);
         g_clear_pointer(&d.snapshot, snapshot_free);
+        /* Before the resolver: its mappings may still be pending. */
+        g_clear_pointer(&d.stub, stub_free);
         d.names = NULL;
         d.bus = NULL;
         g_clear_pointer(&names, names_free);
