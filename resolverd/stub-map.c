@@ -76,7 +76,10 @@ void stub_map_start(Resolver *resolver, StubPeers *budget, uint64_t who, const u
                 it->map = m;
                 it->address = addresses->pdata[i];
                 m->pending++;
-                resolver_resolve_address(resolver, 0, &a, 0, on_answer, it);
+                /* Its refresh and member discovery too; a sender whose user
+                 * is unknown pays as nobody, never as root. */
+                resolver_resolve_address(resolver, 0, &a, 0, who <= G_MAXUINT32 ? (uid_t) who : (uid_t) 65534,
+                                         on_answer, it);
         }
         if (--m->pending == 0)
                 finish(m);

@@ -283,7 +283,9 @@ static gboolean server_ready(Stub *s, Server *sv, Query *q) {
                 memcpy(&a, sv->ns.address, 16);
                 /* May answer at once: then @q is tried (and may be gone)
                  * before this returns. */
-                resolver_resolve_address(s->resolver, sv->ns.ifindex, &a, 0, on_server_mapped, sv->token);
+                /* The configured nameservers: the daemon's own lookups,
+                 * bounded by the configuration, like upstream.c's. */
+                resolver_resolve_address(s->resolver, sv->ns.ifindex, &a, 0, 0, on_server_mapped, sv->token);
         }
         return FALSE;
 }
