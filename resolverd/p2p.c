@@ -47,6 +47,14 @@
 #define TOTAL_OUTPUT_MAX (16u * 1024u * 1024u)
 #define STALL_TIMEOUT_SEC 10u /* queued output not drained at all */
 #define IDLE_TIMEOUT_SEC 60u  /* nothing read or written, no call being answered */
+/* Calls (or SASL lines) taken from one connection per main-loop iteration:
+ * a client that pipelines must not make everyone else wait behind its
+ * batch. */
+#define TURNS_PER_ITERATION 4u
+/* A connection that pipelines (used all its turns) or leaves answers unread
+ * is served only in iterations where no one-call-at-a-time client, accept
+ * or handshake is ready: those are never queued behind bulk work. */
+#define PRIORITY_BULK (G_PRIORITY_DEFAULT + 10)
 /* A buffer that grew past this is freed once empty: a burst must not leave
  * each connection holding its peak. */
 #define BUFFER_KEEP (16u * 1024u)
@@ -81,6 +89,8 @@ struct P2PPeer {
         gint64 active_usec;      /* last byte read or written */
         gint64 out_since_usec;   /* output pending and not drained since */
         guint32 serial;
+        guint turns; /* left in this main-loop iteration */
+        gboolean bulk; /* at PRIORITY_BULK */
 };
 
 struct P2PServer {
@@ -124,11 +134,12 @@ static void peer_close(P2PPeer *p) {
                 p->use = NULL;
                 if (--use->peers == 0)
                         g_hash_table_remove(s->per_uid, GUINT_TO_POINTER(p->uid));
-                g_hash_table_remove(s->peers, p); /* drops the server's reference */
         }
         /* Nothing will be sent or parsed any more. */
         g_byte_array_set_size(p->out, 0);
         g_byte_array_set_size(p->in, 0);
+        if (s)
+                g_hash_table_remove(s->peers, p); /* drops the server's reference: @p may be gone */
 }
 
 P2PPeer *p2p_peer_ref(P2PPeer *p) {
@@ -346,8 +357,9 @@ static void handle_auth_line(P2PPeer *p, char *line) {
 
 static void handle_input(P2PPeer *p) {
         for (;;) {
-                if (!peer_may_read(p))
-                        return; /* the rest waits until the output drains */
+                if (!peer_may_read(p) || p->turns == 0)
+                        return; /* the rest waits for the output to drain, or its turn */
+                p->turns--;
                 if (p->state == PEER_AUTH_NUL) {
                         if (p->in->len < 1)
                                 return;
@@ -434,7 +446,7 @@ static void on_peer_io(int fd, GIOCondition cond, P2PPeer *p) {
         if (p->state != PEER_CLOSED && (cond & (G_IO_IN | G_IO_HUP | G_IO_ERR))) {
                 /* Read what is there, bounded per iteration for fairness,
                  * until the output asks for a pause. */
-                for (unsigned i = 0; i < 16 && peer_may_read(p); i++) {
+                for (unsigned i = 0; i < 16 && p->turns > 0 && peer_may_read(p); i++) {
                         guint8 buf[4096];
                         ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 
@@ -457,8 +469,22 @@ static void on_peer_io(int fd, GIOCondition cond, P2PPeer *p) {
                 }
         }
         if (p->state != PEER_CLOSED) {
+                gboolean bulk = p->bulk;
+
+                if (p->turns == 0 || p->out->len > 0)
+                        bulk = TRUE;
+                else if (p->in->len == 0)
+                        bulk = FALSE;
+                if (bulk != p->bulk) {
+                        p->bulk = bulk;
+                        g_source_set_priority(p->source, bulk ? PRIORITY_BULK : G_PRIORITY_DEFAULT);
+                }
                 trim_buffer(&p->in, &p->in_peak);
                 update_events(p);
+                /* Out of turns with input left: the socket may have nothing
+                 * more to announce it, so come back next iteration. */
+                if (p->turns == 0 && p->in->len > 0 && peer_may_read(p))
+                        g_source_set_ready_time(p->source, 0);
         }
 }
 
@@ -500,6 +526,7 @@ static gboolean peer_source_dispatch(GSource *source, GSourceFunc cb, gpointer u
         gboolean answering = p->ref > 1;
 
         p2p_peer_ref(p);
+        p->turns = TURNS_PER_ITERATION;
         if (ready >= 0 && g_source_get_time(source) >= ready)
                 check_timeouts(p, answering);
         if (p->state != PEER_CLOSED)
