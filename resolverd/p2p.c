@@ -47,14 +47,19 @@
 #define TOTAL_OUTPUT_MAX (16u * 1024u * 1024u)
 #define STALL_TIMEOUT_SEC 10u /* queued output not drained at all */
 #define IDLE_TIMEOUT_SEC 60u  /* nothing read or written, no call being answered */
-/* Calls (or SASL lines) taken from one connection per main-loop iteration:
- * a client that pipelines must not make everyone else wait behind its
- * batch. */
-#define TURNS_PER_ITERATION 4u
+/* Calls taken from one connection per main-loop iteration: a client that
+ * pipelines must not make everyone else wait behind its batch. */
+#define TURNS_PER_ITERATION 2u
 /* A connection that pipelines (used all its turns) or leaves answers unread
  * is served only in iterations where no one-call-at-a-time client, accept
- * or handshake is ready: those are never queued behind bulk work. */
+ * or handshake is ready, one call per iteration: those wait for at most one
+ * call per bulk connection. */
 #define PRIORITY_BULK (G_PRIORITY_DEFAULT + 10)
+#define TURNS_PER_ITERATION_BULK 1u
+/* The kernel's share of a connection's unread answers (the daemon's send
+ * buffer, which the kernel doubles): small, so that a client that does not
+ * read costs few answers before back-pressure; ours are < 1 KiB. */
+#define PEER_SNDBUF (32 * 1024)
 /* A buffer that grew past this is freed once empty: a burst must not leave
  * each connection holding its peak. */
 #define BUFFER_KEEP (16u * 1024u)
@@ -357,9 +362,10 @@ static void handle_auth_line(P2PPeer *p, char *line) {
 
 static void handle_input(P2PPeer *p) {
         for (;;) {
-                if (!peer_may_read(p) || p->turns == 0)
+                if (!peer_may_read(p) || (p->state == PEER_RUNNING && p->turns == 0))
                         return; /* the rest waits for the output to drain, or its turn */
-                p->turns--;
+                if (p->state == PEER_RUNNING && p->in->len >= 16)
+                        p->turns--; /* a call's header at least: its turn */
                 if (p->state == PEER_AUTH_NUL) {
                         if (p->in->len < 1)
                                 return;
@@ -526,7 +532,7 @@ static gboolean peer_source_dispatch(GSource *source, GSourceFunc cb, gpointer u
         gboolean answering = p->ref > 1;
 
         p2p_peer_ref(p);
-        p->turns = TURNS_PER_ITERATION;
+        p->turns = p->bulk ? TURNS_PER_ITERATION_BULK : TURNS_PER_ITERATION;
         if (ready >= 0 && g_source_get_time(source) >= ready)
                 check_timeouts(p, answering);
         if (p->state != PEER_CLOSED)
@@ -587,6 +593,7 @@ static gboolean on_accept(int fd, GIOCondition cond, gpointer user_data) {
                         close(cfd);
                         continue;
                 }
+                (void) setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &(int) { PEER_SNDBUF }, sizeof(int));
                 /* Over a limit the client is refused at once and falls back
                  * to the system bus: slower, never stuck. */
                 use = g_hash_table_lookup(s->per_uid, GUINT_TO_POINTER(cred.uid));
