@@ -360,12 +360,27 @@ static void handle_auth_line(P2PPeer *p, char *line) {
                 reply_line(p, "ERROR unknown command\r\n");
 }
 
+/* Whether a whole message (or a header the framing below rejects) is
+ * buffered: what takes a turn.  A partial one must not, or reading the rest
+ * of it would wait for a turn that it used up itself. */
+static gboolean peer_has_call(const P2PPeer *p) {
+        gssize needed;
+
+        if (p->in->len < 16)
+                return FALSE;
+        needed = g_dbus_message_bytes_needed(p->in->data, 16, NULL);
+        return needed < 16 || (gsize) needed <= p->in->len;
+}
+
 static void handle_input(P2PPeer *p) {
         for (;;) {
-                if (!peer_may_read(p) || (p->state == PEER_RUNNING && p->turns == 0))
-                        return; /* the rest waits for the output to drain, or its turn */
-                if (p->state == PEER_RUNNING && p->in->len >= 16)
-                        p->turns--; /* a call's header at least: its turn */
+                if (!peer_may_read(p))
+                        return; /* the rest waits until the output drains */
+                if (p->state == PEER_RUNNING && peer_has_call(p)) {
+                        if (p->turns == 0)
+                                return; /* next iteration */
+                        p->turns--;
+                }
                 if (p->state == PEER_AUTH_NUL) {
                         if (p->in->len < 1)
                                 return;
