@@ -7,6 +7,15 @@
  * authentication.  Limits keep a hostile local client from holding memory or
  * descriptors: connections, message size, output backlog, time to
  * authenticate.
+ *
+ * Back-pressure: a connection whose unread replies pass a small bound is
+ * not read (nor its buffered calls parsed) until they drain, so a client
+ * that pipelines calls and never reads the answers stops itself instead of
+ * growing the daemon.  The same holds once a user's connections together,
+ * or everyone's, hold too much output; a connection with nothing queued may
+ * always make one call, so clients that read their answers keep being
+ * served.  Output that does not drain for STALL_TIMEOUT_SEC, and
+ * connections that do nothing for IDLE_TIMEOUT_SEC, are closed.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -27,7 +36,34 @@
 #define AUTH_LINE_MAX 1024u
 #define AUTH_TIMEOUT_SEC 5u
 #define MESSAGE_SIZE_MAX (64u * 1024u)      /* our calls are < 1 KiB */
-#define OUTPUT_BACKLOG_MAX (4u * 1024u * 1024u)
+/* Queued output: past a PAUSE bound the connection is not read; past a MAX
+ * bound (answers to calls read before the pause, completing later) it is
+ * closed.  Per connection, per non-root uid, and all non-root uids
+ * together; root's connections are bound only one by one. */
+#define PEER_OUTPUT_PAUSE (64u * 1024u)
+#define PEER_OUTPUT_MAX (1024u * 1024u)
+#define UID_OUTPUT_PAUSE (1024u * 1024u)
+#define UID_OUTPUT_MAX (4u * 1024u * 1024u)
+#define TOTAL_OUTPUT_PAUSE (8u * 1024u * 1024u)
+#define TOTAL_OUTPUT_MAX (16u * 1024u * 1024u)
+#define STALL_TIMEOUT_SEC 10u /* queued output not drained at all */
+#define IDLE_TIMEOUT_SEC 60u  /* nothing read or written, no call being answered */
+/* Calls taken from one connection per main-loop iteration: a client that
+ * pipelines must not make everyone else wait behind its batch. */
+#define TURNS_PER_ITERATION 2u
+/* A connection that pipelines (used all its turns) or leaves answers unread
+ * is served only in iterations where no one-call-at-a-time client, accept
+ * or handshake is ready, one call per iteration: those wait for at most one
+ * call per bulk connection. */
+#define PRIORITY_BULK (G_PRIORITY_DEFAULT + 10)
+#define TURNS_PER_ITERATION_BULK 1u
+/* The kernel's share of a connection's unread answers (the daemon's send
+ * buffer, which the kernel doubles): small, so that a client that does not
+ * read costs few answers before back-pressure; ours are < 1 KiB. */
+#define PEER_SNDBUF (32 * 1024)
+/* A buffer that grew past this is freed once empty: a burst must not leave
+ * each connection holding its peak. */
+#define BUFFER_KEEP (16u * 1024u)
 
 typedef enum {
         PEER_AUTH_NUL, /* waiting for the credentials byte */
@@ -36,25 +72,39 @@ typedef enum {
         PEER_CLOSED,
 } PeerState;
 
+/* What one uid's connections hold. */
+typedef struct {
+        guint peers;
+        gsize queued; /* output bytes */
+} UidUse;
+
 struct P2PPeer {
         int ref;
         P2PServer *server; /* NULL once closed */
         int fd;
         uid_t uid;
+        UidUse *use; /* in server->per_uid; NULL once closed */
         PeerState state;
         gboolean authenticated;
         GSource *source;
         gpointer tag;
+        GIOCondition events; /* asked of the source */
         guint auth_timeout;
         GByteArray *in, *out;
+        gsize in_peak, out_peak; /* largest length since the buffer was (re)made */
+        gint64 active_usec;      /* last byte read or written */
+        gint64 out_since_usec;   /* output pending and not drained since */
         guint32 serial;
+        guint turns; /* left in this main-loop iteration */
+        gboolean bulk; /* at PRIORITY_BULK */
 };
 
 struct P2PServer {
         int fd;
         guint accept_id, resume_id;
         guint peers_max;
-        GHashTable *per_uid; /* GUINT_TO_POINTER(uid) -> count */
+        GHashTable *per_uid; /* GUINT_TO_POINTER(uid) -> UidUse (owned) */
+        gsize queued;        /* output bytes of non-root connections */
         uint64_t accept_failures;
         char *path;
         char guid[33];
@@ -82,13 +132,20 @@ static void peer_close(P2PPeer *p) {
         p->fd = -1;
         p->server = NULL;
         if (s) {
-                guint n = GPOINTER_TO_UINT(g_hash_table_lookup(s->per_uid, GUINT_TO_POINTER(p->uid)));
-                if (n <= 1)
+                UidUse *use = p->use;
+
+                use->queued -= p->out->len;
+                if (p->uid != 0)
+                        s->queued -= p->out->len;
+                p->use = NULL;
+                if (--use->peers == 0)
                         g_hash_table_remove(s->per_uid, GUINT_TO_POINTER(p->uid));
-                else
-                        g_hash_table_insert(s->per_uid, GUINT_TO_POINTER(p->uid), GUINT_TO_POINTER(n - 1));
-                g_hash_table_remove(s->peers, p); /* drops the server's reference */
         }
+        /* Nothing will be sent or parsed any more. */
+        g_byte_array_set_size(p->out, 0);
+        g_byte_array_set_size(p->in, 0);
+        if (s)
+                g_hash_table_remove(s->peers, p); /* drops the server's reference: @p may be gone */
 }
 
 P2PPeer *p2p_peer_ref(P2PPeer *p) {
@@ -108,9 +165,54 @@ uid_t p2p_peer_uid(const P2PPeer *p) {
         return p->uid;
 }
 
+static gint64 peer_now(const P2PPeer *p) {
+        /* The main loop's time of this iteration: no clock read per call. */
+        return p->source ? g_source_get_time(p->source) : g_get_monotonic_time();
+}
+
+/* Whether the peer's input may be read and parsed now (see the top of the
+ * file).  With nothing queued it always may: one call at a time stays
+ * within the bounds plus one answer per connection. */
+static gboolean peer_may_read(const P2PPeer *p) {
+        const P2PServer *s = p->server;
+
+        if (p->state == PEER_CLOSED)
+                return FALSE;
+        if (p->out->len == 0)
+                return TRUE;
+        if (p->out->len >= PEER_OUTPUT_PAUSE)
+                return FALSE;
+        return p->uid == 0 || (p->use->queued < UID_OUTPUT_PAUSE && s->queued < TOTAL_OUTPUT_PAUSE);
+}
+
 static void update_events(P2PPeer *p) {
-        if (p->source)
-                g_source_modify_unix_fd(p->source, p->tag, G_IO_IN | (p->out->len > 0 ? G_IO_OUT : 0));
+        GIOCondition events;
+
+        if (!p->source)
+                return;
+        events = (peer_may_read(p) ? G_IO_IN : 0) | (p->out->len > 0 ? G_IO_OUT : 0);
+        if (events != p->events) {
+                p->events = events;
+                g_source_modify_unix_fd(p->source, p->tag, events);
+        }
+}
+
+/* A buffer that held a burst is given back once empty. */
+static void trim_buffer(GByteArray **buf, gsize *peak) {
+        if ((*buf)->len == 0 && *peak > BUFFER_KEEP) {
+                g_byte_array_unref(*buf);
+                *buf = g_byte_array_new();
+                *peak = 0;
+        }
+}
+
+static void output_consumed(P2PPeer *p, gsize n) {
+        g_byte_array_remove_range(p->out, 0, (guint) n);
+        p->use->queued -= n;
+        if (p->uid != 0)
+                p->server->queued -= n;
+        p->active_usec = p->out_since_usec = peer_now(p);
+        trim_buffer(&p->out, &p->out_peak);
 }
 
 static void flush_output(P2PPeer *p) {
@@ -123,20 +225,44 @@ static void flush_output(P2PPeer *p) {
                         peer_close(p);
                         return;
                 }
-                g_byte_array_remove_range(p->out, 0, (guint) n);
+                output_consumed(p, (gsize) n);
         }
         update_events(p);
 }
 
 static void send_raw(P2PPeer *p, const void *data, size_t len) {
+        P2PServer *s = p->server;
+        const char *over = NULL;
+
         if (p->state == PEER_CLOSED)
                 return;
-        if (p->out->len + len > OUTPUT_BACKLOG_MAX) {
-                g_message("p2p: peer uid %u does not read its replies; disconnecting", (unsigned) p->uid);
+        if (p->out->len + len > PEER_OUTPUT_MAX)
+                over = "connection";
+        else if (p->uid != 0 && p->use->queued + len > UID_OUTPUT_MAX)
+                over = "user";
+        else if (p->uid != 0 && s->queued + len > TOTAL_OUTPUT_MAX)
+                over = "all users";
+        if (over) {
+                g_message("p2p: peer uid %u does not read its replies (output bound per %s); disconnecting",
+                          (unsigned) p->uid, over);
                 peer_close(p);
                 return;
         }
+        if (p->out->len == 0) {
+                gint64 ready;
+
+                /* The stall clock starts now; the timer may be further off
+                 * (the idle timeout). */
+                p->out_since_usec = peer_now(p);
+                ready = p->source ? g_source_get_ready_time(p->source) : -1;
+                if (p->source && (ready < 0 || ready > p->out_since_usec + STALL_TIMEOUT_SEC * G_USEC_PER_SEC))
+                        g_source_set_ready_time(p->source, p->out_since_usec + STALL_TIMEOUT_SEC * G_USEC_PER_SEC);
+        }
         g_byte_array_append(p->out, data, (guint) len);
+        p->out_peak = MAX(p->out_peak, p->out->len);
+        p->use->queued += len;
+        if (p->uid != 0)
+                s->queued += len;
         flush_output(p);
 }
 
@@ -235,8 +361,27 @@ static void handle_auth_line(P2PPeer *p, char *line) {
                 reply_line(p, "ERROR unknown command\r\n");
 }
 
+/* Whether a whole message (or a header the framing below rejects) is
+ * buffered: what takes a turn.  A partial one must not, or reading the rest
+ * of it would wait for a turn that it used up itself. */
+static gboolean peer_has_call(const P2PPeer *p) {
+        gssize needed;
+
+        if (p->in->len < 16)
+                return FALSE;
+        needed = g_dbus_message_bytes_needed(p->in->data, 16, NULL);
+        return needed < 16 || (gsize) needed <= p->in->len;
+}
+
 static void handle_input(P2PPeer *p) {
         for (;;) {
+                if (!peer_may_read(p))
+                        return; /* the rest waits until the output drains */
+                if (p->state == PEER_RUNNING && peer_has_call(p)) {
+                        if (p->turns == 0)
+                                return; /* next iteration */
+                        p->turns--;
+                }
                 if (p->state == PEER_AUTH_NUL) {
                         if (p->in->len < 1)
                                 return;
@@ -317,14 +462,22 @@ static void handle_input(P2PPeer *p) {
         }
 }
 
-static gboolean on_peer_io(int fd, GIOCondition cond, P2PPeer *p) {
-
-        p2p_peer_ref(p);
+static void on_peer_io(int fd, GIOCondition cond, P2PPeer *p) {
         if (cond & G_IO_OUT)
                 flush_output(p);
+        /* Calls read before a pause wait in the buffer: no new input may
+         * come to announce them. */
+        if (p->in->len > 0 && peer_may_read(p))
+                handle_input(p);
+        if (p->state != PEER_CLOSED && (cond & (G_IO_HUP | G_IO_ERR)) && !peer_may_read(p)) {
+                /* Gone while paused: nobody will read the backlog. */
+                peer_close(p);
+                return;
+        }
         if (p->state != PEER_CLOSED && (cond & (G_IO_IN | G_IO_HUP | G_IO_ERR))) {
-                /* Read what is there, bounded per iteration for fairness. */
-                for (unsigned i = 0; i < 16 && p->state != PEER_CLOSED; i++) {
+                /* Read what is there, bounded per iteration for fairness,
+                 * until the output asks for a pause. */
+                for (unsigned i = 0; i < 16 && p->turns > 0 && peer_may_read(p); i++) {
                         guint8 buf[4096];
                         ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 
@@ -334,7 +487,9 @@ static gboolean on_peer_io(int fd, GIOCondition cond, P2PPeer *p) {
                         }
                         if (n < 0)
                                 break;
+                        p->active_usec = peer_now(p);
                         g_byte_array_append(p->in, buf, (guint) n);
+                        p->in_peak = MAX(p->in_peak, p->in->len);
                         handle_input(p);
                         if (p->state != PEER_CLOSED && p->in->len > MESSAGE_SIZE_MAX + AUTH_LINE_MAX) {
                                 peer_close(p);
@@ -344,8 +499,50 @@ static gboolean on_peer_io(int fd, GIOCondition cond, P2PPeer *p) {
                                 break;
                 }
         }
-        p2p_peer_unref(p);
-        return G_SOURCE_CONTINUE;
+        if (p->state != PEER_CLOSED) {
+                gboolean bulk = p->bulk;
+
+                if (p->turns == 0 || p->out->len > 0)
+                        bulk = TRUE;
+                else if (p->in->len == 0)
+                        bulk = FALSE;
+                if (bulk != p->bulk) {
+                        p->bulk = bulk;
+                        g_source_set_priority(p->source, bulk ? PRIORITY_BULK : G_PRIORITY_DEFAULT);
+                }
+                trim_buffer(&p->in, &p->in_peak);
+                update_events(p);
+                /* Out of turns with input left: the socket may have nothing
+                 * more to announce it, so come back next iteration. */
+                if (p->turns == 0 && p->in->len > 0 && peer_may_read(p))
+                        g_source_set_ready_time(p->source, 0);
+        }
+}
+
+/* The source's ready time is the next deadline; activity only moves the
+ * timestamps it is checked against, so the hot path sets no timer. */
+static void check_timeouts(P2PPeer *p, gboolean answering) {
+        gint64 now = g_source_get_time(p->source), due;
+
+        if (p->out->len > 0) {
+                due = p->out_since_usec + STALL_TIMEOUT_SEC * G_USEC_PER_SEC;
+                if (now >= due) {
+                        g_message("p2p: peer uid %u has not read its replies for %u s; disconnecting",
+                                  (unsigned) p->uid, STALL_TIMEOUT_SEC);
+                        peer_close(p);
+                        return;
+                }
+        } else {
+                due = p->active_usec + IDLE_TIMEOUT_SEC * G_USEC_PER_SEC;
+                if (now >= due && !answering) {
+                        g_debug("p2p: closing the idle connection of uid %u", (unsigned) p->uid);
+                        peer_close(p);
+                        return;
+                }
+                if (now >= due)
+                        due = now + IDLE_TIMEOUT_SEC * G_USEC_PER_SEC;
+        }
+        g_source_set_ready_time(p->source, due);
 }
 
 typedef struct {
@@ -355,8 +552,18 @@ typedef struct {
 
 static gboolean peer_source_dispatch(GSource *source, GSourceFunc cb, gpointer user_data) {
         P2PPeer *p = ((PeerSource *) source)->peer;
+        gint64 ready = g_source_get_ready_time(source);
+        /* Handlers hold a reference while a call is being answered. */
+        gboolean answering = p->ref > 1;
 
-        return on_peer_io(p->fd, g_source_query_unix_fd(source, p->tag), p);
+        p2p_peer_ref(p);
+        p->turns = p->bulk ? TURNS_PER_ITERATION_BULK : TURNS_PER_ITERATION;
+        if (ready >= 0 && g_source_get_time(source) >= ready)
+                check_timeouts(p, answering);
+        if (p->state != PEER_CLOSED)
+                on_peer_io(p->fd, g_source_query_unix_fd(source, p->tag), p);
+        p2p_peer_unref(p);
+        return G_SOURCE_CONTINUE;
 }
 
 static GSourceFuncs peer_source_funcs = {
@@ -388,7 +595,7 @@ static gboolean on_accept(int fd, GIOCondition cond, gpointer user_data) {
                 int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
                 struct ucred cred;
                 socklen_t len = sizeof(cred);
-                guint n_user;
+                UidUse *use;
                 P2PPeer *p;
 
                 if (cfd < 0) {
@@ -411,25 +618,34 @@ static gboolean on_accept(int fd, GIOCondition cond, gpointer user_data) {
                         close(cfd);
                         continue;
                 }
+                (void) setsockopt(cfd, SOL_SOCKET, SO_SNDBUF, &(int) { PEER_SNDBUF }, sizeof(int));
                 /* Over a limit the client is refused at once and falls back
                  * to the system bus: slower, never stuck. */
-                n_user = GPOINTER_TO_UINT(g_hash_table_lookup(s->per_uid, GUINT_TO_POINTER(cred.uid)));
+                use = g_hash_table_lookup(s->per_uid, GUINT_TO_POINTER(cred.uid));
                 if (g_hash_table_size(s->peers) >= s->peers_max ||
-                    (cred.uid != 0 && n_user >= PEERS_PER_USER_MAX)) {
+                    (cred.uid != 0 && use && use->peers >= PEERS_PER_USER_MAX)) {
                         close(cfd);
                         continue;
                 }
-                g_hash_table_insert(s->per_uid, GUINT_TO_POINTER(cred.uid), GUINT_TO_POINTER(n_user + 1));
+                if (!use) {
+                        use = g_new0(UidUse, 1);
+                        g_hash_table_insert(s->per_uid, GUINT_TO_POINTER(cred.uid), use);
+                }
+                use->peers++;
                 p = g_new0(P2PPeer, 1);
                 p->ref = 1; /* the server's */
                 p->server = s;
                 p->fd = cfd;
                 p->uid = cred.uid;
+                p->use = use;
                 p->in = g_byte_array_new();
                 p->out = g_byte_array_new();
                 p->source = g_source_new(&peer_source_funcs, sizeof(PeerSource));
                 ((PeerSource *) p->source)->peer = p;
-                p->tag = g_source_add_unix_fd(p->source, cfd, G_IO_IN);
+                p->events = G_IO_IN;
+                p->tag = g_source_add_unix_fd(p->source, cfd, p->events);
+                p->active_usec = g_get_monotonic_time();
+                g_source_set_ready_time(p->source, p->active_usec + IDLE_TIMEOUT_SEC * G_USEC_PER_SEC);
                 g_source_attach(p->source, NULL);
                 p->auth_timeout = g_timeout_add_seconds(AUTH_TIMEOUT_SEC, on_auth_timeout, p);
                 g_hash_table_add(s->peers, p);
@@ -469,7 +685,7 @@ P2PServer *p2p_server_new(const char *path, P2PFastDispatch fast, P2PDispatch di
         s->path = g_strdup(path);
         g_strlcpy(s->guid, guid, sizeof(s->guid));
         s->peers = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, (GDestroyNotify) p2p_peer_unref);
-        s->per_uid = g_hash_table_new(g_direct_hash, g_direct_equal);
+        s->per_uid = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
         /* Leave descriptors for everything else the daemon opens. */
         struct rlimit rl;
         s->peers_max = PEERS_MAX;

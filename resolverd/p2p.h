@@ -24,7 +24,8 @@ typedef struct P2PServer P2PServer;
 typedef struct P2PPeer P2PPeer;
 
 /* Called for every method call; @call is borrowed.  The handler answers
- * with p2p_peer_send() now or later (take a reference for later). */
+ * with p2p_peer_send() now or later (take a reference for later: while one
+ * is held the connection is not closed as idle). */
 typedef void (*P2PDispatch)(P2PPeer *peer, GDBusMessage *call, gpointer user_data);
 
 /* Called first with every whole message's bytes (@len of them, borrowed:
@@ -47,8 +48,9 @@ void p2p_peer_unref(P2PPeer *p);
 uid_t p2p_peer_uid(const P2PPeer *p);
 
 /* Queue @message (serial assigned here) for the peer.  A closed peer
- * drops it; a peer that does not read its replies is disconnected when its
- * output buffer exceeds a bound. */
+ * drops it.  A peer that does not read its replies is not read either once
+ * they pass a bound, and is disconnected when they pass a higher one or do
+ * not drain for a while (see p2p.c). */
 void p2p_peer_send(P2PPeer *p, GDBusMessage *message);
 /* The same for a message already serialized little-endian (wire.h); its
  * serial field is overwritten. */

@@ -35,7 +35,7 @@ for want in 'NoNewPrivileges=' 'ProtectSystem=' 'PrivateTmp=' 'User=/DynamicUser
         'PrivateDevices=' 'RestrictAddressFamilies=~AF_PACKET' 'RestrictAddressFamilies=~…' \
         'CapabilityBoundingSet=~CAP_SYS_ADMIN' 'CapabilityBoundingSet=~CAP_NET_ADMIN' \
         'SystemCallFilter=~@privileged' 'RestrictNamespaces=~net' 'MemoryDenyWriteExecute=' \
-        'ProtectKernelTunables=' 'SystemCallArchitectures=' 'RestrictSUIDSGID='; do
+        'ProtectKernelTunables=' 'SystemCallArchitectures=' 'RestrictSUIDSGID=' 'UMask='; do
         line=$(grep -F -- " $want " <<<"$out" | head -n 1) || true
         [ -n "$line" ] || fail "systemd-analyze has no line for $want"
         case $line in
@@ -48,3 +48,11 @@ for want in 'NoNewPrivileges=' 'ProtectSystem=' 'PrivateTmp=' 'User=/DynamicUser
         esac
 done
 echo "ok - the hardening issue 6 asks for is in effect"
+
+# Resource ceilings systemd-analyze does not rate: the memory a user can make
+# the daemon hold is bounded in resolverd/p2p.c; these are the backstops.
+for want in 'MemoryMax=' 'TasksMax='; do
+        value=$(sed -n "s/^$want//p" "$UNIT" | tail -n 1)
+        [ -n "$value" ] && [ "$value" != infinity ] || fail "the unit sets no $want"
+        echo "ok - $want$value"
+done
