@@ -85,6 +85,7 @@ static int error_to_errno(DBusMessage *reply) {
                 {DBUS_ERROR_TIMED_OUT, ETIMEDOUT},
                 {DBUS_ERROR_ACCESS_DENIED, EACCES},
                 {DBUS_ERROR_NO_MEMORY, ENOMEM},
+                {DBUS_ERROR_UNKNOWN_METHOD, ENOSYS},
         };
         const char *name = dbus_message_get_error_name(reply);
 
@@ -178,9 +179,11 @@ static int call_method(const char *interface, const char *method, const char *re
         return 0;
 }
 
-int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint64_t flags,
-                                BusAddress **ret_addresses, size_t *ret_n_addresses, char **ret_canonical,
-                                uint64_t *ret_flags) {
+/* ResolveHostname, or with @ret_ttl_sec ResolveHostnameEx, which adds the
+ * answer's TTL. */
+static int resolve_hostname(int ifindex, const char *name, int family, uint64_t flags, BusAddress **ret_addresses,
+                            size_t *ret_n_addresses, char **ret_canonical, uint64_t *ret_flags,
+                            uint32_t *ret_ttl_sec) {
         DBusMessage *reply = NULL;
         DBusMessageIter it, array;
         BusAddress *addresses = NULL;
@@ -188,6 +191,7 @@ int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint6
         char *canonical_copy = NULL;
         dbus_int32_t ifindex32 = ifindex, family32 = family;
         dbus_uint64_t flags64 = flags, out_flags = 0;
+        dbus_uint32_t ttl = 0;
         size_t n = 0, n_alloc;
         int r;
 
@@ -198,7 +202,8 @@ int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint6
         if (strlen(name) > AARP_NAME_MAX + 1 || !dbus_validate_utf8(name, NULL))
                 return -EILSEQ;
 
-        r = call_method(AARP_MANAGER_INTERFACE, "ResolveHostname", "a(iiay)st", &reply, DBUS_TYPE_INT32, &ifindex32,
+        r = call_method(AARP_MANAGER_INTERFACE, ret_ttl_sec ? "ResolveHostnameEx" : "ResolveHostname",
+                        ret_ttl_sec ? "a(iiay)stu" : "a(iiay)st", &reply, DBUS_TYPE_INT32, &ifindex32,
                         DBUS_TYPE_STRING, &name, DBUS_TYPE_INT32, &family32, DBUS_TYPE_UINT64, &flags64,
                         DBUS_TYPE_INVALID);
         if (r < 0)
@@ -240,6 +245,10 @@ int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint6
         dbus_message_iter_get_basic(&it, &canonical);
         dbus_message_iter_next(&it);
         dbus_message_iter_get_basic(&it, &out_flags);
+        if (ret_ttl_sec) {
+                dbus_message_iter_next(&it);
+                dbus_message_iter_get_basic(&it, &ttl);
+        }
 
         if (ret_canonical) {
                 canonical_copy = strdup(canonical);
@@ -257,11 +266,39 @@ int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint6
                 *ret_n_addresses = n;
         if (ret_flags)
                 *ret_flags = out_flags;
+        if (ret_ttl_sec)
+                *ret_ttl_sec = ttl;
         r = 0;
 
 finish:
         free(addresses);
         dbus_message_unref(reply);
+        return r;
+}
+
+int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint64_t flags,
+                                BusAddress **ret_addresses, size_t *ret_n_addresses, char **ret_canonical,
+                                uint64_t *ret_flags) {
+        return resolve_hostname(ifindex, name, family, flags, ret_addresses, ret_n_addresses, ret_canonical,
+                                ret_flags, NULL);
+}
+
+int bus_client_resolve_hostname_ttl(int ifindex, const char *name, int family, uint64_t flags,
+                                    BusAddress **ret_addresses, size_t *ret_n_addresses, char **ret_canonical,
+                                    uint64_t *ret_flags, uint32_t *ret_ttl_sec) {
+        uint32_t ttl = 0;
+        int r = resolve_hostname(ifindex, name, family, flags, ret_addresses, ret_n_addresses, ret_canonical,
+                                 ret_flags, &ttl);
+
+        /* A daemon older than ResolveHostnameEx (during an upgrade): the
+         * answer without its TTL, 0, which no cache keeps. */
+        if (r == -ENOSYS) {
+                ttl = 0;
+                r = resolve_hostname(ifindex, name, family, flags, ret_addresses, ret_n_addresses, ret_canonical,
+                                     ret_flags, NULL);
+        }
+        if (r == 0 && ret_ttl_sec)
+                *ret_ttl_sec = ttl;
         return r;
 }
 
@@ -601,6 +638,8 @@ const char *bus_client_strerror(int r) {
                 return "protocol error talking to aarp-resolved";
         case ENOMEM:
                 return "out of memory";
+        case ENOSYS:
+                return "aarp-resolved does not know this call (an older version?)";
         default:
                 return "unexpected error";
         }

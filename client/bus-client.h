@@ -98,6 +98,12 @@ int bus_client_resolve_hostname(int ifindex, const char *name, int family, uint6
                                 BusAddress **ret_addresses, size_t *ret_n_addresses, char **ret_canonical,
                                 uint64_t *ret_flags);
 
+/* bus_client_resolve_hostname() with the answer's TTL in *@ret_ttl_sec
+ * (seconds it may be kept; 0 from a daemon without ResolveHostnameEx). */
+int bus_client_resolve_hostname_ttl(int ifindex, const char *name, int family, uint64_t flags,
+                                    BusAddress **ret_addresses, size_t *ret_n_addresses, char **ret_canonical,
+                                    uint64_t *ret_flags, uint32_t *ret_ttl_sec);
+
 /* ResolveAddressName: the host names of @address (4 bytes for AF_INET, 16
  * for AF_INET6, network byte order), from the hosts file or a PTR lookup.
  *

@@ -118,8 +118,8 @@ static int lookup_hostname(const char *name, int family, BusAddress **ret_addres
 
         if (r != -ENOENT)
                 return r;
-        *ret_ttl_sec = 0; /* ResolveHostname reports no TTL */
-        return bus_client_resolve_hostname(0, name, family, 0, ret_addresses, ret_n, ret_canonical, NULL);
+        return bus_client_resolve_hostname_ttl(0, name, family, 0, ret_addresses, ret_n, ret_canonical, NULL,
+                                               ret_ttl_sec);
 }
 
 enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat, char *buffer,

@@ -74,6 +74,7 @@ struct Call {
         gsize address_len, member_len;  /* the length as sent */
         char *name;
         gboolean all_members;
+        gboolean with_ttl;   /* ResolveHostnameEx: the answer's TTL too */
         GVariant *addresses; /* ResolveAddresses: aay */
 };
 
@@ -708,7 +709,7 @@ static void batches_cancel(Bus *b) {
 
 /* ---- ResolveHostname ------------------------------------------------- */
 
-static void on_name_resolved(GArray *addresses, const char *canonical, uint64_t flags,
+static void on_name_resolved(GArray *addresses, const char *canonical, uint64_t flags, uint32_t ttl_sec,
                              const GError *error, gpointer user_data) {
         Call *c = user_data;
         GVariantBuilder builder;
@@ -740,7 +741,10 @@ static void on_name_resolved(GArray *addresses, const char *canonical, uint64_t 
         if (call_read_by_wire(c) && g_utf8_validate(canonical, -1, NULL)) {
                 if (call_wants_reply(c)) {
                         g_autofree guint8 *blob = g_malloc(wire_hostname_reply_size(n, strlen(canonical)));
-                        gsize size = wire_write_hostname_reply(blob, c->wire_serial, kept, n, canonical, flags);
+                        gsize size = c->with_ttl ? wire_write_hostname_ex_reply(blob, c->wire_serial, kept, n,
+                                                                                canonical, flags, ttl_sec)
+                                                 : wire_write_hostname_reply(blob, c->wire_serial, kept, n,
+                                                                             canonical, flags);
 
                         p2p_peer_send_blob(c->peer, blob, size);
                 }
@@ -751,7 +755,10 @@ static void on_name_resolved(GArray *addresses, const char *canonical, uint64_t 
         for (guint i = 0; i < n; i++)
                 g_variant_builder_add(&builder, "(ii@ay)", kept[i].ifindex, kept[i].family,
                                       bytes_variant(kept[i].address, kept[i].family == AF_INET ? 4 : 16));
-        call_return(c, g_variant_new("(a(iiay)st)", &builder, canonical, flags));
+        if (c->with_ttl)
+                call_return(c, g_variant_new("(a(iiay)stu)", &builder, canonical, flags, ttl_sec));
+        else
+                call_return(c, g_variant_new("(a(iiay)st)", &builder, canonical, flags));
 }
 
 /* NamesProbeGate: charge the caller one token per probe the answer would
@@ -963,6 +970,19 @@ static gboolean handle_resolve_address_name(AarpManager *m, GDBusMethodInvocatio
         return TRUE;
 }
 
+static gboolean handle_resolve_hostname_ex(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
+                                           const char *name, gint32 family, guint64 flags, Bus *b) {
+        Call *c = call_new_bus(b, invocation);
+
+        c->ifindex = ifindex;
+        c->name = g_strdup(name);
+        c->family = family;
+        c->flags = flags;
+        c->with_ttl = TRUE;
+        call_start(c, run_resolve_hostname);
+        return TRUE;
+}
+
 static gboolean handle_invalidate_address(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
                                           GVariant *address, GVariant *member, Bus *b) {
         Call *c = call_new_bus(b, invocation);
@@ -1096,8 +1116,10 @@ static void on_peer_call(P2PPeer *peer, GDBusMessage *message, gpointer user_dat
         } else if (g_strcmp0(member, "ResolveAddresses") == 0 && strcmp(sig, "(iaayt)") == 0) {
                 g_variant_get(body, "(i@aayt)", &c->ifindex, &c->addresses, &c->flags);
                 call_start(c, run_resolve_addresses);
-        } else if (g_strcmp0(member, "ResolveHostname") == 0 && strcmp(sig, "(isit)") == 0) {
+        } else if ((strcmp(member, "ResolveHostname") == 0 || strcmp(member, "ResolveHostnameEx") == 0) &&
+                   strcmp(sig, "(isit)") == 0) {
                 g_variant_get(body, "(isit)", &c->ifindex, &c->name, &c->family, &c->flags);
+                c->with_ttl = strcmp(member, "ResolveHostnameEx") == 0;
                 call_start(c, run_resolve_hostname);
         } else if (strcmp(member, "ResolveAddressName") == 0 && strcmp(sig, "(iiayt)") == 0) {
                 g_autoptr(GVariant) address = NULL;
@@ -1136,9 +1158,10 @@ static gboolean on_peer_fast(P2PPeer *peer, const guint8 *message, gsize len, gp
         c = call_new_wire(user_data, peer, w.serial, w.no_reply);
         c->ifindex = w.ifindex;
         c->flags = w.flags;
-        if (w.method == WIRE_RESOLVE_HOSTNAME) {
+        if (w.method == WIRE_RESOLVE_HOSTNAME || w.method == WIRE_RESOLVE_HOSTNAME_EX) {
                 c->name = g_strndup(w.name, w.name_len);
                 c->family = w.family;
+                c->with_ttl = w.method == WIRE_RESOLVE_HOSTNAME_EX;
                 call_start(c, run_resolve_hostname);
         } else {
                 copy_address(c->address, &c->address_len, w.address, w.address_len);
@@ -1231,6 +1254,7 @@ Bus *bus_new_peer_only(Resolver *resolver, Names *names, const Config *config, c
                          G_CALLBACK(handle_resolve_address_members), b);
         g_signal_connect(b->manager, "handle-resolve-addresses", G_CALLBACK(handle_resolve_addresses), b);
         g_signal_connect(b->manager, "handle-resolve-hostname", G_CALLBACK(handle_resolve_hostname), b);
+        g_signal_connect(b->manager, "handle-resolve-hostname-ex", G_CALLBACK(handle_resolve_hostname_ex), b);
         g_signal_connect(b->manager, "handle-resolve-address-name", G_CALLBACK(handle_resolve_address_name), b);
         g_signal_connect(b->manager, "handle-invalidate-address", G_CALLBACK(handle_invalidate_address), b);
         g_signal_connect(b->manager, "handle-flush-caches", G_CALLBACK(handle_flush_caches), b);

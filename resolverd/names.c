@@ -257,9 +257,9 @@ static void lookup_free(NameLookup *l) {
 }
 
 static void lookup_complete(NameLookup *l, GArray *addresses, const char *canonical,
-                            uint64_t flags, const GError *error) {
+                            uint64_t flags, uint32_t ttl_sec, const GError *error) {
         lookup_detach(l);
-        l->callback(addresses, canonical, flags, error, l->user_data);
+        l->callback(addresses, canonical, flags, ttl_sec, error, l->user_data);
         lookup_free(l);
 }
 
@@ -271,7 +271,7 @@ static void lookup_fail(NameLookup *l, int code, const char *format, ...) {
         g_autofree char *message = g_strdup_vprintf(format, ap);
         va_end(ap);
         g_autoptr(GError) error = g_error_new_literal(AARP_ERROR, code, message);
-        lookup_complete(l, NULL, NULL, 0, error);
+        lookup_complete(l, NULL, NULL, 0, 0, error);
 }
 
 static const char *family_name(int family) {
@@ -386,7 +386,7 @@ static void lookup_complete_parts(NameLookup *l) {
         else if (n->snapshot && l->ifindex == 0 && whole && !(flags & AARP_FLAG_NO_REPLY) && ttl > 0 &&
                  lookup_may_store(l))
                 snapshot_put(n->snapshot, l->name, l->family, out, canonical ? canonical : l->name, sources, ttl);
-        lookup_complete(l, out, canonical ? canonical : l->name, flags, NULL);
+        lookup_complete(l, out, canonical ? canonical : l->name, flags, ttl == G_MAXUINT32 ? 0 : ttl, NULL);
 }
 
 /* DNS answered with addresses for some parts, now mapped: each of those
@@ -438,8 +438,11 @@ static void finish_mapping(NameLookup *l) {
                 snapshot_put(n->snapshot, l->name, l->family, out, l->canonical ? l->canonical : l->name,
                              l->sources, name_cache_positive_ttl(G_MAXUINT32, l->map_ttl_sec));
 
+        /* The hosts file has no TTL; what bounds the answer is the
+         * mapping's, as for the published copy. */
+        uint32_t ttl = l->answer_flags & AARP_FLAG_NO_REPLY ? 0 : name_cache_positive_ttl(G_MAXUINT32, l->map_ttl_sec);
         g_autofree char *canonical = g_steal_pointer(&l->canonical);
-        lookup_complete(l, out, canonical ? canonical : l->name, l->answer_flags, NULL);
+        lookup_complete(l, out, canonical ? canonical : l->name, l->answer_flags, ttl, NULL);
 }
 
 static void on_mapped(const AddressAnswer *answer, const GError *error, gpointer user_data) {
@@ -778,7 +781,7 @@ static void complete_error_now(NamesCallback callback, gpointer user_data, int c
                                const char *message) {
         g_autoptr(GError) error = g_error_new_literal(AARP_ERROR, code, message);
 
-        callback(NULL, NULL, 0, error, user_data);
+        callback(NULL, NULL, 0, 0, error, user_data);
 }
 
 void names_resolve(Names *n, int ifindex, const char *name, int family, uint64_t flags,

@@ -51,12 +51,14 @@ typedef struct {
 } NameAddress;
 
 /* Called exactly once per names_resolve(): on success @addresses (array of
- * NameAddress, at least one), @canonical and @flags (AARP_FLAG_* output bits)
- * are set and @error is NULL; on failure @error is set in the AARP_ERROR
+ * NameAddress, at least one), @canonical, @flags (AARP_FLAG_* output bits)
+ * and @ttl_sec (how long the answer may be kept: what is left of the
+ * shortest-lived part, 0 for one that must not be kept) are set and @error
+ * is NULL; on failure @error is set in the AARP_ERROR
  * domain: AARP_E_NO_SUCH_NAME, AARP_E_NO_DATA, AARP_E_TEMPORARY_FAILURE.
  * Everything passed is valid only during the call.  It may be called before
  * names_resolve() returns. */
-typedef void (*NamesCallback)(GArray *addresses, const char *canonical, uint64_t flags,
+typedef void (*NamesCallback)(GArray *addresses, const char *canonical, uint64_t flags, uint32_t ttl_sec,
                               const GError *error, gpointer user_data);
 
 /* @resolver is borrowed and must outlive the Names (NULL: no AARP

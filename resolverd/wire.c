@@ -174,6 +174,8 @@ gboolean wire_parse_call(const uint8_t *m, size_t len, WireCall *ret) {
                                 ret->method = WIRE_RESOLVE_ADDRESS_MEMBERS;
                         else if (string_is(m, fields_end, &pos, "ResolveHostname"))
                                 ret->method = WIRE_RESOLVE_HOSTNAME;
+                        else if (string_is(m, fields_end, &pos, "ResolveHostnameEx"))
+                                ret->method = WIRE_RESOLVE_HOSTNAME_EX;
                         else
                                 return FALSE;
                         break;
@@ -190,7 +192,7 @@ gboolean wire_parse_call(const uint8_t *m, size_t len, WireCall *ret) {
         if (pos != fields_end || !have_path || !ret->method || !signature)
                 return FALSE;
 
-        if (ret->method == WIRE_RESOLVE_HOSTNAME)
+        if (ret->method == WIRE_RESOLVE_HOSTNAME || ret->method == WIRE_RESOLVE_HOSTNAME_EX)
                 return memcmp(signature + 1, "isit", 4) == 0 && parse_isit(m + body, body_len, ret);
         return memcmp(signature + 1, "iayt", 4) == 0 && parse_iayt(m + body, body_len, ret);
 }
@@ -244,6 +246,7 @@ size_t wire_write_address_reply(uint8_t *buf, uint32_t reply_serial, const uint8
 }
 
 #define HOSTNAME_SIGNATURE "a(iiay)st"
+#define HOSTNAME_EX_SIGNATURE "a(iiay)stu"
 
 /* Body "a(iiay)st" of @n addresses, @canonical_len: array length at 0, the
  * structs from 8 (each 8-aligned: int32, int32, byte-array length, bytes),
@@ -258,16 +261,17 @@ static size_t hostname_body_size(const WireHostAddress *addresses, size_t n, siz
 }
 
 size_t wire_hostname_reply_size(size_t n, size_t canonical_len) {
-        /* Every address counted at its largest. */
-        return align(29 + strlen(HOSTNAME_SIGNATURE) + 1, 8) + hostname_body_size(NULL, n, canonical_len);
+        /* Every address counted at its largest, and the Ex reply's TTL. */
+        return align(29 + strlen(HOSTNAME_EX_SIGNATURE) + 1, 8) + hostname_body_size(NULL, n, canonical_len) + 4;
 }
 
-size_t wire_write_hostname_reply(uint8_t *buf, uint32_t reply_serial, const WireHostAddress *addresses, size_t n,
-                                 const char *canonical, uint64_t flags) {
-        size_t body = write_reply_header(buf, reply_serial, HOSTNAME_SIGNATURE), pos = 8, cl = strlen(canonical);
+static size_t write_hostname_reply(uint8_t *buf, uint32_t reply_serial, const WireHostAddress *addresses, size_t n,
+                                   const char *canonical, uint64_t flags, gboolean with_ttl, uint32_t ttl_sec) {
+        size_t body = write_reply_header(buf, reply_serial, with_ttl ? HOSTNAME_EX_SIGNATURE : HOSTNAME_SIGNATURE);
+        size_t pos = 8, cl = strlen(canonical);
         uint8_t *b = buf + body;
 
-        memset(b, 0, hostname_body_size(addresses, n, cl));
+        memset(b, 0, hostname_body_size(addresses, n, cl) + (with_ttl ? 4 : 0));
         for (size_t i = 0; i < n; i++) {
                 uint32_t alen = addresses[i].family == AF_INET ? 4 : 16;
 
@@ -285,6 +289,20 @@ size_t wire_write_hostname_reply(uint8_t *buf, uint32_t reply_serial, const Wire
         pos = align(pos + 4 + cl + 1, 8);
         put_u64(b + pos, flags);
         pos += 8;
+        if (with_ttl) {
+                put_u32(b + pos, ttl_sec);
+                pos += 4;
+        }
         put_u32(buf + 4, (uint32_t) pos);
         return body + pos;
+}
+
+size_t wire_write_hostname_reply(uint8_t *buf, uint32_t reply_serial, const WireHostAddress *addresses, size_t n,
+                                 const char *canonical, uint64_t flags) {
+        return write_hostname_reply(buf, reply_serial, addresses, n, canonical, flags, FALSE, 0);
+}
+
+size_t wire_write_hostname_ex_reply(uint8_t *buf, uint32_t reply_serial, const WireHostAddress *addresses,
+                                    size_t n, const char *canonical, uint64_t flags, uint32_t ttl_sec) {
+        return write_hostname_reply(buf, reply_serial, addresses, n, canonical, flags, TRUE, ttl_sec);
 }

@@ -2,8 +2,8 @@
 /*
  * wire.h: the D-Bus wire format of the hot calls, read and written by hand.
  *
- * A cached ResolveAddress (or ResolveHostname, the NSS module's call when a
- * name is not in the snapshot) over io.socket is the daemon's busiest path, and
+ * A cached ResolveAddress (or ResolveHostnameEx, the NSS module's call when a
+ * name is not in the snapshot, and ResolveHostname) over io.socket is the daemon's busiest path, and
  * GDBusMessage spends most of the daemon's CPU on it: it converts the whole
  * message to GVariants and back, with allocations and type checks at every
  * step.  Here the call is recognised in place and the reply written into a
@@ -26,6 +26,7 @@ typedef enum {
         WIRE_RESOLVE_ADDRESS = 1,
         WIRE_RESOLVE_ADDRESS_MEMBERS,
         WIRE_RESOLVE_HOSTNAME,
+        WIRE_RESOLVE_HOSTNAME_EX, /* ResolveHostname with the answer's TTL */
 } WireMethod;
 
 /* A method call recognised by wire_parse_call(). */
@@ -74,8 +75,12 @@ size_t wire_hostname_reply_size(size_t n, size_t canonical_len);
 
 /* ResolveHostname's reply to call @reply_serial (serial 0, as above).
  * @canonical must be valid UTF-8 without NUL (the caller checks).  Returns
- * the bytes written, exactly wire_hostname_reply_size(). */
+ * the bytes written, at most wire_hostname_reply_size(). */
 size_t wire_write_hostname_reply(uint8_t *buf, uint32_t reply_serial, const WireHostAddress *addresses, size_t n,
                                  const char *canonical, uint64_t flags);
+/* ResolveHostnameEx's reply "(a(iiay)stu)": the same with @ttl_sec after the
+ * flags; at most wire_hostname_reply_size() bytes too. */
+size_t wire_write_hostname_ex_reply(uint8_t *buf, uint32_t reply_serial, const WireHostAddress *addresses,
+                                    size_t n, const char *canonical, uint64_t flags, uint32_t ttl_sec);
 
 #define WIRE_SERIAL_OFFSET 8u

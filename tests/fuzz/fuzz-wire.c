@@ -33,12 +33,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_CHECK(g_dbus_message_get_serial(m) == w.serial);
         FUZZ_CHECK(strcmp(g_dbus_message_get_path(m), "/org/aarp/Resolve1") == 0);
         FUZZ_CHECK(!!(g_dbus_message_get_flags(m) & G_DBUS_MESSAGE_FLAGS_NO_REPLY_EXPECTED) == !!w.no_reply);
-        if (w.method == WIRE_RESOLVE_HOSTNAME) {
+        if (w.method == WIRE_RESOLVE_HOSTNAME || w.method == WIRE_RESOLVE_HOSTNAME_EX) {
                 gint32 ifindex, family;
                 guint64 flags;
                 const char *name;
 
-                FUZZ_CHECK(strcmp(g_dbus_message_get_member(m), "ResolveHostname") == 0);
+                FUZZ_CHECK(strcmp(g_dbus_message_get_member(m), w.method == WIRE_RESOLVE_HOSTNAME_EX
+                                                                         ? "ResolveHostnameEx"
+                                                                         : "ResolveHostname") == 0);
                 FUZZ_CHECK(g_strcmp0(g_dbus_message_get_signature(m), "isit") == 0);
                 g_variant_get(g_dbus_message_get_body(m), "(i&sit)", &ifindex, &name, &family, &flags);
                 FUZZ_CHECK(ifindex == w.ifindex && family == w.family && flags == w.flags);

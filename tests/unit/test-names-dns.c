@@ -165,6 +165,7 @@ typedef struct {
         GArray *addresses;
         char *canonical;
         uint64_t flags;
+        uint32_t ttl;
         GError *error;
 } Result;
 
@@ -177,7 +178,7 @@ static void result_free(Result *r) {
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Result, result_free)
 
-static void on_result(GArray *addresses, const char *canonical, uint64_t flags,
+static void on_result(GArray *addresses, const char *canonical, uint64_t flags, uint32_t ttl_sec,
                       const GError *error, gpointer user_data) {
         Result *r = user_data;
 
@@ -193,6 +194,7 @@ static void on_result(GArray *addresses, const char *canonical, uint64_t flags,
         r->addresses = g_array_copy(addresses);
         r->canonical = g_strdup(canonical);
         r->flags = flags;
+        r->ttl = ttl_sec;
 }
 
 static Result *resolve(Names *n, const char *name, int family, uint64_t flags) {
@@ -266,6 +268,8 @@ Test(names_dns, unspec_queries_aaaa_and_a_and_puts_ipv6_first) {
         assert_has_address(r, 2, 4, "192.0.2.2");
         cr_assert_str_eq(r->canonical, "dual.test");
         cr_assert_eq(r->flags & (AARP_FLAG_ANYCAST | AARP_FLAG_FROM_CACHE), 0);
+        /* The records' TTL (dnsmasq --local-ttl=60), the same from the cache. */
+        cr_assert_eq(r->ttl, 60);
 
         g_autoptr(Result) r4 = resolve(n, "dual.test", AF_INET, 0);
         cr_assert_eq(r4->addresses->len, 2);
@@ -350,9 +354,16 @@ Test(names_dns, anycast_answers_are_mapped_deduplicated_and_cached_for_the_mappi
         cr_assert(r->flags & AARP_FLAG_ANYCAST);
         cr_assert_not(r->flags & AARP_FLAG_FROM_CACHE);
 
+        /* The answer's TTL is the mapping's (10 s), shorter than DNS's. */
+        cr_assert_eq(r->ttl, 10);
+
+        fake_now += 3 * G_USEC_PER_SEC;
         g_autoptr(Result) c = resolve(n, "anycast.test", AF_UNSPEC, 0);
         cr_assert_eq(c->flags & (AARP_FLAG_ANYCAST | AARP_FLAG_FROM_CACHE),
                      AARP_FLAG_ANYCAST | AARP_FLAG_FROM_CACHE);
+        /* From the cache: what is left of it. */
+        cr_assert_eq(c->ttl, 7, "ttl %u after 3 of 10 s", c->ttl);
+        fake_now -= 3 * G_USEC_PER_SEC;
 
         /* DNS TTL 60, mapping TTL 10: gone from the cache after 10 s. */
         fake_now += 10 * G_USEC_PER_SEC;
@@ -579,7 +590,7 @@ Test(names_dns, ip_literals_are_answered_as_themselves_after_mapping) {
         assert_error(wrong, AARP_E_NO_DATA);
 }
 
-static void free_names_in_callback(GArray *addresses, const char *canonical, uint64_t flags,
+static void free_names_in_callback(GArray *addresses, const char *canonical, uint64_t flags, uint32_t ttl_sec,
                                    const GError *error, gpointer user_data) {
         Names **np = user_data;
 

@@ -315,3 +315,44 @@ Test(wire, gdbus_reads_the_hostname_reply) {
                 }
         }
 }
+
+/* ResolveHostnameEx: read like ResolveHostname; its reply carries the TTL
+ * after the flags, and GDBus reads it back. */
+Test(wire, hostname_ex_call_and_reply) {
+        WireCall w;
+        gsize len;
+        g_autofree guchar *blob = make_call(NULL, AARP_OBJECT_PATH, AARP_MANAGER_INTERFACE, "ResolveHostnameEx",
+                                            g_variant_new("(isit)", 0, "svc.lab", 0, (guint64) 0), 0,
+                                            G_DBUS_MESSAGE_BYTE_ORDER_LITTLE_ENDIAN, &len);
+
+        cr_assert(wire_parse_call(blob, len, &w));
+        cr_assert_eq(w.method, WIRE_RESOLVE_HOSTNAME_EX);
+        cr_assert_str_eq(w.name, "svc.lab");
+
+        for (size_t n = 0; n <= 3; n++) {
+                WireHostAddress a[3];
+                g_autoptr(GError) error = NULL;
+
+                for (size_t i = 0; i < n; i++)
+                        a[i] = (WireHostAddress) { 0, AF_INET6, ADDR };
+                size_t cap = wire_hostname_reply_size(n, strlen("svc.lab"));
+                g_autofree guint8 *buf = g_malloc(cap + 8);
+                memset(buf, 0xee, cap + 8);
+                size_t size = wire_write_hostname_ex_reply(buf, 5, a, n, "svc.lab", 0x10000, 42);
+
+                cr_assert_leq(size, cap);
+                cr_assert_eq(buf[cap], 0xee, "wrote past the size it asked for");
+                g_autoptr(GDBusMessage) m = g_dbus_message_new_from_blob(buf, size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
+                cr_assert_not_null(m, "%s", error ? error->message : "");
+                cr_assert_str_eq(g_dbus_message_get_signature(m), "a(iiay)stu");
+                g_autoptr(GVariant) list = NULL;
+                const char *canonical;
+                guint64 flags;
+                guint32 ttl;
+                g_variant_get(g_dbus_message_get_body(m), "(@a(iiay)&stu)", &list, &canonical, &flags, &ttl);
+                cr_assert_eq(g_variant_n_children(list), n);
+                cr_assert_str_eq(canonical, "svc.lab");
+                cr_assert_eq(flags, 0x10000);
+                cr_assert_eq(ttl, 42);
+        }
+}

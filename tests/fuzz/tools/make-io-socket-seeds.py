@@ -73,6 +73,10 @@ seeds = {
                          field(8, "g", "isit")],
                         pad(struct.pack("<iI", 0, 8) + b"fuzzhost\0", 4) + struct.pack("<i", 0)
                         + struct.pack("<Q", 0)),
+    "hostname-ex": message([field(1, "o", PATH), field(2, "s", MGR), field(3, "s", "ResolveHostnameEx"),
+                            field(8, "g", "isit")],
+                           pad(struct.pack("<iI", 0, 8) + b"fuzzhost\0", 4) + struct.pack("<i", 0)
+                           + struct.pack("<Q", 0)),
     "signal": message([field(1, "o", PATH), field(2, "s", MGR), field(3, "s", "Changed")], mtype=4),
 }
 # Several messages in one write, the last two invalid.
