@@ -51,7 +51,7 @@
 /* Calls taken from one connection per main-loop iteration: a client that
  * pipelines must not make everyone else wait behind its batch. */
 #define TURNS_PER_ITERATION 2u
-/* A connection that pipelines (used all its turns) or leaves answers unread
+/* A connection that pipelines (calls left after its turns) or leaves answers unread
  * is served only in iterations where no one-call-at-a-time client, accept
  * or handshake is ready, one call per iteration: those wait for at most one
  * call per bulk connection. */
@@ -367,7 +367,7 @@ static void handle_auth_line(P2PPeer *p, char *line) {
 static gboolean peer_has_call(const P2PPeer *p) {
         gssize needed;
 
-        if (p->in->len < 16)
+        if (p->state != PEER_RUNNING || p->in->len < 16)
                 return FALSE;
         needed = g_dbus_message_bytes_needed(p->in->data, 16, NULL);
         return needed < 16 || (gsize) needed <= p->in->len;
@@ -377,7 +377,7 @@ static void handle_input(P2PPeer *p) {
         for (;;) {
                 if (!peer_may_read(p))
                         return; /* the rest waits until the output drains */
-                if (p->state == PEER_RUNNING && peer_has_call(p)) {
+                if (peer_has_call(p)) {
                         if (p->turns == 0)
                                 return; /* next iteration */
                         p->turns--;
@@ -502,7 +502,7 @@ static void on_peer_io(int fd, GIOCondition cond, P2PPeer *p) {
         if (p->state != PEER_CLOSED) {
                 gboolean bulk = p->bulk;
 
-                if (p->turns == 0 || p->out->len > 0)
+                if (p->out->len > 0 || (p->turns == 0 && peer_has_call(p)))
                         bulk = TRUE;
                 else if (p->in->len == 0)
                         bulk = FALSE;
@@ -512,9 +512,9 @@ static void on_peer_io(int fd, GIOCondition cond, P2PPeer *p) {
                 }
                 trim_buffer(&p->in, &p->in_peak);
                 update_events(p);
-                /* Out of turns with input left: the socket may have nothing
-                 * more to announce it, so come back next iteration. */
-                if (p->turns == 0 && p->in->len > 0 && peer_may_read(p))
+                /* Out of turns with a call left: the socket may have
+                 * nothing more to announce it, so come back next iteration. */
+                if (p->turns == 0 && peer_has_call(p) && peer_may_read(p))
                         g_source_set_ready_time(p->source, 0);
         }
 }
