@@ -243,35 +243,44 @@ static int verb_statistics(const CliOptions *o) {
                 print_error(NULL, bus_client_strerror(r));
                 return cli_exit_code(r);
         }
-        if (o->json) {
-                printf("{\"cache_size\": %" PRIu32 ", \"cache_hits\": %" PRIu64
-                       ", \"cache_misses\": %" PRIu64 ", \"probes_sent\": %" PRIu64
-                       ", \"probe_replies\": %" PRIu64 ", \"probe_timeouts\": %" PRIu64
-                       ", \"anycast_found\": %" PRIu64 ", \"replies_rejected\": %" PRIu64
-                       ", \"cache_invalidations\": %" PRIu64 ", \"cache_refreshes\": %" PRIu64
-                       ", \"member_probes_sent\": %" PRIu64 "}\n",
-                       s.cache_size, s.cache_hits, s.cache_misses, s.probes_sent, s.probe_replies,
-                       s.probe_timeouts, s.anycast_found, s.replies_rejected, s.cache_invalidations,
-                       s.cache_refreshes, s.member_probes_sent);
-                return CLI_EXIT_SUCCESS;
+        static const struct {
+                const char *field, *group, *label;
+                size_t offset;
+                bool u32;
+        } rows[] = {
+#define ROW(property, field, type, group, label) \
+        {#field, group, label, offsetof(BusStatistics, field), sizeof(((BusStatistics *)0)->field) == 4},
+                AARP_STATISTICS(ROW)
+#undef ROW
+        };
+        const char *group = NULL;
+
+        /* JSON keys are the fields' names, the text form the list's groups
+         * and labels, both in the list's order (include/aarp-stats.h). */
+        if (o->json)
+                fputs("{", stdout);
+        for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+                const char *p = (const char *)&s + rows[i].offset;
+                uint64_t v = 0;
+
+                if (rows[i].u32) {
+                        uint32_t v32;
+                        memcpy(&v32, p, sizeof v32);
+                        v = v32;
+                } else
+                        memcpy(&v, p, sizeof v);
+                if (o->json) {
+                        printf("%s\"%s\": %" PRIu64, i ? ", " : "", rows[i].field, v);
+                        continue;
+                }
+                if (!group || strcmp(group, rows[i].group) != 0) {
+                        printf("%s%s\n", group ? "\n" : "", rows[i].group);
+                        group = rows[i].group;
+                }
+                printf("%28s: %" PRIu64 "\n", rows[i].label, v);
         }
-        printf("Cache\n"
-               "          Current Cache Size: %" PRIu32 "\n"
-               "                  Cache Hits: %" PRIu64 "\n"
-               "                Cache Misses: %" PRIu64 "\n"
-               "         Cache Invalidations: %" PRIu64 "\n"
-               "             Cache Refreshes: %" PRIu64 "\n"
-               "\n"
-               "Probes\n"
-               "                 Probes Sent: %" PRIu64 "\n"
-               "          Member Probes Sent: %" PRIu64 "\n"
-               "               Probe Replies: %" PRIu64 "\n"
-               "              Probe Timeouts: %" PRIu64 "\n"
-               "               Anycast Found: %" PRIu64 "\n"
-               "            Replies Rejected: %" PRIu64 "\n",
-               s.cache_size, s.cache_hits, s.cache_misses, s.cache_invalidations, s.cache_refreshes,
-               s.probes_sent, s.member_probes_sent, s.probe_replies, s.probe_timeouts, s.anycast_found,
-               s.replies_rejected);
+        if (o->json)
+                fputs("}\n", stdout);
         return CLI_EXIT_SUCCESS;
 }
 

@@ -544,20 +544,15 @@ int bus_client_get_statistics(BusStatistics *ret) {
                 size_t offset;
                 int type;
         } props[] = {
-#define P(n, f, t) {n, offsetof(BusStatistics, f), t}
-                P("CacheSize", cache_size, DBUS_TYPE_UINT32),
-                P("CacheHits", cache_hits, DBUS_TYPE_UINT64),
-                P("CacheMisses", cache_misses, DBUS_TYPE_UINT64),
-                P("ProbesSent", probes_sent, DBUS_TYPE_UINT64),
-                P("ProbeReplies", probe_replies, DBUS_TYPE_UINT64),
-                P("ProbeTimeouts", probe_timeouts, DBUS_TYPE_UINT64),
-                P("AnycastFound", anycast_found, DBUS_TYPE_UINT64),
-                P("RepliesRejected", replies_rejected, DBUS_TYPE_UINT64),
-                P("CacheInvalidations", cache_invalidations, DBUS_TYPE_UINT64),
-                P("CacheRefreshes", cache_refreshes, DBUS_TYPE_UINT64),
-                P("MemberProbesSent", member_probes_sent, DBUS_TYPE_UINT64),
+#define DBUS_TYPE_OF_u DBUS_TYPE_UINT32
+#define DBUS_TYPE_OF_t DBUS_TYPE_UINT64
+#define P(property, field, type, group, label) {#property, offsetof(BusStatistics, field), DBUS_TYPE_OF_##type},
+                AARP_STATISTICS(P)
 #undef P
+#undef DBUS_TYPE_OF_u
+#undef DBUS_TYPE_OF_t
         };
+        _Static_assert(sizeof props / sizeof props[0] <= 32, "one bit of 'seen' per statistic");
         const char *interface = AARP_MANAGER_INTERFACE;
         DBusMessage *reply = NULL;
         DBusMessageIter it, dict;

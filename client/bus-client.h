@@ -57,6 +57,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aarp-stats.h"
+
 typedef struct BusAddress {
         int ifindex;         /* interface the address belongs to; 0 if none */
         int family;          /* AF_INET or AF_INET6 */
@@ -69,19 +71,8 @@ typedef struct BusMember {
         uint64_t rtt_usec;   /* round trip of its best probe; 0 if none */
 } BusMember;
 
-typedef struct BusStatistics {
-        uint32_t cache_size;
-        uint64_t cache_hits;
-        uint64_t cache_misses;
-        uint64_t probes_sent;
-        uint64_t probe_replies;
-        uint64_t probe_timeouts;
-        uint64_t anycast_found;
-        uint64_t replies_rejected;
-        uint64_t cache_invalidations;
-        uint64_t cache_refreshes;    /* background re-probes (stale-while-revalidate) */
-        uint64_t member_probes_sent; /* flow-label discovery probes (part of probes_sent) */
-} BusStatistics;
+/* Every statistic of the daemon (include/aarp-stats.h). */
+typedef AarpStatistics BusStatistics;
 
 /* ResolveHostname: resolve @name (UTF-8, at most AARP_NAME_MAX characters
  * plus an optional trailing dot) for @family (AF_UNSPEC, AF_INET, AF_INET6)

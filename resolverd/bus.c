@@ -297,18 +297,10 @@ static void sync_stats(Bus *b) {
         ResolverStats s;
 
         resolver_get_stats(b->resolver, &s);
-        aarp_manager_set_cache_size(b->manager, s.cache_size);
-        aarp_manager_set_cache_hits(b->manager, s.cache_hits);
-        aarp_manager_set_cache_misses(b->manager, s.cache_misses);
-        aarp_manager_set_probes_sent(b->manager, s.probes_sent);
-        aarp_manager_set_probe_replies(b->manager, s.probe_replies);
-        aarp_manager_set_probe_timeouts(b->manager, s.probe_timeouts);
-        aarp_manager_set_anycast_found(b->manager, s.anycast_found);
-        aarp_manager_set_replies_rejected(b->manager, s.replies_rejected);
-        aarp_manager_set_cache_invalidations(b->manager, s.cache_invalidations);
-        aarp_manager_set_cache_refreshes(b->manager, s.cache_refreshes);
-        aarp_manager_set_member_probes_sent(b->manager, s.member_probes_sent);
-        aarp_manager_set_requests_rejected(b->manager, clients_rejected(b->clients));
+        s.requests_rejected = clients_rejected(b->clients);
+#define SET_PROPERTY(property, field, type, group, label) aarp_manager_set_##field(b->manager, s.field);
+        AARP_STATISTICS(SET_PROPERTY)
+#undef SET_PROPERTY
 }
 
 static GVariant *stats_get_property(GDBusConnection *connection, const char *sender,

@@ -14,12 +14,12 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "aarp-stats.h"
+#include "cache.h"
 #include "clients.h"
 #include "config.h"
 
 typedef struct Resolver Resolver;
-
-#include "cache.h"
 
 /* Internal input flag (never accepted from clients: bus.c masks input flags
  * with AARP_FLAGS_INPUT_MASK): the caller wants every member of an anycast
@@ -122,22 +122,9 @@ void resolver_set_changed_callback(Resolver *r, ResolverChangedCallback callback
  * finish, but their results are not cached. */
 void resolver_flush(Resolver *r);
 
-typedef struct {
-        uint32_t cache_size;
-        uint64_t cache_hits;
-        uint64_t cache_misses;
-        uint64_t probes_sent;
-        uint64_t probe_replies;
-        uint64_t probe_timeouts;
-        uint64_t anycast_found;
-        uint64_t replies_rejected;
-        uint64_t cache_invalidations;
-        uint64_t cache_refreshes;      /* background re-probes started */
-        uint64_t member_probes_sent;   /* flow-label discovery probes */
-        uint64_t members_found;        /* extra members discovered */
-        uint64_t invalidated_members;  /* InvalidateAddress reports acted on */
-        uint64_t unpaid_probes;        /* refreshes and member probes not sent: payer over budget */
-} ResolverStats;
+/* The statistics the resolver keeps: every one of the list but
+ * requests_rejected, which the per-user limits count (clients.c). */
+typedef AarpStatistics ResolverStats;
 
 void resolver_get_stats(const Resolver *r, ResolverStats *ret_stats);
 void resolver_reset_stats(Resolver *r);

@@ -89,7 +89,12 @@ grep -Eq "Cache Refreshes: [0-9]+$" <<<"$out" || fail "statistics: '$out'"
 json=$(in_client "$AARP_RESOLVE" --json statistics) || fail "statistics --json failed"
 python3 -c 'import json,sys; s=json.loads(sys.argv[1]); assert s["member_probes_sent"] == int(sys.argv[2]) and "cache_refreshes" in s, s' \
         "$json" $((2 * PROBES)) || fail "statistics --json: $json"
-pass "statistics shows Member Probes Sent $((2 * PROBES)) and Cache Refreshes"
+# Discovery found the members beyond the first: counted and shown.
+grep -Eq "Members Found: [1-9][0-9]*$" <<<"$out" || fail "statistics: no Members Found: '$out'"
+python3 -c 'import json,sys; s=json.loads(sys.argv[1]); assert s["members_found"] >= 1 and "invalidated_members" in s, s' \
+        "$json" || fail "statistics --json: $json"
+[ "$(prop MembersFound)" -ge 1 ] || fail "the MembersFound property is $(prop MembersFound)"
+pass "statistics shows Member Probes Sent $((2 * PROBES)), Cache Refreshes and Members Found"
 
 echo "# libaarp: aarp_resolv_members@AARP_1.1, AARP_1 unchanged"
 lib=$LAB_BUILD_ROOT/client/libaarp.so.1
