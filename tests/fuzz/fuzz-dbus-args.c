@@ -36,6 +36,7 @@
 #include "config.h"
 #include "errors.h"
 #include "fuzz.h"
+#include "message-check.h"
 #include "names.h"
 #include "resolver.h"
 
@@ -124,6 +125,8 @@ static char *start_bus(void) {
         return g_strdup(line);
 }
 
+static char *peer_address;
+
 static void on_connected(GObject *source, GAsyncResult *res, gpointer user_data) {
         GError *error = NULL;
 
@@ -132,6 +135,28 @@ static void on_connected(GObject *source, GAsyncResult *res, gpointer user_data)
                 fprintf(stderr, "fuzz-dbus-args: cannot connect to io.socket: %s\n", error->message);
                 exit(1);
         }
+}
+
+static void connect_client(void) {
+        g_clear_object(&client);
+        g_dbus_connection_new_for_address(peer_address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL,
+                                          NULL, on_connected, NULL);
+        while (!client)
+                g_main_context_iteration(NULL, TRUE);
+}
+
+/* Whether io.socket's validation refuses the call as GDBus writes it: it
+ * then closes the connection without an answer, as dbus-daemon would (a
+ * handle, 'h', without descriptors is the case GDBus lets through). */
+static gboolean refused_by_validation(const char *method, GVariant *body) {
+        g_autoptr(GDBusMessage) m = g_dbus_message_new_method_call(NULL, AARP_OBJECT_PATH, AARP_MANAGER_INTERFACE,
+                                                                   method);
+        gsize len = 0;
+
+        g_dbus_message_set_body(m, body);
+        g_dbus_message_set_serial(m, 1);
+        g_autofree guchar *blob = g_dbus_message_to_blob(m, &len, G_DBUS_CAPABILITY_FLAGS_NONE, NULL);
+        return blob && !message_check(blob, len, NULL, NULL);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
@@ -181,11 +206,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
 
         g_autofree char *socket = g_build_filename(tmpdir, AARP_IO_SOCKET_NAME, NULL);
         g_autofree char *escaped = g_dbus_address_escape_value(socket);
-        g_autofree char *peer = g_strdup_printf("unix:path=%s", escaped);
-        g_dbus_connection_new_for_address(peer, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT, NULL,
-                                          NULL, on_connected, NULL);
-        while (!client)
-                g_main_context_iteration(NULL, TRUE);
+        peer_address = g_strdup_printf("unix:path=%s", escaped);
+        connect_client();
         return 0;
 }
 
@@ -269,6 +291,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         GVariant *body = g_variant_ref_sink(
                 g_variant_new_from_bytes(G_VARIANT_TYPE(type), bytes, FALSE));
         Reply r = { 0 };
+        gboolean refused = refused_by_validation(method, body);
 
         g_dbus_connection_call(client, NULL, AARP_OBJECT_PATH, AARP_MANAGER_INTERFACE, method,
                                body, NULL, G_DBUS_CALL_FLAGS_NONE, 10000, NULL, on_reply, &r);
@@ -279,6 +302,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
          * say): nothing was sent, and nobody could send it. */
         if (g_error_matches(r.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
                 goto out;
+        /* Exactly what validation refuses goes unanswered, on a closed
+         * connection; everything else is answered. */
+        FUZZ_CHECK(refused == g_error_matches(r.error, G_IO_ERROR, G_IO_ERROR_CLOSED));
+        if (refused) {
+                connect_client();
+                goto out;
+        }
         if (r.error) {
                 check_error(r.error, method);
                 /* Argument errors are decided by the body alone; recompute
