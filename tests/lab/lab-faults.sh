@@ -93,7 +93,7 @@ faults_start_daemon_as() {
         LAB_DAEMON_PID=$!
         LAB_PIDS+=("$LAB_DAEMON_PID")
         FAULTS_DAEMON_RC=
-        deadline=$((SECONDS + 10))
+        deadline=$((SECONDS + 60))
         until lab_name_owned; do
                 if lab_pid_gone "$LAB_DAEMON_PID"; then
                         local rc=0
@@ -104,7 +104,7 @@ faults_start_daemon_as() {
                         return 1
                 fi
                 [ "$SECONDS" -lt "$deadline" ] ||
-                        lab_die "daemon did not own $LAB_BUS_NAME within 10 s: $(tail -n 20 "$LABDIR/daemon.log")"
+                        lab_die "daemon did not own $LAB_BUS_NAME within 60 s: $(tail -n 20 "$LABDIR/daemon.log")"
                 sleep 0.05
         done
 }
