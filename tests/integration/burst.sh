@@ -27,10 +27,14 @@ echo "  cached burst: $out"
 pass "the same $LAB_BURST_COUNT again: all FROM_CACHE"
 
 expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER1_ADDR" ANYCAST
+p0=$(prop ProbesSent)
 "$LAB_DBUS_BIN" burst "$LAB_SILENT" "$LAB_BURST_COUNT" self 0x40000 4 >"$LABDIR/silent-burst.out" 2>&1 &
 burst_pid=$!
 LAB_PIDS+=("$burst_pid")
-sleep 0.3
+# The silent probes are in flight once the daemon sends them (a fixed
+# sleep would be too short on a loaded machine).
+probing() { [ $(($(prop ProbesSent) - p0)) -ge 100 ]; }
+lab_wait_for 15 probing || fail "the silent burst was not probed: $(cat "$LABDIR/silent-burst.out")"
 t0=$(now_ms)
 expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER1_ADDR" FROM_CACHE
 elapsed=$(($(now_ms) - t0))

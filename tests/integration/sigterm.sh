@@ -42,10 +42,12 @@ pass "daemon with a 30 s probe in flight: SIGTERM -> exit 0 in ${elapsed} ms, it
 # for its probes: the caller gets an error, the daemon exits 0 (and, under
 # tests/sanitize.sh, frees everything).
 lab_start_daemon "ProbeTimeout=10s" "ProbeRetries=0"
+p0=$(prop ProbesSent)
 LAB_DBUS_BATCH=1024 "$LAB_DBUS_BIN" burst "$LAB_SILENT" 1024 self 0 1 >"$LABDIR/batch-term.out" 2>&1 &
 batch_pid=$!
 LAB_PIDS+=("$batch_pid")
-sleep 0.2
+# In flight once the daemon has started probing the batch.
+lab_wait_for 15 probe_sent || fail "the batch was not probed: $(cat "$LABDIR/batch-term.out")"
 rc=0
 lab_stop_daemon 15 || rc=$?
 [ "$rc" -eq 0 ] || fail "SIGTERM with a batch of 1024 in flight: exit status $rc"
