@@ -37,8 +37,9 @@ declare -A CMD=(
         [cache]="$BUILD/tests/bench/bench-cache"
         [shim]="bash $SRC/tests/bench/bench-shim.sh"
         [replay]="bash $SRC/tests/bench/bench-replay.sh"
+        [failfast]="bash $SRC/tests/bench/bench-failfast.sh"
 )
-ORDER=(nss miss throughput fanout cache shim replay)
+ORDER=(nss miss throughput fanout cache shim replay failfast)
 failed=()
 for name in ${AARP_BENCH_ONLY:-${ORDER[@]}}; do
         [ -n "${CMD[$name]:-}" ] || { echo "run-all: unknown benchmark '$name'" >&2; exit 2; }
