@@ -80,7 +80,7 @@ echo "# hosts: aarp"
 got=$(ahosts svc.test) || fail "getent ahosts svc.test failed with hosts: aarp"
 [ "$got" = "$LAB_MEMBER1_ADDR" ] || fail "svc.test gave '$got', want member1's $LAB_MEMBER1_ADDR"
 pass "getent ahosts svc.test -> $got (member1; DNS at anycast $LAB_ANYCAST)"
-body=$(nss curl -s --max-time 5 "http://svc.test:8080/") || fail "curl http://svc.test:8080/ failed"
+body=$(nss curl -s --max-time 20 "http://svc.test:8080/") || fail "curl http://svc.test:8080/ failed"
 [ "$body" = member1 ] || fail "curl reached '$body', want member1"
 pass "curl http://svc.test:8080/ -> $body"
 # Not getent: its AI_ADDRCONFIG sees no IPv4 address in the client namespace
@@ -109,7 +109,7 @@ lab_route_to member2
 lab_flush
 got=$(ahosts svc.test)
 [ "$got" = "$LAB_MEMBER2_ADDR" ] || fail "after the move svc.test gave '$got', want member2's $LAB_MEMBER2_ADDR"
-body=$(nss curl -s --max-time 5 "http://svc.test:8080/") || fail "curl after the move failed"
+body=$(nss curl -s --max-time 20 "http://svc.test:8080/") || fail "curl after the move failed"
 [ "$body" = member2 ] || fail "curl after the move reached '$body', want member2"
 pass "after the route moved: $got, curl -> $body"
 lab_route_to member1
