@@ -71,6 +71,7 @@ trace_waits() {
         local -a cmd=()
         for ((i = 1; i <= $#; i++)); do
                 if [ "${!i}" = "--" ]; then
+                        # shellcheck disable=SC2054 # strace's -e takes a comma list
                         cmd+=(strace -f -qq -ff -o "$prefix" -e trace=connect,poll,ppoll --)
                         cmd+=("${@:i+1}")
                         break
@@ -80,6 +81,7 @@ trace_waits() {
         [ "$i" -le $# ] || lab_die "trace_waits: no -- in: $*"
         rm -f "$prefix".*
         TRACE_RC=0
+        # shellcheck disable=SC2034 # TRACE_OUT is for the caller
         TRACE_OUT=$("${cmd[@]}" 2>&1) || TRACE_RC=$?
         read -r TRACE_CONNECTS TRACE_POLLS TRACE_TIMEOUTS TRACE_WAITED_MS TRACE_MAX_TIMEOUT_MS < <(
                 cat "$prefix".* 2>/dev/null | awk '
