@@ -86,7 +86,8 @@ static gboolean on_hup(gpointer user_data) {
         config_free(d->config);
         d->config = c;
         log_set_threshold(d->log_level_forced ? d->forced_level : c->log_level);
-        g_message("configuration reloaded from %s", d->config_path);
+        g_message("configuration reloaded from %s (ProbeTimeout=%" G_GUINT32_FORMAT "ms, ProbeRetries=%" G_GUINT32_FORMAT ")",
+                  d->config_path, c->probe_timeout_msec, c->probe_retries);
         return G_SOURCE_CONTINUE;
 }
 

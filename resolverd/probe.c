@@ -21,6 +21,7 @@
 
 #include "addr.h"
 #include "aarp-def.h"
+#include "log.h"
 #include "probe.h"
 
 #define ATTEMPTS_MAX 11 /* 1 + ProbeRetries (at most 10) */
@@ -286,6 +287,16 @@ static void handle_deadlines(Prober *p, uint64_t now) {
                 if (!pr->failed && pr->attempts_used < pr->attempts_total) {
                         attempt_prepare(pr);
                         continue;
+                }
+                if (!pr->failed && log_debug_enabled()) {
+                        /* The timeout this probe armed, as configured when it
+                         * started: what an administrator (and a test) checks
+                         * after changing ProbeTimeout, free of scheduling delay. */
+                        char a[INET6_ADDRSTRLEN];
+
+                        g_debug("probe %s%%%d: no reply to %u attempt%s of %" G_GUINT32_FORMAT " ms",
+                                inet_ntop(AF_INET6, &pr->target, a, sizeof(a)), pr->ifindex,
+                                pr->attempts_used, pr->attempts_used == 1 ? "" : "s", pr->timeout_msec);
                 }
                 ProbeResult r = { .replied = FALSE };
                 probe_finish(pr, &r);

@@ -9,7 +9,7 @@ packages=(
         build-essential meson ninja-build pkg-config
         libglib2.0-dev libglib2.0-dev-bin libglib2.0-bin libdbus-1-dev libc-ares-dev libcriterion-dev
         dbus dbus-bin systemd iproute2 procps psmisc kmod
-        python3 python3-pyftpdlib curl inetutils-telnet tnftp busybox dnsmasq-base socat libcap2-bin util-linux valgrind
+        python3 python3-pyftpdlib strace curl inetutils-telnet tnftp busybox dnsmasq-base socat libcap2-bin util-linux valgrind stress-ng
         dnsutils bind9-host
         clang libclang-rt-14-dev llvm
         # tests/system: build the Debian packages, boot Debian 12 with systemd.

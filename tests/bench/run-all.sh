@@ -38,8 +38,9 @@ declare -A CMD=(
         [shim]="bash $SRC/tests/bench/bench-shim.sh"
         [replay]="bash $SRC/tests/bench/bench-replay.sh"
         [stub]="bash $SRC/tests/bench/bench-stub.sh"
+        [failfast]="bash $SRC/tests/bench/bench-failfast.sh"
 )
-ORDER=(nss miss throughput fanout cache shim replay stub)
+ORDER=(nss miss throughput fanout cache shim replay stub failfast)
 failed=()
 for name in ${AARP_BENCH_ONLY:-${ORDER[@]}}; do
         [ -n "${CMD[$name]:-}" ] || { echo "run-all: unknown benchmark '$name'" >&2; exit 2; }

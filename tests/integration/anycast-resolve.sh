@@ -47,12 +47,12 @@ expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER1_ADDR" ANYCAST FROM_CACHE
 echo "# the client's own route changes (netlink), no flush"
 inv0=$(prop CacheInvalidations)
 lab_client_uplink 2
-deadline=$(($(now_ms) + 3000))
+deadline=$(($(now_ms) + 30000)) # a hang guard: a loaded machine is slow
 while :; do
         resolve "$LAB_ANYCAST"
         [ "$R_UNICAST" != "$LAB_MEMBER2_ADDR" ] || break
         [ "$(now_ms)" -lt "$deadline" ] ||
-                fail "3 s after a route change in the client namespace $LAB_ANYCAST still resolves to $R_UNICAST (CacheInvalidations $inv0 -> $(prop CacheInvalidations))"
+                fail "30 s after a route change in the client namespace $LAB_ANYCAST still resolves to $R_UNICAST (CacheInvalidations $inv0 -> $(prop CacheInvalidations))"
         sleep 0.1
 done
 lab_has_flag "$R_FLAGS" ANYCAST || fail "member2 answer lacks ANYCAST"
@@ -60,7 +60,7 @@ lab_has_flag "$R_FLAGS" FROM_CACHE && fail "the answer after invalidation came f
 [ "$(prop CacheInvalidations)" -gt "$inv0" ] || fail "CacheInvalidations did not grow"
 pass "route change alone moved the answer to member2 (CacheInvalidations $inv0 -> $(prop CacheInvalidations))"
 lab_client_uplink 1
-deadline=$(($(now_ms) + 3000))
+deadline=$(($(now_ms) + 30000))
 while :; do
         resolve "$LAB_ANYCAST"
         [ "$R_UNICAST" != "$LAB_MEMBER1_ADDR" ] || break

@@ -6,7 +6,10 @@
 source "$(dirname "$0")/common.sh"
 
 lab_up
-lab_start_daemon "ProbeTimeout=1s" "ProbeRetries=1"
+# ProbeTimeout=5s: the silent burst below stays pending 10 s, long enough
+# for the cached lookup made meanwhile even on a loaded machine (the check
+# is the ordering: cached answer while the probes are in flight).
+lab_start_daemon "ProbeTimeout=5s" "ProbeRetries=1"
 
 probes0=$(prop ProbesSent)
 out=$("$LAB_DBUS_BIN" burst "$LAB_BURST_PREFIX" "$LAB_BURST_COUNT" "$LAB_MEMBER1_ADDR" 0x10000 4) ||
@@ -27,10 +30,14 @@ echo "  cached burst: $out"
 pass "the same $LAB_BURST_COUNT again: all FROM_CACHE"
 
 expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER1_ADDR" ANYCAST
+p0=$(prop ProbesSent)
 "$LAB_DBUS_BIN" burst "$LAB_SILENT" "$LAB_BURST_COUNT" self 0x40000 4 >"$LABDIR/silent-burst.out" 2>&1 &
 burst_pid=$!
 LAB_PIDS+=("$burst_pid")
-sleep 0.3
+# The silent probes are in flight once the daemon sends them (a fixed
+# sleep would be too short on a loaded machine).
+probing() { [ $(($(prop ProbesSent) - p0)) -ge 100 ]; }
+lab_wait_for 15 probing || fail "the silent burst was not probed: $(cat "$LABDIR/silent-burst.out")"
 t0=$(now_ms)
 expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER1_ADDR" FROM_CACHE
 elapsed=$(($(now_ms) - t0))

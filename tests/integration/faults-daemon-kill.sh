@@ -13,13 +13,17 @@
 #   dbus         lab-dbus call ResolveAddress A over the bus (GIO)
 # and, as the load, lab-load: 50 clients with the checked request mix of
 # load-mixed.sh, each stopping at its first failure (-x).
-# Checked: every lookup of every loop returned, within the client bound
-# (AARP_CLIENT_TIMEOUT_MSEC, 5 s) plus slack; each answer is the member
+# Checked: every lookup of every loop returned; each answer is the member
 # (daemon up) or the documented fall-through (daemon down), never anything
-# else; the daemon-down answers came fast (SIGKILL closes the sockets:
-# UNAVAIL at once, not after the bound); every loop stops when asked (no
-# hung client); the restarted daemon (stale io.socket left behind by the
-# kill) serves every loop again.
+# else; the daemon-down answers came at once (SIGKILL closes the sockets:
+# UNAVAIL without waiting for the client bound, AARP_CLIENT_TIMEOUT_MSEC):
+# under strace, aarp-resolve and getaddrinfo() with the daemon gone have
+# no poll() that timed out (syscall evidence, which load cannot stretch,
+# unlike a wall clock around a client process), and in the getaddrinfo
+# loops (timed inside one running process) no daemon-down lookup lasted a
+# bound and none two bounds; every loop stops when asked (no hung client);
+# the restarted daemon (stale io.socket left behind by the kill) serves
+# every loop again.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/nss-lab-common.sh"
 source "$AARP_SOURCE_ROOT/tests/lab/lab-faults.sh"
@@ -27,7 +31,9 @@ source "$AARP_SOURCE_ROOT/tests/lab/lab-faults.sh"
 A=$LAB_ANYCAST
 U1=$LAB_MEMBER1_ADDR
 BOUND_MS=5000
-SLACK_MS=2000
+# Deadlines for "eventually" (a hung client is one that never returns);
+# far above the expected few seconds even on a loaded machine.
+WAIT_S=60
 
 lab_up
 lab_dns_up
@@ -47,13 +53,18 @@ loops_answered() {
                 [ "$(faults_loop_count "$n" "$1")" -gt 0 ] || return 1
         done
 }
-lab_wait_for 20 loops_answered "\$4 == \"$U1\"" || fail "not every loop got member1 before the kill"
+lab_wait_for "$WAIT_S" loops_answered "\$4 == \"$U1\"" || fail "not every loop got member1 before the kill"
 pass "four client loops resolving A -> $U1"
 lab_client env AARP_RUNTIME_DIR="$LABDIR/run" "$LAB_BUILD_ROOT/tests/lab/lab-load" -c 50 -n 1000000 -f 0 -x \
         >"$LABDIR/load.out" 2>"$LABDIR/load.err" &
 load_pid=$!
 LAB_PIDS+=("$load_pid")
-sleep 1
+# Kill under load: once the daemon has served lab-load (its counters; the
+# four loops alone make a few lookups a second).
+lookups() { echo $(($(prop CacheHits) + $(prop CacheMisses))); }
+lookups0=$(lookups)
+load_served() { [ $(($(lookups) - lookups0)) -ge 500 ]; }
+lab_wait_for "$WAIT_S" load_served || fail "lab-load was not served: $(cat "$LABDIR/load.out" "$LABDIR/load.err")"
 lab_pid_gone "$load_pid" && fail "lab-load ended before the kill: $(cat "$LABDIR/load.out" "$LABDIR/load.err")"
 
 t_kill=$(now_ms)
@@ -61,8 +72,8 @@ kill -KILL "$LAB_DAEMON_PID"
 wait "$LAB_DAEMON_PID" 2>/dev/null || true
 LAB_DAEMON_PID=
 echo "  daemon SIGKILLed"
-lab_wait_for $(((BOUND_MS + SLACK_MS) / 1000)) lab_pid_gone "$load_pid" ||
-        fail "lab-load's 50 clients did not all return within $((BOUND_MS + SLACK_MS)) ms of the kill"
+lab_wait_for "$WAIT_S" lab_pid_gone "$load_pid" ||
+        fail "lab-load's 50 clients did not all return within $WAIT_S s of the kill (hung)"
 rc=0
 wait "$load_pid" || rc=$?
 echo "  lab-load, killed under it ($(($(now_ms) - t_kill)) ms): $(cat "$LABDIR/load.out")"
@@ -73,7 +84,18 @@ bad=$(grep 'failed' "$LABDIR/load.err" | grep -v 'aarp-resolved is not reachable
 pass "under load: every client returned after the kill, no wrong answer ($load_ok ok before it)"
 [ -z "$bad" ] || echo "  note: failures other than 'unreachable': $(head -n 3 <<<"$bad")"
 # Lookups with the daemon down: the fall-through, fast.
-lab_wait_for 10 loops_answered "\$1 > 0 && \$4 != \"$U1\"" || fail "not every loop saw the daemon gone within 10 s"
+lab_wait_for "$WAIT_S" loops_answered "\$1 > 0 && \$4 != \"$U1\"" || fail "not every loop saw the daemon gone within $WAIT_S s"
+# One lookup of each kind under strace, daemon gone: no wait at all.
+faults_write_gai_once
+trace_waits "$LABDIR/trace" lab_client env AARP_RUNTIME_DIR="$LABDIR/run" -- "$LAB_BUILD_ROOT/client/aarp-resolve" "$A"
+[ "$TRACE_RC" -eq 3 ] && [ "$TRACE_TIMEOUTS" -eq 0 ] ||
+        fail "aarp-resolve A, daemon killed: exit $TRACE_RC, $TRACE_TIMEOUTS poll() timed out ($TRACE_WAITED_MS ms): $TRACE_OUT"
+trace_waits "$LABDIR/trace" lab_nss -- "$FAULTS_PY" "$LABDIR/gai-once.py" anycast-hosts.lab
+# (The files answer, or member1 if the module still read it from the
+# names.snapshot the killed daemon left: both are the loops' allowed answers.)
+[[ $TRACE_OUT == "0 $A" || $TRACE_OUT == "0 $U1" ]] && [ "$TRACE_TIMEOUTS" -eq 0 ] ||
+        fail "getaddrinfo(anycast-hosts.lab), daemon killed: '$TRACE_OUT', $TRACE_TIMEOUTS poll() timed out ($TRACE_WAITED_MS ms)"
+pass "daemon killed: aarp-resolve (exit 3) and getaddrinfo ('$TRACE_OUT') returned without waiting (no poll() timed out)"
 sleep 1
 [ -S "$LABDIR/run/io.socket" ] && echo "  stale io.socket left behind by the kill"
 lab_start_daemon
@@ -92,9 +114,9 @@ served_again() {
                 i=$((i + 1))
         done
 }
-lab_wait_for 20 served_again || fail "the restarted daemon did not serve every loop within 20 s"
+lab_wait_for "$WAIT_S" served_again || fail "the restarted daemon did not serve every loop within $WAIT_S s"
 pass "the restarted daemon serves every loop again"
-faults_loops_stop 25 || fail "a client process hung"
+faults_loops_stop "$WAIT_S" || fail "a client process hung"
 pass "every client loop stopped when asked (no hung process)"
 
 # What each loop saw.  Allowed answers: member1 (daemon up) or the
@@ -105,14 +127,19 @@ check_loop() {
         bad=$(awk -v u="$U1" -v re="$down_re" '!($3 == 0 && $4 == u) && !(($3 " " $4) ~ re)' "$LABDIR/loop-$name.log")
         [ -z "$bad" ] || fail "$name: unexpected answers: $(head -n 5 <<<"$bad")"
         maxms=$(faults_loop_max_ms "$name")
-        [ "$maxms" -lt $((BOUND_MS + SLACK_MS)) ] ||
-                fail "$name: a lookup took $maxms ms (bound $BOUND_MS ms + $SLACK_MS ms slack)"
         down=$(awk -v re="$down_re" '($3 " " $4) ~ re { n++ } END { print n + 0 }' "$LABDIR/loop-$name.log")
         [ "$down" -gt 0 ] || fail "$name: no lookup saw the daemon down"
-        # SIGKILL closes the daemon's sockets: nobody waits for the bound (half
-        # of it is the line, generous for a loaded machine; measured: < 0.1 s).
-        slow=$(awk -v re="$down_re" '($3 " " $4) ~ re && $2 >= 2500 { n++ } END { print n + 0 }' "$LABDIR/loop-$name.log")
-        [ "$slow" -eq 0 ] || fail "$name: $slow daemon-down lookups took 2.5 s or more (expected UNAVAIL at once, not a wait for the 5 s bound)"
+        # Durations of the getaddrinfo loops are taken inside one running
+        # process.  A wait for the bound lasts at least the bound (a timer
+        # never fires early), so a daemon-down lookup that took less did not
+        # wait for it, and no lookup may have waited twice.  The other loops
+        # time a new process each (start-up included): their waits are
+        # checked under strace above.
+        if [[ $name == gai* ]]; then
+                slow=$(awk -v re="$down_re" -v b="$BOUND_MS" '($3 " " $4) ~ re && $2 >= b { n++ } END { print n + 0 }' "$LABDIR/loop-$name.log")
+                [ "$slow" -eq 0 ] || fail "$name: $slow daemon-down lookups waited for the $BOUND_MS ms bound (expected UNAVAIL at once)"
+                [ "$maxms" -lt $((2 * BOUND_MS)) ] || fail "$name: a lookup took $maxms ms: two client bounds"
+        fi
         pass "$name: $total lookups, $down with the daemon down, longest $maxms ms"
 }
 check_loop gai1 "^0 $A\$"

@@ -22,7 +22,7 @@ lab_dns_up
 printf '%s anycast-hosts.lab\n' "$LAB_ANYCAST" >>"$LAB_NETNS_ETC/hosts"
 lab_start_daemon "ProbeTimeout=200ms" "ProbeRetries=1"
 
-lab_client env AARP_RUNTIME_DIR="$LABDIR/run" timeout -k 5 120 "$LAB_LOAD_BIN" -c "$CLIENTS" -n "$REQUESTS" -f 50 \
+lab_client env AARP_RUNTIME_DIR="$LABDIR/run" timeout -k 5 600 "$LAB_LOAD_BIN" -c "$CLIENTS" -n "$REQUESTS" -f 50 \
         >"$LABDIR/load.out" 2>"$LABDIR/load.err" &
 load_pid=$!
 LAB_PIDS+=("$load_pid")

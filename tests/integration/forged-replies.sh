@@ -10,7 +10,7 @@ lab_up
 lab_start_daemon "ProbeTimeout=300ms" "ProbeRetries=1"
 
 lab_spawn router "$LABDIR/forge.out" "$LABDIR/forge.err" "$LAB_FORGE_BIN" -i "$LAB_ROUTER_CLIENT_IF" \
-        -c "$LAB_CLIENT_ADDR" -a "$LAB_ATTACKER" -t 60 -r "$LABDIR/forge.ready"
+        -c "$LAB_CLIENT_ADDR" -a "$LAB_ATTACKER" -t 900 -r "$LABDIR/forge.ready"
 forge_pid=$LAB_SPAWNED
 lab_wait_for 5 test -s "$LABDIR/forge.ready" || fail "forge-replies did not start: $(cat "$LABDIR/forge.err")"
 

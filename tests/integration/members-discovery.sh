@@ -59,7 +59,8 @@ resolve "$LAB_ANYCAST" 1
 lab_has_flag "$R_FLAGS" ANYCAST || fail "NO_CACHE ResolveAddress lacks ANYCAST"
 lab_has_flag "$R_FLAGS" FROM_CACHE && fail "NO_CACHE ResolveAddress came from the cache"
 case " $ALL_MEMBERS " in *" $R_UNICAST "*) ;; *) fail "NO_CACHE ResolveAddress gave $R_UNICAST, not a member" ;; esac
-lab_wait_for 10 test "$(prop MemberProbesSent)" -eq $((2 * PROBES)) ||
+member_probes_sent_is() { [ "$(prop MemberProbesSent)" -eq "$1" ]; }
+lab_wait_for 10 member_probes_sent_is $((2 * PROBES)) ||
         fail "MemberProbesSent is $(prop MemberProbesSent) after a second discovery, expected $((2 * PROBES))"
 pass "NO_CACHE ResolveAddress -> $R_UNICAST; MemberProbesSent $(prop MemberProbesSent)"
 

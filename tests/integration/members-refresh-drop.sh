@@ -12,7 +12,7 @@
 #   itself, NO_REPLY (fail-open, as for any silent address)
 #
 # No timing assertion: the test polls (bounded) until it sees a REFRESHING
-# answer, and starts the cycle again (at most 3 times) if a slow machine
+# answer, and starts the cycle again (at most 8 times) if a slow machine
 # let the entry expire between two polls.
 source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/members-common.sh"
@@ -40,7 +40,7 @@ import ipaddress, sys, time
 from gi.repository import Gio, GLib
 bus = Gio.bus_get_sync(Gio.BusType.SYSTEM, None)
 address = ipaddress.ip_address(sys.argv[1]).packed
-deadline = time.monotonic() + 10
+deadline = time.monotonic() + 30
 while True:
     reply = bus.call_sync("org.aarp.Resolve1", "/org/aarp/Resolve1", "org.aarp.Resolve1.Manager",
                           "ResolveAddressMembers",
@@ -62,25 +62,25 @@ PY
 # once; logged), then until an answer no longer says REFRESHING: that one,
 # the re-probed set, is left in M_*.  If the entry expired unseen, the
 # lookup that found it expired probed afresh; the cycle starts again (at
-# most 3 times).
+# most 8 times).
 await_refresh() {
         local cycle rc out deadline refreshes0
         refreshes0=$(prop CacheRefreshes)
-        for cycle in 1 2 3; do
+        for cycle in 1 2 3 4 5 6 7 8; do
                 rc=0
                 out=$(poll_refreshing | tail -n 1) || rc=$?
-                [ "$rc" -ne 4 ] || fail "no REFRESHING answer within 10 s (AnycastTTL=4s): $out"
+                [ "$rc" -ne 4 ] || fail "no REFRESHING answer within 30 s (AnycastTTL=4s): $out"
                 [ "$rc" -ne 0 ] || break
                 echo "  missed the last tenth of the entry's life (cycle $cycle: $out); again"
         done
-        [ "$rc" -eq 0 ] || fail "3 cycles without seeing a REFRESHING answer"
+        [ "$rc" -eq 0 ] || fail "8 cycles without seeing a REFRESHING answer"
         echo "  REFRESHING (cycle $cycle): answered at once from the cache: $out"
         [ "$(prop CacheRefreshes)" -gt "$refreshes0" ] ||
                 fail "CacheRefreshes stayed $refreshes0 after a REFRESHING answer"
-        deadline=$((SECONDS + 10))
+        deadline=$((SECONDS + 60))
         members "$LAB_ANYCAST" >/dev/null
         while is_refreshing "$M_FLAGS"; do
-                [ "$SECONDS" -lt "$deadline" ] || fail "still REFRESHING after 10 s"
+                [ "$SECONDS" -lt "$deadline" ] || fail "still REFRESHING after 60 s"
                 sleep 0.05
                 members "$LAB_ANYCAST" >/dev/null
         done

@@ -24,7 +24,7 @@ lab_start_daemon
 echo "# hosts: $LAB_DNS_RECOMMENDED; nameserver $A (anycast)"
 expect_addrs svc.lab "$U1"
 expect_http svc.lab member1
-body=$(lab_nss wget -q -T 5 -t 1 -O - http://svc.lab:8080/) || fail "wget http://svc.lab:8080/ failed"
+body=$(lab_nss wget -q -T 20 -t 1 -O - http://svc.lab:8080/) || fail "wget http://svc.lab:8080/ failed"
 [ "$body" = member1 ] || fail "wget http://svc.lab:8080/ gave '$body'"
 pass "wget http://svc.lab:8080/ -> $body"
 expect_gai svc.lab AF_INET6 "$U1"

@@ -39,7 +39,7 @@ expect_getent_rc() {
 # in HTTP_BODY, curl's status in HTTP_RC, its message in $LABDIR/curl.err.
 http_get() {
         HTTP_RC=0
-        lab_nss curl -g -sS --connect-timeout 2 --max-time 5 "http://$1:8080/" \
+        lab_nss curl -g -sS --connect-timeout 2 --max-time 20 "http://$1:8080/" \
                 >"$LABDIR/curl.out" 2>"$LABDIR/curl.err" || HTTP_RC=$?
         HTTP_BODY=$(cat "$LABDIR/curl.out")
 }

@@ -5,7 +5,7 @@
 # when aarp-resolved is not there.
 #   - Recommended line (files aarp [!UNAVAIL=return] dns), daemon stopped:
 #     the module says UNAVAIL at once and glibc's dns answers (the old
-#     behaviour, no AARP), well within 2 s.
+#     behaviour, no AARP): no poll() of the lookup times out.
 #   - "aarp [!UNAVAIL=return] files dns", daemon stopped: a hosts-file
 #     name falls through to files at once; with the daemon up the daemon
 #     answers it from the same hosts file, mapping an anycast entry.
@@ -47,31 +47,38 @@ kill -CONT "$(lab_daemon_pid)"
 [ "$cached_out" = "$U1" ] || fail "hung daemon: cached getaddrinfo(svc.lab) gave '$cached_out', expected $U1 from the snapshot"
 pass "hung daemon: a name it answered before is still served from its snapshot ($U1)"
 [ "$GAI_OUT" = "error EAI_AGAIN" ] || fail "hung daemon: getaddrinfo(whoami.lab) gave '$GAI_OUT', expected EAI_AGAIN"
-[ "$GAI_MS" -ge 4900 ] && [ "$GAI_MS" -le 6500 ] ||
-        fail "hung daemon: getaddrinfo took $GAI_MS ms, expected the 5000 ms client bound"
+# Timed inside the python process: at least the bound (a timer never
+# fires early), and less than two (one wait, not a second one after it).
+[ "$GAI_MS" -ge 4900 ] && [ "$GAI_MS" -lt 10000 ] ||
+        fail "hung daemon: getaddrinfo took $GAI_MS ms, expected one 5000 ms client bound"
 pass "hung daemon: getaddrinfo(whoami.lab), never answered before -> $GAI_OUT after $GAI_MS ms (bound 5000 ms)"
 expect_addrs svc.lab "$U1"
 
+# no_wait NAME: getent ahosts NAME under strace: no poll() expired, so
+# the module did not wait for the client bound (syscall evidence; a wall
+# clock around getent would measure its start-up on a loaded machine).
+no_wait() {
+        trace_waits "$LABDIR/trace" lab_nss -- getent ahosts "$1"
+        [ "$TRACE_RC" -eq 0 ] && [ "$TRACE_TIMEOUTS" -eq 0 ] ||
+                fail "daemon stopped: getent ahosts $1: exit $TRACE_RC, $TRACE_TIMEOUTS poll() timed out ($TRACE_WAITED_MS ms)"
+}
+
 echo "# daemon stopped"
 lab_stop_daemon || fail "the daemon did not exit cleanly"
-t0=$(now_ms)
 expect_addrs v4only.lab 192.0.2.10
-dt=$(($(now_ms) - t0))
-[ "$dt" -lt 2000 ] || fail "daemon stopped: falling through to dns took $dt ms"
-pass "daemon stopped, '$LAB_DNS_RECOMMENDED': dns answered in $dt ms (getent process included)"
+no_wait v4only.lab
+pass "daemon stopped, '$LAB_DNS_RECOMMENDED': dns answered at once (no poll() timed out)"
 gai svc.lab AF_UNSPEC
 [ "$GAI_OUT" = "$A" ] || fail "daemon stopped: getaddrinfo(svc.lab) gave '$GAI_OUT', expected plain DNS's $A"
-[ "$GAI_MS" -lt 2000 ] || fail "daemon stopped: getaddrinfo took $GAI_MS ms"
+[ "$GAI_MS" -lt 5000 ] || fail "daemon stopped: getaddrinfo took $GAI_MS ms: it waited for the 5000 ms client bound"
 pass "daemon stopped: svc.lab is plain DNS's anycast $GAI_OUT again ($GAI_MS ms; no AARP)"
 
 lab_dns_nsswitch "$AARP_FIRST"
-t0=$(now_ms)
 expect_addrs hostsonly.lab "$LAB_DNS_HOSTS_ONLY"
-dt=$(($(now_ms) - t0))
-[ "$dt" -lt 2000 ] || fail "daemon stopped: falling through to files took $dt ms"
-pass "daemon stopped, '$AARP_FIRST': files answered in $dt ms"
+no_wait hostsonly.lab
+pass "daemon stopped, '$AARP_FIRST': files answered at once (no poll() timed out)"
 gai hostsonly.lab AF_INET
-[ "$GAI_OUT" = "$LAB_DNS_HOSTS_ONLY" ] && [ "$GAI_MS" -lt 1000 ] ||
+[ "$GAI_OUT" = "$LAB_DNS_HOSTS_ONLY" ] && [ "$GAI_MS" -lt 5000 ] ||
         fail "daemon stopped: python getaddrinfo(hostsonly.lab) gave '$GAI_OUT' in $GAI_MS ms"
 pass "daemon stopped: python getaddrinfo(hostsonly.lab) -> $GAI_OUT in $GAI_MS ms"
 lab_dns_nsswitch 'aarp [UNAVAIL=return] files dns'

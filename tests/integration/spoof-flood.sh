@@ -56,7 +56,7 @@ flood() {
 
         rm -f "$LABDIR/forge.out" "$LABDIR/forge.err" "$LABDIR/forge.ready"
         lab_spawn router "$LABDIR/forge.out" "$LABDIR/forge.err" "$LAB_FORGE_BIN" -i "$LAB_ROUTER_CLIENT_IF" \
-                -c "$LAB_CLIENT_ADDR" -a "$LAB_ATTACKER" -t 120 -r "$LABDIR/forge.ready" -F "$RATE" -T "$LAB_ANYCAST"
+                -c "$LAB_CLIENT_ADDR" -a "$LAB_ATTACKER" -t 1200 -r "$LABDIR/forge.ready" -F "$RATE" -T "$LAB_ANYCAST"
         forge_pid=$LAB_SPAWNED
         lab_wait_for 5 test -s "$LABDIR/forge.ready" || fail "forge-replies did not start: $(cat "$LABDIR/forge.err")"
 

@@ -10,7 +10,7 @@ lab_start_daemon
 expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER1_ADDR" ANYCAST
 u=$R_UNICAST
 
-body=$(lab_client curl -sS -g --connect-timeout 2 --max-time 5 "http://[$u]:8080/") ||
+body=$(lab_client curl -sS -g --connect-timeout 2 --max-time 20 "http://[$u]:8080/") ||
         fail "curl to the resolved address [$u]:8080 failed"
 [ "$body" = member1 ] || fail "curl http://[$u]:8080/ printed '$body', expected member1"
 pass "TCP to the resolved address $u: '$body'"
@@ -29,7 +29,7 @@ pass "UDP to the resolved address: '$reply'"
 lab_route_to member2
 lab_flush
 expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER2_ADDR" ANYCAST
-body=$(lab_client curl -sS -g --connect-timeout 2 --max-time 5 "http://[$R_UNICAST]:8080/") ||
+body=$(lab_client curl -sS -g --connect-timeout 2 --max-time 20 "http://[$R_UNICAST]:8080/") ||
         fail "curl to member2 failed"
 [ "$body" = member2 ] || fail "member2 answered '$body'"
 pass "after the route move the resolved address is member2: '$body'"

@@ -18,11 +18,11 @@ A=$LAB_ANYCAST
 
 # ---- telnet (TCP): the HTTP responder on 8080 names the member.
 telnet_get() {
-        # stdin stays open long enough for the answer; telnet exits when
-        # the member closes the connection.
-        { printf 'GET / HTTP/1.0\r\n\r\n'; sleep 3; } | in_client timeout "$1" "${@:2}" telnet "$A" 8080
+        # stdin stays open long enough for the answer, also on a loaded
+        # machine; telnet exits when the member closes the connection.
+        { printf 'GET / HTTP/1.0\r\n\r\n'; sleep 8; } | in_client timeout "$1" "${@:2}" telnet "$A" 8080
 }
-out=$(telnet_get 10 "$AARP_RUN" 2>&1) || true
+out=$(telnet_get 30 "$AARP_RUN" 2>&1) || true
 grep -qx 'member1' <<<"$out" || fail "aarp-run telnet $A 8080 did not reach member1: $out"
 pass "aarp-run telnet $A 8080 reached member1"
 

@@ -33,6 +33,8 @@
 #                                 naming it) if one is still running after
 #                                 SECONDS: a hung client
 #   faults_loop_max_ms NAME       longest lookup of a loop
+#   faults_write_gai_once         write $LABDIR/gai-once.py NAME: one
+#                                 getaddrinfo in a fresh process
 #   faults_member_down NAME / faults_member_up NAME
 #                                 make a member unreachable (no echo replies:
 #                                 the kernel answers them, so the member must
@@ -91,7 +93,7 @@ faults_start_daemon_as() {
         LAB_DAEMON_PID=$!
         LAB_PIDS+=("$LAB_DAEMON_PID")
         FAULTS_DAEMON_RC=
-        deadline=$((SECONDS + 10))
+        deadline=$((SECONDS + 60))
         until lab_name_owned; do
                 if lab_pid_gone "$LAB_DAEMON_PID"; then
                         local rc=0
@@ -102,7 +104,7 @@ faults_start_daemon_as() {
                         return 1
                 fi
                 [ "$SECONDS" -lt "$deadline" ] ||
-                        lab_die "daemon did not own $LAB_BUS_NAME within 10 s: $(tail -n 20 "$LABDIR/daemon.log")"
+                        lab_die "daemon did not own $LAB_BUS_NAME within 60 s: $(tail -n 20 "$LABDIR/daemon.log")"
                 sleep 0.05
         done
 }
@@ -131,6 +133,21 @@ with open(out, "a", buffering=1) as f:
         f.write("%d %d %s %s\n" % ((t - t0) * 1000, d * 1000, rc, ans))
         time.sleep(0.01)
 EOF
+}
+
+# One getaddrinfo(NAME, AF_INET6) in a fresh python: prints "0 ADDR,..."
+# or the EAI_ name.  Run it with lab_nss (under trace_waits to see waits).
+faults_write_gai_once() {
+        cat >"$LABDIR/gai-once.py" <<'EOF'
+import socket, sys
+names = {v: k for k, v in vars(socket).items() if k.startswith("EAI_")}
+try:
+    res = socket.getaddrinfo(sys.argv[1], 80, socket.AF_INET6, socket.SOCK_STREAM)
+    print("0", ",".join(sorted({r[4][0] for r in res})))
+except socket.gaierror as e:
+    print(names.get(e.errno, str(e.errno)), "-")
+EOF
+        chmod 0644 "$LABDIR/gai-once.py"
 }
 
 faults_loop_start() {

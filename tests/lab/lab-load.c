@@ -87,7 +87,11 @@ static void tally(Counts *c, unsigned client, unsigned j, const char *what, int 
                 c->limited++;
                 return;
         }
-        if (r != want_r && (r < 0 && want_r == 0)) {
+        /* No answer at all (the daemon unreachable or silent) is a failed
+         * request, also where an error answer was expected: a wrong answer
+         * is an answer.  A daemon killed under load must not be reported
+         * as answering wrongly. */
+        if (r != want_r && r < 0 && (want_r == 0 || r == -ECONNREFUSED || r == -ETIMEDOUT)) {
                 c->errors++;
                 complain(c, client, j, what, "failed:", r);
         } else if (r != want_r || !right) {

@@ -132,11 +132,15 @@ lab_spawn() {
         LAB_PIDS+=("$LAB_SPAWNED")
 }
 
-# Wait until CMD succeeds, at most SECONDS (fractions allowed).
+# Wait until CMD succeeds, at most SECONDS (fractions allowed) times
+# LAB_WAIT_SCALE (default 4).  SECONDS is what an idle machine needs with
+# room to spare; the scale keeps every such wait a hang guard on a busy
+# one (tests must pass under load: tests/run-under-load.sh), where a
+# process start-up alone can take a second or more.
 lab_wait_for() {
         local seconds=$1
         shift
-        local deadline=$((SECONDS + ${seconds%.*} + 1))
+        local deadline=$((SECONDS + (${seconds%.*} + 1) * ${LAB_WAIT_SCALE:-4}))
         while ! "$@" >/dev/null 2>&1; do
                 [ "$SECONDS" -lt "$deadline" ] || return 1
                 sleep 0.05
@@ -333,7 +337,7 @@ lab_start_daemon() {
                 >>"$LABDIR/daemon.log" 2>&1 &
         LAB_DAEMON_PID=$!
         LAB_PIDS+=("$LAB_DAEMON_PID")
-        local deadline=$((SECONDS + 10))
+        local deadline=$((SECONDS + 60))
         until lab_name_owned; do
                 if ! kill -0 "$LAB_DAEMON_PID" 2>/dev/null; then
                         local rc=0
@@ -342,7 +346,7 @@ lab_start_daemon() {
                         lab_die "daemon exited ($rc) before owning $LAB_BUS_NAME: $(tail -n 20 "$LABDIR/daemon.log")"
                 fi
                 [ "$SECONDS" -lt "$deadline" ] ||
-                        lab_die "daemon did not own $LAB_BUS_NAME within 10 s: $(tail -n 20 "$LABDIR/daemon.log")"
+                        lab_die "daemon did not own $LAB_BUS_NAME within 60 s: $(tail -n 20 "$LABDIR/daemon.log")"
                 sleep 0.05
         done
 }
@@ -361,7 +365,7 @@ lab_write_daemon_config() {
 # lab_stop_daemon [SECONDS]: SIGTERM, wait at most SECONDS (default 5).
 # Returns the daemon's exit status; 124 if it had to be killed.
 lab_stop_daemon() {
-        local pid=$LAB_DAEMON_PID seconds=${1:-5} rc=0
+        local pid=$LAB_DAEMON_PID seconds=${1:-30} rc=0
         [ -n "$pid" ] || return 0
         LAB_DAEMON_PID=
         kill -TERM "$pid" 2>/dev/null || true
