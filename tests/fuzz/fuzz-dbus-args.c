@@ -281,6 +281,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         g_free(signature);
                         signature = tuple;
                 }
+                /* Nested deeper than GVariant allows (a D-Bus signature
+                 * may be; 255 characters of 'a'): GDBus could not
+                 * represent such a body to send it. */
+                if (!g_variant_type_string_is_valid(signature))
+                        return 0;
                 type = signature;
                 break;
         }
