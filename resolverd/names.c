@@ -937,6 +937,7 @@ void names_free(Names *n) {
                 lookup_fail(n->lookups.head->data, AARP_E_TEMPORARY_FAILURE,
                             "Name resolution is shutting down");
 
+        reverse_free(n->reverse);
         upstream_free(n->upstream);
         name_cache_free(n->cache);
         hosts_free(n->hosts);
