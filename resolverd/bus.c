@@ -938,16 +938,23 @@ static gboolean handle_resolve_addresses(AarpManager *m, GDBusMethodInvocation *
         return TRUE;
 }
 
-static gboolean handle_resolve_hostname(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
-                                        const char *name, gint32 family, guint64 flags, Bus *b) {
+/* ResolveHostname and, @with_ttl, ResolveHostnameEx. */
+static gboolean start_resolve_hostname(GDBusMethodInvocation *invocation, gint32 ifindex, const char *name,
+                                       gint32 family, guint64 flags, gboolean with_ttl, Bus *b) {
         Call *c = call_new_bus(b, invocation);
 
         c->ifindex = ifindex;
         c->name = g_strdup(name);
         c->family = family;
         c->flags = flags;
+        c->with_ttl = with_ttl;
         call_start(c, run_resolve_hostname);
         return TRUE;
+}
+
+static gboolean handle_resolve_hostname(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
+                                        const char *name, gint32 family, guint64 flags, Bus *b) {
+        return start_resolve_hostname(invocation, ifindex, name, family, flags, FALSE, b);
 }
 
 static gboolean handle_resolve_address_name(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
@@ -964,15 +971,7 @@ static gboolean handle_resolve_address_name(AarpManager *m, GDBusMethodInvocatio
 
 static gboolean handle_resolve_hostname_ex(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
                                            const char *name, gint32 family, guint64 flags, Bus *b) {
-        Call *c = call_new_bus(b, invocation);
-
-        c->ifindex = ifindex;
-        c->name = g_strdup(name);
-        c->family = family;
-        c->flags = flags;
-        c->with_ttl = TRUE;
-        call_start(c, run_resolve_hostname);
-        return TRUE;
+        return start_resolve_hostname(invocation, ifindex, name, family, flags, TRUE, b);
 }
 
 static gboolean handle_invalidate_address(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
