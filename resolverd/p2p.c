@@ -35,7 +35,6 @@
 #define ACCEPT_PAUSE_MSEC 100u     /* out of descriptors: stop accepting for a moment */
 #define AUTH_LINE_MAX 1024u
 #define AUTH_TIMEOUT_SEC 5u
-#define MESSAGE_SIZE_MAX (64u * 1024u)      /* our calls are < 1 KiB */
 /* Queued output: past a PAUSE bound the connection is not read; past a MAX
  * bound (answers to calls read before the pause, completing later) it is
  * closed.  Per connection, per non-root uid, and all non-root uids
@@ -411,7 +410,9 @@ static void handle_input(P2PPeer *p) {
                         if (p->in->len < 16)
                                 return;
                         needed = g_dbus_message_bytes_needed(p->in->data, 16, &error);
-                        if (needed < 16 || (gsize) needed > MESSAGE_SIZE_MAX) {
+                        if (needed < 16 || (gsize) needed > P2P_MESSAGE_SIZE_MAX) {
+                                g_debug("p2p: uid %u sent %s; disconnecting", (unsigned) p->uid,
+                                        needed < 16 ? "no D-Bus message header" : "a message over 64 KiB");
                                 peer_close(p);
                                 return;
                         }
@@ -491,7 +492,7 @@ static void on_peer_io(int fd, GIOCondition cond, P2PPeer *p) {
                         g_byte_array_append(p->in, buf, (guint) n);
                         p->in_peak = MAX(p->in_peak, p->in->len);
                         handle_input(p);
-                        if (p->state != PEER_CLOSED && p->in->len > MESSAGE_SIZE_MAX + AUTH_LINE_MAX) {
+                        if (p->state != PEER_CLOSED && p->in->len > P2P_MESSAGE_SIZE_MAX + AUTH_LINE_MAX) {
                                 peer_close(p);
                                 break;
                         }

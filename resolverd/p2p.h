@@ -20,6 +20,11 @@
 #include <gio/gio.h>
 #include <sys/types.h>
 
+/* The largest message a peer may send; a longer one closes the connection
+ * unanswered, as any message io.socket refuses does.  Our calls are under
+ * 1 KiB. */
+#define P2P_MESSAGE_SIZE_MAX (64u * 1024u)
+
 typedef struct P2PServer P2PServer;
 typedef struct P2PPeer P2PPeer;
 
