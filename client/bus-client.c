@@ -17,6 +17,7 @@
 #include "aarp-def.h"
 #include "bus-client.h"
 #include "bus-conn.h"
+#include "fork-gen.h"
 
 /* The kept connections, each guarded by its lock.  More than one so that
  * a few threads resolving at once each find one free (measured: with one,
@@ -54,7 +55,7 @@ static void atfork_child(void) {
 }
 
 static void atfork_register(void) {
-        (void)pthread_atfork(NULL, NULL, atfork_child);
+        (void)fork_gen_add_child_hook(atfork_child);
 }
 
 static int error_to_errno(DBusMessage *reply) {

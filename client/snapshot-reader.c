@@ -3,10 +3,12 @@
  * snapshot-reader.c: the reader side of names.snapshot (see
  * snapshot-reader.h, include/aarp-snapshot.h).
  *
- * Hot path: lock, check the `superseded` word and our pid, compute the
- * name's tag (SipHash), walk one bucket, unseal the one entry whose tag
- * matches, copy the answer out, unlock.  No system call unless the file was
- * replaced, or 50 ms passed since we last checked the daemon's lock.  Validation happens once per mapping (header, buckets) and per
+ * Hot path: lock, check the `superseded` word and the fork generation (a
+ * memory load: fork-gen.h), compute the name's tag (SipHash), walk one
+ * bucket, unseal the one entry whose tag matches, copy the answer out,
+ * unlock.  No system call unless the file was replaced, or 50 ms passed
+ * since we last checked the daemon's lock (CLOCK_MONOTONIC is read through
+ * the vDSO).  Validation happens once per mapping (header, buckets) and per
  * visited entry (bounds, terminators), so a corrupt or truncated file can
  * never make us read outside the mapping.
  */
@@ -25,6 +27,7 @@
 
 #include "aarp-def.h"
 #include "aarp-snapshot.h"
+#include "fork-gen.h"
 #include "snapshot-reader.h"
 
 #define LIVENESS_CHECK_USEC 50000u
@@ -36,7 +39,7 @@ static pthread_rwlock_t lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP
 static const uint8_t *map;
 static size_t map_size;
 static int map_fd = -1;
-static pid_t map_pid;
+static unsigned map_gen; /* fork generation that mapped it */
 static uint64_t next_open_usec;     /* don't retry a missing file on every lookup */
 static uint64_t next_liveness_usec; /* when to check again that the daemon is alive */
 
@@ -188,6 +191,16 @@ static bool daemon_alive_locked(uint64_t now) {
         return true;
 }
 
+/* In a fork()ed child, before anything else runs: a lock another thread
+ * of the parent held would never be released, and the descriptor is
+ * closed while it is surely still ours (the child may close or reuse
+ * numbers later).  The child maps the file again like any new process. */
+static void after_fork_child(void) {
+        lock = (pthread_rwlock_t) PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+        unmap_locked();
+        next_open_usec = 0;
+}
+
 /* Map the current file if it is one we may trust: a regular file owned by
  * the owner of its directory, writable by nobody else. */
 static void open_locked(uint64_t now) {
@@ -201,6 +214,9 @@ static void open_locked(uint64_t now) {
                 dir = AARP_RUNTIME_DIR_DEFAULT;
         if ((size_t) snprintf(path, sizeof(path), "%s/%s", dir, AARP_SNAPSHOT_NAME) >= sizeof(path))
                 return;
+        /* Without the hook a child would still drop the mapping (the
+         * generation differs), only later. */
+        (void) fork_gen_add_child_hook(after_fork_child);
         next_open_usec = now + 1000000u; /* at most one attempt a second if this fails */
         if (stat(dir, &dst) < 0 || (dst.st_mode & 0022))
                 return;
@@ -228,7 +244,7 @@ static void open_locked(uint64_t now) {
         map = m;
         map_size = (size_t) st.st_size;
         map_fd = fd;
-        map_pid = getpid();
+        map_gen = fork_gen_current();
         next_open_usec = 0;
         next_liveness_usec = 0;
 }
@@ -236,13 +252,13 @@ static void open_locked(uint64_t now) {
 int snapshot_reader_lookup(const char *name, int family, BusAddress **ret_addresses, size_t *ret_n,
                            char **ret_canonical, uint32_t *ret_ttl_sec) {
         uint64_t now = now_usec();
-        pid_t pid = getpid();
+        unsigned gen = fork_gen_current();
         int r = -ENOENT;
 
         /* The common case, concurrently: a trusted mapping of this process,
          * checked alive less than 50 ms ago. */
         pthread_rwlock_rdlock(&lock);
-        if (map && map_pid == pid && now < next_liveness_usec &&
+        if (map && map_gen == gen && now < next_liveness_usec &&
             !__atomic_load_n(&((const AarpSnapshotHeader *) map)->superseded, __ATOMIC_ACQUIRE)) {
                 r = snapshot_reader_lookup_in(map, map_size, name, family, now, ret_addresses, ret_n,
                                               ret_canonical, ret_ttl_sec);
@@ -258,7 +274,7 @@ int snapshot_reader_lookup(const char *name, int family, BusAddress **ret_addres
         pthread_rwlock_wrlock(&lock);
         /* A forked child keeps the mapping (it stays valid), but re-checks
          * like any new process. */
-        if (map && (map_pid != pid ||
+        if (map && (map_gen != gen ||
                     __atomic_load_n(&((const AarpSnapshotHeader *) map)->superseded, __ATOMIC_ACQUIRE)))
                 unmap_locked();
         if (map && !daemon_alive_locked(now)) {
