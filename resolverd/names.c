@@ -106,6 +106,8 @@ struct Names {
         gboolean closing;
         Snapshot *snapshot; /* borrowed; NULL: answers are not published */
         guint poll_id;
+        gint64 files_checked_usec; /* when reload_files() last ran for a lookup */
+        gint64 files_check_usec;   /* how often lookups check the files */
         uint64_t files_generation; /* grows when the hosts file or resolv.conf changes */
 };
 
@@ -197,6 +199,18 @@ static void reload_files(Names *n) {
                 snapshot_flush(n->snapshot);
         if (changed)
                 n->files_generation++;
+}
+
+/* What a lookup does: the files are checked at most once a second (the
+ * documented rule; a stat() of each is two system calls per call on the
+ * hot path otherwise).  CLOCK_MONOTONIC is read through the vDSO. */
+static void reload_files_if_due(Names *n) {
+        gint64 now = g_get_monotonic_time();
+
+        if (n->files_checked_usec != 0 && now - n->files_checked_usec < n->files_check_usec)
+                return;
+        n->files_checked_usec = now;
+        reload_files(n);
 }
 
 /* An answer found under files that have changed since (another search
@@ -799,7 +813,7 @@ void names_resolve_gated(Names *n, int ifindex, const char *name, int family, ui
                 return;
         }
 
-        reload_files(n);
+        reload_files_if_due(n);
 
         NameLookup *l = g_new0(NameLookup, 1);
         l->n = n;
@@ -920,6 +934,7 @@ Names *names_new(Resolver *resolver, const char *hosts_path, const char *resolv_
         upstream_set_config(n->upstream, n->resolv_conf);
         n->reverse = reverse_new(n->upstream);
         n->timeout_msec = NAMES_TIMEOUT_MSEC;
+        n->files_check_usec = G_USEC_PER_SEC;
         g_queue_init(&n->lookups);
         return n;
 }
@@ -958,7 +973,7 @@ void names_resolve_address(Names *n, int family, const uint8_t *address, NamesAd
                 return;
         }
         /* The hosts file first, as for names, then DNS. */
-        reload_files(n);
+        reload_files_if_due(n);
         if (hosts_lookup_address(n->hosts, family, address, names)) {
                 g_ptr_array_add(names, NULL);
                 callback((const char *const *) names->pdata, 0, 0, NULL, user_data);
@@ -986,7 +1001,10 @@ void names_invalidate_address(Names *n, const struct in6_addr *address) {
 }
 
 static gboolean on_poll_files(gpointer user_data) {
-        reload_files(user_data);
+        Names *n = user_data;
+
+        n->files_checked_usec = g_get_monotonic_time();
+        reload_files(n);
         return G_SOURCE_CONTINUE;
 }
 
@@ -1014,6 +1032,10 @@ void names_set_clock_for_test(Names *n, NameCacheClock clock, gpointer data) {
         name_cache_free(n->cache);
         n->cache = name_cache_new(NAME_CACHE_SIZE_DEFAULT, clock, data);
         upstream_set_clock(n->upstream, clock, data);
+}
+
+void names_check_files_every_lookup_for_test(Names *n) {
+        n->files_check_usec = 0;
 }
 
 void names_set_timeout_for_test(Names *n, unsigned msec) {
