@@ -40,6 +40,7 @@ Config *config_new_default(void) {
         c->log_level = G_LOG_LEVEL_INFO;
         c->dns_stub_listener_address.s_addr = htonl(AARP_DNS_STUB_ADDRESS_DEFAULT);
         c->dns_servers = g_array_new(FALSE, FALSE, sizeof(NameServer));
+        c->nscd_socket = g_strdup(AARP_NSCD_SOCKET_DEFAULT);
         return c;
 }
 
@@ -50,6 +51,7 @@ void config_free(Config *c) {
                 g_array_unref(c->anycast_prefixes);
         if (c->dns_servers)
                 g_array_unref(c->dns_servers);
+        g_free(c->nscd_socket);
         g_free(c);
 }
 
@@ -312,6 +314,20 @@ static gboolean parse_map_anycast_answers(Config *c, const char *v, const char *
         return parse_bool(&c->map_anycast_answers, v, why);
 }
 
+/* An absolute path, or "no". */
+static gboolean parse_nscd_socket(Config *c, const char *v, const char **why) {
+        *why = "expected an absolute path or no";
+        if (strcmp(v, "no") == 0) {
+                g_clear_pointer(&c->nscd_socket, g_free);
+                return TRUE;
+        }
+        if (v[0] != '/' || strlen(v) >= 108)
+                return FALSE;
+        g_free(c->nscd_socket);
+        c->nscd_socket = g_strdup(v);
+        return TRUE;
+}
+
 /* Loopback only: the stub answers anyone who can reach it and has no
  * access control of its own. */
 static gboolean parse_dns_stub_listener_address(Config *c, const char *v, const char **why) {
@@ -438,6 +454,7 @@ static const struct {
         { "DNSStubListenerAddress", parse_dns_stub_listener_address },
         { "DNS", parse_dns },
         { "MapAnycastAnswers", parse_map_anycast_answers },
+        { "NscdSocket", parse_nscd_socket },
 };
 
 Config *config_parse(const char *data, gsize length, const char *path, GError **error) {

@@ -17,6 +17,7 @@
 #include "netlink.h"
 #include "resolver.h"
 #include "snapshot.h"
+#include "nscd.h"
 #include "stub.h"
 
 #include "aarp-build.h"
@@ -34,6 +35,7 @@ typedef struct {
         Names *names;
         Bus *bus;
         Snapshot *snapshot;
+        NscdFlush *nscd;
         Stub *stub;
         char *runtime_dir;
         int exit_code;
@@ -66,6 +68,19 @@ static void apply_snapshot_config(Daemon *d, const Config *c) {
                 names_set_snapshot(d->names, d->snapshot);
 }
 
+/* Tell nscd about dropped answers through NscdSocket= (nscd.h). */
+static void apply_nscd_config(Daemon *d, const Config *c) {
+        g_autofree char *trigger = g_build_filename(d->runtime_dir, "nscd-invalidate", NULL);
+
+        if (d->names)
+                names_set_nscd(d->names, NULL);
+        g_clear_pointer(&d->nscd, nscd_flush_free);
+        if (c->nscd_socket)
+                d->nscd = nscd_flush_new(c->nscd_socket, trigger);
+        if (d->names)
+                names_set_nscd(d->names, d->nscd);
+}
+
 static gboolean on_hup(gpointer user_data) {
         Daemon *d = user_data;
         g_autoptr(GError) error = NULL;
@@ -79,6 +94,7 @@ static gboolean on_hup(gpointer user_data) {
         if (d->bus)
                 bus_set_config(d->bus, c);
         apply_snapshot_config(d, c);
+        apply_nscd_config(d, c);
         if (d->stub)
                 stub_set_config(d->stub, c);
         else if (c->dns_stub_listener)
@@ -208,6 +224,7 @@ int main(int argc, char **argv) {
         resolver_set_changed_callback(d.resolver, on_members_changed, &d);
         d.runtime_dir = g_strdup(runtime_dir);
         apply_snapshot_config(&d, d.config);
+        apply_nscd_config(&d, d.config);
         bus = bus_new(d.resolver, names, d.config, runtime_dir, on_fatal, &d, &error);
         if (!bus) {
                 g_critical("%s", error->message);
@@ -238,6 +255,9 @@ out:
          * still need the bus connections. */
         if (names)
                 names_set_snapshot(names, NULL);
+        if (names)
+                names_set_nscd(names, NULL);
+        g_clear_pointer(&d.nscd, nscd_flush_free);
         g_clear_pointer(&d.snapshot, snapshot_free);
         /* Before the resolver: its mappings may still be pending. */
         g_clear_pointer(&d.stub, stub_free);

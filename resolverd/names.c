@@ -32,6 +32,7 @@
 #include "names-private.h"
 #include "names-syntax.h"
 #include "names.h"
+#include "nscd.h"
 #include "snapshot.h"
 #include "resolvconf.h"
 #include "reverse.h"
@@ -105,6 +106,7 @@ struct Names {
         GQueue lookups;    /* of NameLookup, in flight */
         gboolean closing;
         Snapshot *snapshot; /* borrowed; NULL: answers are not published */
+        NscdFlush *nscd;    /* borrowed; NULL: nscd is not told */
         guint poll_id;
         gint64 files_checked_usec; /* when reload_files() last ran for a lookup */
         gint64 files_check_usec;   /* how often lookups check the files */
@@ -197,6 +199,8 @@ static void reload_files(Names *n) {
         /* Published answers may come from the old files. */
         if (changed && n->snapshot)
                 snapshot_flush(n->snapshot);
+        if (changed)
+                nscd_flush_hosts(n->nscd);
         if (changed)
                 n->files_generation++;
 }
@@ -987,6 +991,7 @@ void names_flush(Names *n) {
         upstream_invalidate(n->upstream);
         if (n->snapshot)
                 snapshot_flush(n->snapshot);
+        nscd_flush_hosts(n->nscd);
 }
 
 void names_invalidate_address(Names *n, const struct in6_addr *address) {
@@ -995,6 +1000,9 @@ void names_invalidate_address(Names *n, const struct in6_addr *address) {
         g_debug("members of an address changed: %u cached name answers dropped", dropped);
         if (n->snapshot)
                 snapshot_invalidate_address(n->snapshot, address);
+        /* nscd may hold such an answer even when we no longer do (evicted
+         * here, still within its TTL there). */
+        nscd_flush_hosts(n->nscd);
         /* A nameserver may be that address: map the nameservers again (a
          * resolver cache hit unless it is the one that changed). */
         upstream_invalidate(n->upstream);
@@ -1014,6 +1022,10 @@ void names_set_snapshot(Names *n, Snapshot *snapshot) {
          * would notice an edited hosts file or resolv.conf. */
         if (snapshot && !n->poll_id)
                 n->poll_id = g_timeout_add_seconds(1, on_poll_files, n);
+}
+
+void names_set_nscd(Names *n, NscdFlush *nscd) {
+        n->nscd = nscd;
 }
 
 /* ---- test hooks (names-private.h) ---- */

@@ -127,6 +127,12 @@ typedef struct Snapshot Snapshot;
  * snapshot no longer reach the daemon to notice an edit. */
 void names_set_snapshot(Names *n, Snapshot *snapshot);
 
+typedef struct NscdFlush NscdFlush;
+
+/* Tell nscd (@nscd, borrowed; NULL: don't) whenever answers are dropped:
+ * a flush, an invalidated address, an edited hosts file or resolv.conf. */
+void names_set_nscd(Names *n, NscdFlush *nscd);
+
 /* TRUE if @name is a syntactically valid host name or an IP literal;
  * otherwise FALSE with AARP_E_INVALID_NAME set in @error.  Host names:
  * valid UTF-8, at most AARP_NAME_MAX characters plus one optional trailing
