@@ -4,9 +4,10 @@
  * snapshot-reader.h, include/aarp-snapshot.h).
  *
  * Hot path: lock, check the `superseded` word and the fork generation (a
- * memory load: fork-gen.h), compute the name's tag (SipHash), walk one
- * bucket, unseal the one entry whose tag matches, copy the answer out,
- * unlock.  No system call unless the file was replaced, or 50 ms passed
+ * memory load: fork-gen.h), find the name in this thread's memo of answers
+ * read from this file (snapshot-memo.h), else compute its tag (SipHash),
+ * walk one bucket, unseal the one entry whose tag matches; copy the answer
+ * out, unlock.  No system call unless the file was replaced, or 50 ms passed
  * since we last checked the daemon's lock (CLOCK_MONOTONIC is read through
  * the vDSO).  Validation happens once per mapping (header, buckets) and per
  * visited entry (bounds, terminators), so a corrupt or truncated file can
@@ -28,6 +29,7 @@
 #include "aarp-def.h"
 #include "aarp-snapshot.h"
 #include "fork-gen.h"
+#include "snapshot-memo.h"
 #include "snapshot-reader.h"
 
 #define LIVENESS_CHECK_USEC 50000u
@@ -84,7 +86,7 @@ static const AarpSnapshotEntry *entry_at(const uint8_t *data, size_t size, uint3
  * 0, -ENOENT (expired), -EBADMSG, -ENOMEM. */
 static int answer_from(const AarpSnapshotHeader *h, const AarpSnapshotEntry *e, const char *key, int family,
                        uint64_t now, BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical,
-                       uint32_t *ret_ttl_sec) {
+                       uint32_t *ret_ttl_sec, uint64_t *ret_expiry_usec) {
         uint64_t plain[AARP_SNAPSHOT_SEALED_MAX / 8]; /* 8-byte aligned */
         const AarpSnapshotSealed *sd = (const AarpSnapshotSealed *) plain;
         const AarpSnapshotAddress *addrs = (const AarpSnapshotAddress *) (sd + 1);
@@ -128,14 +130,16 @@ static int answer_from(const AarpSnapshotHeader *h, const AarpSnapshotEntry *e, 
         }
         if (ret_ttl_sec)
                 *ret_ttl_sec = (uint32_t) ((sd->expiry_usec - now + 999999u) / 1000000u);
+        if (ret_expiry_usec)
+                *ret_expiry_usec = sd->expiry_usec;
         *ret_addresses = out;
         *ret_n = sd->n_addresses;
         return 0;
 }
 
-int snapshot_reader_lookup_in(const void *image, size_t size, const char *name, int family, uint64_t now,
-                              BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical,
-                              uint32_t *ret_ttl_sec) {
+static int lookup_in(const void *image, size_t size, const char *name, int family, uint64_t now,
+                     BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical, uint32_t *ret_ttl_sec,
+                     uint64_t *ret_expiry_usec) {
         const uint8_t *data = image;
         const AarpSnapshotHeader *h = image;
         char key[AARP_NAME_MAX + 2];
@@ -160,10 +164,39 @@ int snapshot_reader_lookup_in(const void *image, size_t size, const char *name, 
                         return -EBADMSG;
                 if (memcmp(e->tag, tag, sizeof(tag)) == 0)
                         return answer_from(h, e, key, family, now, ret_addresses, ret_n, ret_canonical,
-                                           ret_ttl_sec);
+                                           ret_ttl_sec, ret_expiry_usec);
                 offset = e->next;
         }
         return -ENOENT;
+}
+
+int snapshot_reader_lookup_in(const void *image, size_t size, const char *name, int family, uint64_t now,
+                              BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical,
+                              uint32_t *ret_ttl_sec) {
+        return lookup_in(image, size, name, family, now, ret_addresses, ret_n, ret_canonical, ret_ttl_sec, NULL);
+}
+
+/* A lookup in the trusted current mapping: this thread's memo first (no
+ * hashing), else the file, whose answer then goes into the memo. */
+static int lookup_mapped(const char *name, int family, uint64_t now, BusAddress **ret_addresses, size_t *ret_n,
+                         char **ret_canonical, uint32_t *ret_ttl_sec) {
+        const uint8_t *file_key = ((const AarpSnapshotHeader *) map)->key;
+        char *canonical = NULL;
+        uint64_t expiry = 0;
+        int r;
+
+        r = snapshot_memo_find(file_key, name, family, now, ret_addresses, ret_n, ret_canonical, ret_ttl_sec);
+        if (r != -ENOENT)
+                return r;
+        r = lookup_in(map, map_size, name, family, now, ret_addresses, ret_n, &canonical, ret_ttl_sec, &expiry);
+        if (r < 0)
+                return r;
+        snapshot_memo_store(file_key, name, family, expiry, *ret_addresses, *ret_n, canonical);
+        if (ret_canonical)
+                *ret_canonical = canonical;
+        else
+                free(canonical);
+        return 0;
 }
 
 static void unmap_locked(void) {
@@ -260,8 +293,7 @@ int snapshot_reader_lookup(const char *name, int family, BusAddress **ret_addres
         pthread_rwlock_rdlock(&lock);
         if (map && map_gen == gen && now < next_liveness_usec &&
             !__atomic_load_n(&((const AarpSnapshotHeader *) map)->superseded, __ATOMIC_ACQUIRE)) {
-                r = snapshot_reader_lookup_in(map, map_size, name, family, now, ret_addresses, ret_n,
-                                              ret_canonical, ret_ttl_sec);
+                r = lookup_mapped(name, family, now, ret_addresses, ret_n, ret_canonical, ret_ttl_sec);
                 if (r != -EBADMSG) {
                         pthread_rwlock_unlock(&lock);
                         return r;
@@ -284,8 +316,7 @@ int snapshot_reader_lookup(const char *name, int family, BusAddress **ret_addres
         if (!map && now >= next_open_usec)
                 open_locked(now);
         if (map)
-                r = snapshot_reader_lookup_in(map, map_size, name, family, now, ret_addresses, ret_n,
-                                              ret_canonical, ret_ttl_sec);
+                r = lookup_mapped(name, family, now, ret_addresses, ret_n, ret_canonical, ret_ttl_sec);
         if (r == -EBADMSG) {
                 /* Never trusted again: wait for the daemon to replace it. */
                 unmap_locked();

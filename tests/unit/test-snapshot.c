@@ -163,6 +163,38 @@ Test(snapshot, expired_answer_is_a_miss, .init = setup, .fini = teardown) {
                      -ENOENT);
 }
 
+/* The reader keeps each thread's last answers in clear (snapshot-memo.c):
+ * a memoised answer must follow the file that replaces it, and expire. */
+Test(snapshot, a_memoised_answer_follows_the_new_file_and_expires, .init = setup, .fini = teardown) {
+        g_autoptr(Snapshot) s = snapshot_new(dir, NULL);
+        g_autoptr(GArray) a = addresses("2001:db8:11::2", NULL);
+        g_autoptr(GArray) b = addresses("2001:db8:12::2", NULL);
+        struct in6_addr want;
+        BusAddress *out = NULL;
+        size_t n = 0;
+        uint32_t ttl = 0;
+
+        snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", NULL, 60);
+        snapshot_sync(s);
+        for (int i = 0; i < 3; i++) {
+                cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), 0);
+                free(out);
+        }
+        snapshot_put(s, "svc.lab", AF_UNSPEC, b, "svc.lab", NULL, 1);
+        snapshot_sync(s);
+        snapshot_reader_reset(); /* skip the reader's wait before reopening */
+        for (int i = 0; i < 3; i++) {
+                cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, &ttl), 0);
+                inet_pton(AF_INET6, "2001:db8:12::2", &want);
+                cr_assert_arr_eq(out[0].address, &want, 16, "the old file's answer was served");
+                cr_assert(ttl >= 1 && ttl <= 1);
+                free(out);
+        }
+        g_usleep(1100 * 1000);
+        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), -ENOENT,
+                     "an expired answer was served");
+}
+
 Test(snapshot, every_truncation_and_byte_flip_is_rejected_or_harmless, .init = setup, .fini = teardown) {
         g_autoptr(Snapshot) s = snapshot_new(dir, NULL);
         g_autoptr(GByteArray) img = NULL;
