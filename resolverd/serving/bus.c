@@ -26,6 +26,7 @@
 #include "bus.h"
 #include "errors.h"
 #include "clients.h"
+#include "names-syntax.h"
 #include "p2p.h"
 #include "wire.h"
 
