@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/bench/bench-shim.sh: issue 5 target 6, what aarp-run's shim adds per
+# tests/bench/bench-shim.sh: what aarp-run's shim adds per
 # sendto() with the mapping cached in the shim.  udp-loop sends datagrams to
 # member1's UDP service and waits for each answer:
 #   baseline: no shim, straight to member1's unicast address U;
@@ -19,12 +19,12 @@ source "${AARP_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 COUNT=${1:-20000}
 ROUNDS=${2:-5}
 LOOP=$BENCH_BIN/udp-loop
-AARP_RUN=$LAB_BUILD_ROOT/client/aarp-run
-for bin in "$LOOP" "$AARP_RUN" "$LAB_BUILD_ROOT/client/libaarp-run.so"; do
+AARP_RUN=$LAB_BUILD_ROOT/client/shim/aarp-run
+for bin in "$LOOP" "$AARP_RUN" "$LAB_BUILD_ROOT/client/shim/libaarp-run.so"; do
         [ -x "$bin" ] || [ -f "$bin" ] || lab_die "$bin is not built"
 done
 
-bench_header "bench-shim: UDP request/response with and without aarp-run (issue 5 target 6)"
+bench_header "bench-shim: UDP request/response with and without aarp-run"
 lab_up
 bench_start_daemon
 

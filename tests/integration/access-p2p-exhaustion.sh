@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/access-p2p-exhaustion.sh (issue 6, item 6: limits per
-# client): one unprivileged user opens as many authenticated connections
+# tests/integration/access-p2p-exhaustion.sh: one unprivileged user opens as many authenticated connections
 # to io.socket as the daemon accepts and holds them.  The daemon runs with
 # the file limit systemd gives a service that sets no LimitNOFILE= (soft
 # 1024, data/aarp-resolved.service.in), under prlimit.
@@ -19,7 +18,7 @@ source "$AARP_SOURCE_ROOT/tests/lab/lab-faults.sh"
 
 NOFILE=${AARP_P2P_NOFILE:-1024}
 CONNECTIONS=${AARP_P2P_CONNECTIONS:-1100}
-AARP_RESOLVE=$LAB_BUILD_ROOT/client/aarp-resolve
+AARP_RESOLVE=$LAB_BUILD_ROOT/client/cli/aarp-resolve
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
 lab_up

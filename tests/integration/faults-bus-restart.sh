@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/faults-bus-restart.sh (issue 6, item 4): the system bus
+# tests/integration/faults-bus-restart.sh: the system bus
 # goes away under aarp-resolved (the lab's dbus-daemon killed, a new one
 # started on the same address).  The chosen behaviour (README: "1 if it
 # cannot start or loses the bus"): the daemon does not try to reconnect,
@@ -26,7 +26,7 @@ echo "# bus hung"
 kill -STOP "$LAB_BUS_PID"
 for a in "$LAB_ANYCAST" "$LAB_MEMBER2_ADDR" "${LAB_BURST_ADDRS[4]}"; do
         rc=0
-        out=$(lab_client env AARP_RUNTIME_DIR="$LABDIR/run" timeout -k 1 20 "$LAB_BUILD_ROOT/client/aarp-resolve" "$a" 2>&1) || rc=$?
+        out=$(lab_client env AARP_RUNTIME_DIR="$LABDIR/run" timeout -k 1 20 "$LAB_BUILD_ROOT/client/cli/aarp-resolve" "$a" 2>&1) || rc=$?
         echo "  aarp-resolve $a: $out"
         if [ "$rc" -ne 0 ]; then
                 kill -CONT "$LAB_BUS_PID"

@@ -2,14 +2,14 @@
 # shellcheck shell=bash
 #
 # tests/integration/members-common.sh: sourced by the member-discovery tests
-# (members-*.sh, issue 7) after common.sh: the ECMP lab (tests/lab/lab-ecmp.sh)
+# (members-*.sh) after common.sh: the ECMP lab (tests/lab/lab-ecmp.sh)
 # and reading ResolveAddressMembers answers.
 
 # shellcheck source=../lab/lab-ecmp.sh
 source "$AARP_SOURCE_ROOT/tests/lab/lab-ecmp.sh"
 
 # shellcheck disable=SC2034 # used by the members-*.sh tests
-AARP_RESOLVE=$LAB_BUILD_ROOT/client/aarp-resolve
+AARP_RESOLVE=$LAB_BUILD_ROOT/client/cli/aarp-resolve
 # shellcheck disable=SC2034
 ALL_MEMBERS="$LAB_MEMBER1_ADDR $LAB_MEMBER2_ADDR $LAB_MEMBER3_ADDR"
 # 0x200000: not known to lab_has_flag (lab.sh predates it).

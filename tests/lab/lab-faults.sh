@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # tests/lab/lab-faults.sh: fault injection and client load on top of the
-# anycast lab (issue 6, items 4-6).  Source it after lab.sh (and after
+# anycast lab.  Source it after lab.sh (and after
 # lab-dns.sh when the NSS loop is used); it installs no traps of its own:
 # every process it starts goes into LAB_PIDS, which lab_down kills.
 #
@@ -188,7 +188,7 @@ faults_client_loop() {
                 case $kind in
                 resolve)
                         out=$(lab_client env AARP_RUNTIME_DIR="$LABDIR/run" timeout -k 1 20 \
-                                "$LAB_BUILD_ROOT/client/aarp-resolve" "$arg" 2>&1) || rc=$?
+                                "$LAB_BUILD_ROOT/client/cli/aarp-resolve" "$arg" 2>&1) || rc=$?
                         out=$(awk 'NR == 1 { print $2 }' <<<"$out")
                         ;;
                 dbus)

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * names-private.h: seams inside name resolution, shared by names.c and
- * upstream.c, and the test-only hooks of Names.  Nothing outside
- * resolverd/names*.c, upstream.c and the unit tests includes this.
+ * names-test.h: the test-only hooks of Names.  Only names.c (which
+ * defines them) and the unit tests include this.
  */
 #pragma once
 
@@ -10,23 +9,8 @@
 #include <stdint.h>
 
 #include "namecache.h"
+#include "names-seam.h"
 #include "names.h"
-#include "resolver.h"
-
-/* How names.c and upstream.c resolve an IPv6 address with AARP: normally
- * resolver_resolve_address() on the Resolver given to names_new(), with
- * the same contract (exactly one callback, possibly synchronous).  Unit
- * tests substitute a fake that maps chosen addresses. */
-typedef void (*AddressResolveFunc)(gpointer resolver_data, int ifindex,
-                                   const struct in6_addr *address, uint64_t flags, uid_t payer,
-                                   ResolverAddressCallback callback, gpointer user_data);
-
-/* Upper bound on one names_resolve() from start to callback; below
- * AARP_CLIENT_TIMEOUT_MSEC so the client always gets our answer, not its
- * own timeout. */
-#define NAMES_TIMEOUT_MSEC 4000u
-
-/* ---- test-only hooks (never called by the daemon) ---- */
 
 /* Replace the address resolver (see AddressResolveFunc). */
 void names_set_address_resolver_for_test(Names *n, AddressResolveFunc func, gpointer data);

@@ -17,7 +17,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
-#include "names.h"
+#include "name-address.h"
 
 #define NAME_CACHE_SIZE_DEFAULT  4096u
 #define NAME_CACHE_TTL_MAX_SEC   86400u /* even a week-long DNS TTL is re-checked daily */
