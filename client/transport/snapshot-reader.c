@@ -3,11 +3,12 @@
  * snapshot-reader.c: the reader side of names.snapshot (see
  * snapshot-reader.h, include/aarp-snapshot.h).
  *
- * Hot path: lock, check the `superseded` word and the fork generation (a
- * memory load: fork-gen.h), find the name in this thread's memo of answers
- * read from this file (snapshot-memo.h), else compute its tag (SipHash),
- * walk one bucket, unseal the one entry whose tag matches; copy the answer
- * out, unlock.  No system call unless the file was replaced, or 50 ms passed
+ * Hot path: enter a read section (brlock.h: no shared cache line written),
+ * check the `superseded` word and the fork generation (a memory load:
+ * fork-gen.h), find the name in this thread's memo of answers read from
+ * this file (snapshot-memo.h), else compute its tag (SipHash), walk one
+ * bucket, unseal the one entry whose tag matches; copy the answer out,
+ * leave.  No system call unless the file was replaced, or 50 ms passed
  * since we last checked the daemon's lock (CLOCK_MONOTONIC is read through
  * the vDSO).  Validation happens once per mapping (header, buckets) and per
  * visited entry (bounds, terminators), so a corrupt or truncated file can
@@ -28,15 +29,18 @@
 
 #include "aarp-def.h"
 #include "aarp-snapshot.h"
+#include "brlock.h"
 #include "fork-gen.h"
 #include "snapshot-memo.h"
 #include "snapshot-reader.h"
 
 #define LIVENESS_CHECK_USEC 50000u
 
-/* Lookups share it (read); opening, closing and the liveness check take it
- * exclusively.  Writers first, so that the check every 50 ms is never
- * starved by threads looking up back to back. */
+/* Lookups read the state below inside a brlock read section (brlock.h:
+ * no shared cache line written), or, when that is refused, under this lock
+ * shared; opening, closing and the liveness check take this lock
+ * exclusively and then the brlock's write side.  Writers first, so that the
+ * check every 50 ms is never starved by threads looking up back to back. */
 static pthread_rwlock_t lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 static const uint8_t *map;
 static size_t map_size;
@@ -230,6 +234,7 @@ static bool daemon_alive_locked(uint64_t now) {
  * numbers later).  The child maps the file again like any new process. */
 static void after_fork_child(void) {
         lock = (pthread_rwlock_t) PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+        brlock_reset_after_fork();
         unmap_locked();
         next_open_usec = 0;
 }
@@ -282,28 +287,44 @@ static void open_locked(uint64_t now) {
         next_liveness_usec = 0;
 }
 
+/* The common case, concurrently: a trusted mapping of this process,
+ * checked alive less than 50 ms ago.  Whether it answered (*ret_r). */
+static bool lookup_fast(const char *name, int family, uint64_t now, unsigned gen, BusAddress **ret_addresses,
+                        size_t *ret_n, char **ret_canonical, uint32_t *ret_ttl_sec, int *ret_r) {
+        int r;
+
+        if (!map || map_gen != gen || now >= next_liveness_usec ||
+            __atomic_load_n(&((const AarpSnapshotHeader *) map)->superseded, __ATOMIC_ACQUIRE))
+                return false;
+        r = lookup_mapped(name, family, now, ret_addresses, ret_n, ret_canonical, ret_ttl_sec);
+        if (r == -EBADMSG)
+                return false;
+        *ret_r = r;
+        return true;
+}
+
 int snapshot_reader_lookup(const char *name, int family, BusAddress **ret_addresses, size_t *ret_n,
                            char **ret_canonical, uint32_t *ret_ttl_sec) {
         uint64_t now = now_usec();
         unsigned gen = fork_gen_current();
-        int r = -ENOENT;
+        int r = -ENOENT, slot;
+        bool done;
 
-        /* The common case, concurrently: a trusted mapping of this process,
-         * checked alive less than 50 ms ago. */
-        pthread_rwlock_rdlock(&lock);
-        if (map && map_gen == gen && now < next_liveness_usec &&
-            !__atomic_load_n(&((const AarpSnapshotHeader *) map)->superseded, __ATOMIC_ACQUIRE)) {
-                r = lookup_mapped(name, family, now, ret_addresses, ret_n, ret_canonical, ret_ttl_sec);
-                if (r != -EBADMSG) {
-                        pthread_rwlock_unlock(&lock);
-                        return r;
-                }
+        if (brlock_read_begin(&slot)) {
+                done = lookup_fast(name, family, now, gen, ret_addresses, ret_n, ret_canonical, ret_ttl_sec, &r);
+                brlock_read_end(slot);
+        } else {
+                pthread_rwlock_rdlock(&lock);
+                done = lookup_fast(name, family, now, gen, ret_addresses, ret_n, ret_canonical, ret_ttl_sec, &r);
+                pthread_rwlock_unlock(&lock);
         }
-        pthread_rwlock_unlock(&lock);
+        if (done)
+                return r;
 
         /* Anything else: one thread at a time. */
         r = -ENOENT;
         pthread_rwlock_wrlock(&lock);
+        brlock_write_begin();
         /* A forked child keeps the mapping (it stays valid), but re-checks
          * like any new process. */
         if (map && (map_gen != gen ||
@@ -323,13 +344,16 @@ int snapshot_reader_lookup(const char *name, int family, BusAddress **ret_addres
                 next_open_usec = now + 1000000u;
                 r = -ENOENT;
         }
+        brlock_write_end();
         pthread_rwlock_unlock(&lock);
         return r;
 }
 
 void snapshot_reader_reset(void) {
         pthread_rwlock_wrlock(&lock);
+        brlock_write_begin();
         unmap_locked();
         next_open_usec = 0;
+        brlock_write_end();
         pthread_rwlock_unlock(&lock);
 }

@@ -169,6 +169,15 @@ for round in $(seq 1 "$ROUNDS"); do
         echo "# load after round $round: $(load)"
 done
 
+# BENCH_PEERS_PERF="CONFIG...": where the time goes (perf, 2 threads).
+for c in ${BENCH_PEERS_PERF:-}; do
+        in_config "$c" perf record -q -o "$LABDIR/perf-$c.data" "$GAI" "$NAME" 3 threads 2 >/dev/null 2>&1 ||
+                fail "$c: perf failed"
+        echo "# perf, $c (2 threads): the top of perf report"
+        perf report -i "$LABDIR/perf-$c.data" --stdio --sort dso,symbol >"$LABDIR/perf-$c.txt" 2>/dev/null || true
+        grep -v -e '^#' -e '^$' "$LABDIR/perf-$c.txt" | sed -n 1,25p
+done
+
 # strace_calls FILE: "name calls" per system call of a strace -c summary.
 strace_calls() {
         awk '/^-+/ { n++; next } n == 1 && NF >= 5 { print $NF, ($4 ~ /^[0-9]+$/ ? $4 : $(NF-1)) }' "$1"
@@ -215,14 +224,6 @@ for c in $io_last; do
         fi
         result syscalls "$c" client "$client"
         result syscalls "$c" server "$server"
-done
-
-# BENCH_PEERS_PERF="CONFIG...": where the time goes (perf, 2 threads).
-for c in ${BENCH_PEERS_PERF:-}; do
-        in_config "$c" perf record -q -o "$LABDIR/perf-$c.data" "$GAI" "$NAME" 3 threads 2 >/dev/null 2>&1 ||
-                fail "$c: perf failed"
-        echo "# perf, $c (2 threads): the top of perf report"
-        perf report -i "$LABDIR/perf-$c.data" --stdio --sort dso,symbol 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 25
 done
 
 echo "# medians over the rounds"
