@@ -34,13 +34,16 @@
 # lookups, so start-up cancels out) and the daemon's (aarp-resolved
 # attached with strace -f -p during COUNT lookups).  Not part of CI:
 #   AARP_BUILD_ROOT=build bash tests/bench/bench-peers.sh [COUNT]
-# BENCH_PEERS_ONLY="floor aarp-snapshot" limits the configurations.
+# BENCH_PEERS_ONLY="floor aarp-snapshot" limits the configurations;
+# BENCH_PEERS_OLD_NSS=DIR adds aarp-snapshot-old: the snapshot path through
+# the libnss_aarp.so.2 in DIR (an older build), against the same daemon.
 source "${AARP_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/integration/common.sh"
 
 COUNT=${1:-5000}
 ROUNDS=${BENCH_PEERS_ROUNDS:-3}
 THREAD_SECONDS=${BENCH_PEERS_SECONDS:-2}
 CONFIGS=${BENCH_PEERS_ONLY:-files floor aarp-snapshot aarp-io nscd-files nscd-aarp resolved}
+[ -z "${BENCH_PEERS_OLD_NSS:-}" ] || CONFIGS="$CONFIGS aarp-snapshot-old"
 NAME=bench6.test
 GAI=$LAB_BUILD_ROOT/tests/bench/gai-loop
 PEERS_DIR=${AARP_PEERS_DIR:-/var/cache/aarp-peers}
@@ -97,7 +100,7 @@ start_quiet_daemon
 # an nscd socket).  ip netns exec gives every command a mount namespace of
 # its own, so neither mount is seen anywhere else.
 in_config() {
-        local c=$1 sw varrun=$LABDIR/varrun-none run=$LABDIR/run
+        local c=$1 sw varrun=$LABDIR/varrun-none run=$LABDIR/run libs=$LAB_BUILD_ROOT/nss
         shift
         case $c in
         nscd-*) sw=${c#nscd-} varrun=$LABDIR/varrun-$c ;;
@@ -106,8 +109,9 @@ in_config() {
         *) sw=$c ;;
         esac
         [ "$c" = aarp-io ] && run=$LABDIR/run-io
+        [ "$c" = aarp-snapshot-old ] && libs=$BENCH_PEERS_OLD_NSS
         lab_client env AARP_RUNTIME_DIR="$run" \
-                LD_LIBRARY_PATH="$LAB_BUILD_ROOT/nss:$LAB_BUILD_ROOT/tests/bench:$NSS_RESOLVE_DIR" \
+                LD_LIBRARY_PATH="$libs:$LAB_BUILD_ROOT/tests/bench:$NSS_RESOLVE_DIR" \
                 sh -c 'mount --bind "$1" /etc/nsswitch.conf && mount --bind "$2" /run && shift 2 && exec "$@"' \
                 in_config "$LABDIR/nsswitch-$sw.conf" "$varrun" "$@"
 }
