@@ -26,6 +26,8 @@
 #include "bus.h"
 #include "errors.h"
 #include "clients.h"
+#include "introspect.h"
+#include "monitor.h"
 #include "p2p.h"
 #include "wire.h"
 
@@ -45,6 +47,11 @@ struct Bus {
         BusFatalCallback fatal;
         gpointer fatal_data;
         gboolean dead; /* fatal() was called */
+        /* GetStatus, ShowCache, Monitor (introspect.c, monitor.c) */
+        Monitor *monitor;
+        char *runtime_dir;
+        IntrospectStubState stub_state;
+        struct in_addr stub_address;
 };
 
 #define SENDER_UIDS_MAX 4096u
@@ -385,29 +392,60 @@ static void pick_answer(Call *c, const AddressAnswer *answer, const struct in6_a
         }
 }
 
+/* ---- Monitor: each finished resolution, to whoever may see it -------- */
+
+/* An event for @c's answer (NULL when nobody monitors its user): what was
+ * asked is @address (16 bytes), or else the call's address or name. */
+static MonitorEvent *note_begin(Call *c, const char *method, const void *address) {
+        MonitorEvent *e = monitor_event_new(c->bus->monitor, c->uid, method);
+
+        if (address)
+                monitor_event_set_query_address(e, address, 16);
+        else if (c->name)
+                monitor_event_set_query_name(e, c->name);
+        else
+                monitor_event_set_query_address(e, c->address, c->address_len);
+        return e;
+}
+
+static void note_end(Call *c, MonitorEvent *e, guint64 flags, guint32 ttl_sec, guint64 rtt_usec,
+                     const GError *error) {
+        monitor_event_finish(c->bus->monitor, e, flags, ttl_sec, rtt_usec, error);
+}
+
 static void on_address_resolved(const AddressAnswer *answer, const GError *error, gpointer user_data) {
         Call *c = user_data;
         const struct in6_addr *address;
         guint64 rtt;
+        MonitorEvent *e = note_begin(c, "ResolveAddress", NULL);
 
         if (error) {
+                note_end(c, e, 0, 0, 0, error);
                 call_return_error(c, error);
                 return;
         }
         pick_answer(c, answer, &address, &rtt);
+        monitor_event_add_address(e, AF_INET6, address);
+        note_end(c, e, answer->flags, answer->ttl_sec, rtt, NULL);
         call_return_address(c, address, 16, answer->flags, answer->ttl_sec, rtt);
 }
 
 static void on_members_resolved(const AddressAnswer *answer, const GError *error, gpointer user_data) {
         Call *c = user_data;
         GVariantBuilder builder;
+        MonitorEvent *e = note_begin(c, "ResolveAddressMembers", NULL);
 
         if (error) {
+                note_end(c, e, 0, 0, 0, error);
                 call_return_error(c, error);
                 return;
         }
         const Member *kept[AARP_MEMBERS_MAX];
         unsigned n = filter_members(c, answer, kept);
+
+        for (unsigned i = 0; i < n; i++)
+                monitor_event_add_address(e, AF_INET6, &kept[i]->address);
+        note_end(c, e, answer->flags, answer->ttl_sec, n > 0 ? kept[0]->rtt_usec : 0, NULL);
 
         g_variant_builder_init(&builder, G_VARIANT_TYPE("a(ayt)"));
         for (unsigned i = 0; i < n; i++)
@@ -539,9 +577,11 @@ static void on_batch_item(const AddressAnswer *answer, const GError *error, gpoi
         BatchItem *item = user_data;
         Batch *b = item->batch;
         BatchAnswer *a = &b->answers[item->index];
+        MonitorEvent *e = note_begin(b->call, "ResolveAddresses", &b->addrs[item->index]);
 
         g_free(item);
         if (error) {
+                note_end(b->call, e, 0, 0, 0, error);
                 if (!b->error)
                         b->error = g_error_copy(error);
         } else {
@@ -552,6 +592,8 @@ static void on_batch_item(const AddressAnswer *answer, const GError *error, gpoi
                 a->len = 16;
                 a->flags = answer->flags;
                 a->ttl_sec = answer->ttl_sec;
+                monitor_event_add_address(e, AF_INET6, address);
+                note_end(b->call, e, a->flags, a->ttl_sec, a->rtt_usec, NULL);
         }
         batch_finish(b);
 }
@@ -705,8 +747,10 @@ static void on_name_resolved(GArray *addresses, const char *canonical, uint64_t 
                              const GError *error, gpointer user_data) {
         Call *c = user_data;
         GVariantBuilder builder;
+        MonitorEvent *e = note_begin(c, c->with_ttl ? "ResolveHostnameEx" : "ResolveHostname", NULL);
 
         if (error) {
+                note_end(c, e, 0, 0, 0, error);
                 call_return_error(c, error);
                 return;
         }
@@ -726,6 +770,9 @@ static void on_name_resolved(GArray *addresses, const char *canonical, uint64_t 
                                 continue;
                         kept[n++] = (WireHostAddress) { a->ifindex, a->family, a->address };
                 }
+        for (guint i = 0; i < n; i++)
+                monitor_event_add_address(e, kept[i].family, kept[i].address);
+        note_end(c, e, flags, ttl_sec, 0, NULL);
 
         /* A call read by wire.c is answered by wire.c (the canonical name
          * comes from DNS: only valid UTF-8 goes out that way, as GVariant
@@ -797,11 +844,16 @@ static void run_resolve_hostname(Call *c) {
 static void on_address_named(const char *const *host_names, uint32_t ttl_sec, uint64_t flags, const GError *error,
                              gpointer user_data) {
         Call *c = user_data;
+        MonitorEvent *e = note_begin(c, "ResolveAddressName", NULL);
 
         if (error) {
+                note_end(c, e, 0, 0, 0, error);
                 call_return_error(c, error);
                 return;
         }
+        for (guint i = 0; host_names[i]; i++)
+                monitor_event_add_name(e, host_names[i]);
+        note_end(c, e, flags, ttl_sec, 0, NULL);
         /* The names from DNS are valid host names (dns-reply.c), so valid
          * UTF-8 as 's' needs; the hosts file's too (hosts.c). */
         call_return(c, g_variant_new("(^asut)", host_names, ttl_sec, flags));
@@ -852,6 +904,38 @@ static void run_reset_statistics(Call *c) {
         if (!require_root(c))
                 return;
         resolver_reset_stats(c->bus->resolver);
+        call_return(c, g_variant_new("()"));
+}
+
+/* ---- GetStatus, ShowCache, Monitor ----------------------------------- */
+
+static void run_get_status(Call *c) {
+        call_return(c, introspect_status(c->bus->config, c->bus->resolver, c->bus->names, c->bus->runtime_dir,
+                                         c->bus->stub_state, &c->bus->stub_address));
+}
+
+/* Root only: the caches show what every user looked up. */
+static void run_show_cache(Call *c) {
+        if (!require_root(c))
+                return;
+        call_return(c, introspect_cache(c->bus->resolver, c->bus->names));
+}
+
+/* The system bus only: io.socket has no bus name to watch, and its
+ * connections belong to the NSS module's lookups, not to a monitor. */
+static void run_monitor(Call *c) {
+        g_autoptr(GError) error = NULL;
+
+        if (!c->invocation || !c->bus->monitor) {
+                call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_NOT_SUPPORTED,
+                                      "Monitor needs the system bus");
+                return;
+        }
+        if (!monitor_subscribe(c->bus->monitor, g_dbus_method_invocation_get_sender(c->invocation), c->uid,
+                               &error)) {
+                call_return_error(c, error);
+                return;
+        }
         call_return(c, g_variant_new("()"));
 }
 
@@ -995,6 +1079,21 @@ static gboolean handle_reset_statistics(AarpManager *m, GDBusMethodInvocation *i
         return TRUE;
 }
 
+static gboolean handle_get_status(AarpManager *m, GDBusMethodInvocation *invocation, Bus *b) {
+        call_start(call_new_bus(b, invocation), run_get_status);
+        return TRUE;
+}
+
+static gboolean handle_show_cache(AarpManager *m, GDBusMethodInvocation *invocation, Bus *b) {
+        call_start(call_new_bus(b, invocation), run_show_cache);
+        return TRUE;
+}
+
+static gboolean handle_monitor(AarpManager *m, GDBusMethodInvocation *invocation, Bus *b) {
+        call_start(call_new_bus(b, invocation), run_monitor);
+        return TRUE;
+}
+
 /* ---- peer-to-peer: dispatch by hand ---------------------------------- */
 
 static GVariant *properties_get_all(Bus *b) {
@@ -1130,6 +1229,12 @@ static void on_peer_call(P2PPeer *peer, GDBusMessage *message, gpointer user_dat
                 call_start(c, run_flush_caches);
         else if (g_strcmp0(member, "ResetStatistics") == 0 && strcmp(sig, "()") == 0)
                 call_start(c, run_reset_statistics);
+        else if (strcmp(member, "GetStatus") == 0 && strcmp(sig, "()") == 0)
+                call_start(c, run_get_status);
+        else if (strcmp(member, "ShowCache") == 0 && strcmp(sig, "()") == 0)
+                call_start(c, run_show_cache);
+        else if (strcmp(member, "Monitor") == 0 && strcmp(sig, "()") == 0)
+                call_start(c, run_monitor);
         else if (g_dbus_interface_info_lookup_method(aarp_manager_interface_info(), member ? member : ""))
                 call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
                                       "wrong signature %s for %s", sig, member);
@@ -1250,6 +1355,10 @@ Bus *bus_new_peer_only(Resolver *resolver, Names *names, const Config *config, c
         g_signal_connect(b->manager, "handle-invalidate-address", G_CALLBACK(handle_invalidate_address), b);
         g_signal_connect(b->manager, "handle-flush-caches", G_CALLBACK(handle_flush_caches), b);
         g_signal_connect(b->manager, "handle-reset-statistics", G_CALLBACK(handle_reset_statistics), b);
+        g_signal_connect(b->manager, "handle-get-status", G_CALLBACK(handle_get_status), b);
+        g_signal_connect(b->manager, "handle-show-cache", G_CALLBACK(handle_show_cache), b);
+        g_signal_connect(b->manager, "handle-monitor", G_CALLBACK(handle_monitor), b);
+        b->runtime_dir = g_strdup(runtime_dir);
         sync_stats(b);
 
         if (g_mkdir_with_parents(runtime_dir, 0755) < 0) {
@@ -1279,6 +1388,7 @@ Bus *bus_new(Resolver *resolver, Names *names, const Config *config, const char 
          * serve on a dead connection (GDBus would _exit() otherwise). */
         g_dbus_connection_set_exit_on_close(b->system, FALSE);
         g_signal_connect(b->system, "closed", G_CALLBACK(on_system_closed), b);
+        b->monitor = monitor_new(b->system);
 
         if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(b->manager), b->system,
                                               AARP_OBJECT_PATH, error))
@@ -1313,6 +1423,8 @@ void bus_free(Bus *b) {
                                        "org.freedesktop.DBus", "ReleaseName", g_variant_new("(s)", AARP_BUS_NAME),
                                        NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
         g_clear_pointer(&b->server, p2p_server_free);
+        g_clear_pointer(&b->monitor, monitor_free);
+        g_free(b->runtime_dir);
         if (b->manager) {
                 g_dbus_interface_skeleton_unexport(G_DBUS_INTERFACE_SKELETON(b->manager));
                 g_object_unref(b->manager);
@@ -1328,6 +1440,12 @@ void bus_free(Bus *b) {
         if (b->sender_uids)
                 g_hash_table_destroy(b->sender_uids);
         g_free(b);
+}
+
+void bus_set_stub_state(Bus *b, IntrospectStubState state, const struct in_addr *address) {
+        b->stub_state = state;
+        if (address)
+                b->stub_address = *address;
 }
 
 void bus_set_config(Bus *b, const Config *config) {

@@ -413,32 +413,142 @@ static gboolean parse_log_level(Config *c, const char *v, const char **why) {
         return log_parse_level(v, &c->log_level);
 }
 
+/* ---- the values in force, written back (GetStatus) ---- */
+
+typedef char *(*KeyFormatter)(const Config *c);
+
+#define FORMAT_UINT(field, suffix)                                                                  \
+        static char *format_##field(const Config *c) {                                              \
+                return g_strdup_printf("%" G_GUINT32_FORMAT suffix, c->field);                      \
+        }
+FORMAT_UINT(probe_timeout_msec, "ms")
+FORMAT_UINT(probe_retries, "")
+FORMAT_UINT(anycast_ttl_sec, "s")
+FORMAT_UINT(unicast_ttl_sec, "s")
+FORMAT_UINT(no_reply_ttl_sec, "s")
+FORMAT_UINT(cache_size, "")
+FORMAT_UINT(probes_in_flight, "")
+FORMAT_UINT(member_probes, "")
+FORMAT_UINT(probe_rate_limit, "")
+FORMAT_UINT(probe_rate_burst, "")
+FORMAT_UINT(requests_per_client, "")
+#undef FORMAT_UINT
+
+#define FORMAT_BOOL(field)                                                                          \
+        static char *format_##field(const Config *c) {                                              \
+                return g_strdup(c->field ? "yes" : "no");                                           \
+        }
+FORMAT_BOOL(publish_snapshot)
+FORMAT_BOOL(dns_stub_listener)
+FORMAT_BOOL(map_anycast_answers)
+#undef FORMAT_BOOL
+
+static char *format_probe_addresses(const Config *c) {
+        return g_strdup(c->probe_addresses == PROBE_ADDRESSES_ANYCAST_ONLY ? "anycast-only" : "all");
+}
+
+static char *format_member_scope(const Config *c) {
+        return g_strdup(c->member_scope == MEMBER_SCOPE_ANY ? "any" : "strict");
+}
+
+static char *format_probe_socket(const Config *c) {
+        return g_strdup(c->probe_socket == PROBE_SOCKET_RAW    ? "raw"
+                        : c->probe_socket == PROBE_SOCKET_PING ? "ping"
+                                                               : "auto");
+}
+
+static char *format_log_level(const Config *c) {
+        switch (c->log_level) {
+        case G_LOG_LEVEL_ERROR:
+        case G_LOG_LEVEL_CRITICAL:
+                return g_strdup("err");
+        case G_LOG_LEVEL_WARNING:
+                return g_strdup("warning");
+        case G_LOG_LEVEL_MESSAGE:
+                return g_strdup("notice");
+        case G_LOG_LEVEL_DEBUG:
+                return g_strdup("debug");
+        default:
+                return g_strdup("info");
+        }
+}
+
+static char *format_anycast_prefixes(const Config *c) {
+        GString *out = g_string_new(NULL);
+        char text[INET6_ADDRSTRLEN];
+
+        for (guint i = 0; i < c->anycast_prefixes->len; i++) {
+                const Prefix *p = &g_array_index(c->anycast_prefixes, Prefix, i);
+
+                inet_ntop(AF_INET6, &p->prefix, text, sizeof text);
+                g_string_append_printf(out, "%s%s/%u", i ? " " : "", text, p->prefixlen);
+        }
+        return g_string_free(out, FALSE);
+}
+
+static char *format_dns_stub_listener_address(const Config *c) {
+        char text[INET_ADDRSTRLEN];
+
+        return g_strdup(inet_ntop(AF_INET, &c->dns_stub_listener_address, text, sizeof text));
+}
+
+/* As parse_dns() reads them: a scope by name when the interface exists. */
+static char *format_dns(const Config *c) {
+        GString *out = g_string_new(NULL);
+
+        for (guint i = 0; i < c->dns_servers->len; i++) {
+                const NameServer *s = &g_array_index(c->dns_servers, NameServer, i);
+                char text[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE];
+
+                inet_ntop(s->family, s->address, text, sizeof text);
+                g_string_append_printf(out, "%s%s", i ? " " : "", text);
+                if (s->ifindex > 0) {
+                        if (if_indextoname((unsigned) s->ifindex, ifname))
+                                g_string_append_printf(out, "%%%s", ifname);
+                        else
+                                g_string_append_printf(out, "%%%d", s->ifindex);
+                }
+        }
+        return g_string_free(out, FALSE);
+}
+
+/* One row per key: the parser and the writer side by side, so a new key
+ * cannot be readable and missing from GetStatus. */
 static const struct {
         const char *key;
         KeyParser parse;
+        KeyFormatter format;
 } keys[] = {
-        { "ProbeTimeout", parse_probe_timeout },
-        { "ProbeRetries", parse_probe_retries },
-        { "AnycastTTL", parse_anycast_ttl },
-        { "UnicastTTL", parse_unicast_ttl },
-        { "NoReplyTTL", parse_no_reply_ttl },
-        { "CacheSize", parse_cache_size },
-        { "ProbesInFlight", parse_probes_in_flight },
-        { "MemberProbes", parse_member_probes },
-        { "ProbeRateLimit", parse_probe_rate_limit },
-        { "ProbeRateBurst", parse_probe_rate_burst },
-        { "RequestsPerClient", parse_requests_per_client },
-        { "PublishSnapshot", parse_publish_snapshot },
-        { "ProbeAddresses", parse_probe_addresses },
-        { "AnycastPrefixes", parse_anycast_prefixes },
-        { "MemberScope", parse_member_scope },
-        { "ProbeSocket", parse_probe_socket },
-        { "LogLevel", parse_log_level },
-        { "DNSStubListener", parse_dns_stub_listener },
-        { "DNSStubListenerAddress", parse_dns_stub_listener_address },
-        { "DNS", parse_dns },
-        { "MapAnycastAnswers", parse_map_anycast_answers },
+        { "ProbeTimeout", parse_probe_timeout, format_probe_timeout_msec },
+        { "ProbeRetries", parse_probe_retries, format_probe_retries },
+        { "AnycastTTL", parse_anycast_ttl, format_anycast_ttl_sec },
+        { "UnicastTTL", parse_unicast_ttl, format_unicast_ttl_sec },
+        { "NoReplyTTL", parse_no_reply_ttl, format_no_reply_ttl_sec },
+        { "CacheSize", parse_cache_size, format_cache_size },
+        { "ProbesInFlight", parse_probes_in_flight, format_probes_in_flight },
+        { "MemberProbes", parse_member_probes, format_member_probes },
+        { "ProbeRateLimit", parse_probe_rate_limit, format_probe_rate_limit },
+        { "ProbeRateBurst", parse_probe_rate_burst, format_probe_rate_burst },
+        { "RequestsPerClient", parse_requests_per_client, format_requests_per_client },
+        { "PublishSnapshot", parse_publish_snapshot, format_publish_snapshot },
+        { "ProbeAddresses", parse_probe_addresses, format_probe_addresses },
+        { "AnycastPrefixes", parse_anycast_prefixes, format_anycast_prefixes },
+        { "MemberScope", parse_member_scope, format_member_scope },
+        { "ProbeSocket", parse_probe_socket, format_probe_socket },
+        { "LogLevel", parse_log_level, format_log_level },
+        { "DNSStubListener", parse_dns_stub_listener, format_dns_stub_listener },
+        { "DNSStubListenerAddress", parse_dns_stub_listener_address, format_dns_stub_listener_address },
+        { "DNS", parse_dns, format_dns },
+        { "MapAnycastAnswers", parse_map_anycast_answers, format_map_anycast_answers },
 };
+
+void config_foreach_key(const Config *c, ConfigKeyFunc func, gpointer user_data) {
+        for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+                g_autofree char *value = keys[i].format(c);
+
+                func(keys[i].key, value, user_data);
+        }
+}
 
 Config *config_parse(const char *data, gsize length, const char *path, GError **error) {
         g_autoptr(GKeyFile) kf = g_key_file_new();

@@ -224,6 +224,8 @@ int main(int argc, char **argv) {
                         g_warning("DNS stub listener disabled: %s", error->message);
                         g_clear_error(&error);
                 }
+                bus_set_stub_state(bus, d.stub ? INTROSPECT_STUB_LISTENING : INTROSPECT_STUB_FAILED,
+                                   &d.config->dns_stub_listener_address);
         }
         g_unix_signal_add(SIGTERM, on_term, &d);
         g_unix_signal_add(SIGINT, on_term, &d);

@@ -119,6 +119,16 @@ void names_flush(Names *n);
  * AARP mapping): its member set changed.  Other answers stay. */
 void names_invalidate_address(Names *n, const struct in6_addr *address);
 
+/* Introspection (GetStatus, ShowCache), no side effects: the name cache
+ * as name_cache_foreach() gives it, and the nameservers of resolv.conf in
+ * use (GArray of NameServer, borrowed until the file is re-read). */
+typedef struct NameCache NameCache;
+typedef struct NameCacheHit NameCacheHit;
+typedef gboolean (*NameCacheForeachFunc)(const char *name, int family, int ifindex, const NameCacheHit *hit,
+                                         gpointer user_data);
+void names_foreach_cached(Names *n, NameCacheForeachFunc func, gpointer user_data);
+const GArray *names_nameservers(Names *n);
+
 typedef struct Snapshot Snapshot;
 
 /* Publish every whole answer to a lookup without an interface into
