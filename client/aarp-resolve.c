@@ -333,13 +333,10 @@ static int verb_show_cache(const CliOptions *o) {
 }
 
 static void on_monitor_subscribed(void *user_data) {
-        const CliOptions *o = user_data;
-
         /* To stderr, so that stdout stays one event per line; a script
          * waits for this line before it makes lookups. */
-        if (!o->json)
-                fprintf(stderr, "%s: monitoring resolutions (%s); Ctrl-C to stop\n", program,
-                        getuid() == 0 ? "all users" : "your own");
+        fprintf(stderr, "%s: monitoring resolutions (%s); Ctrl-C to stop\n", program,
+                getuid() == 0 ? "all users" : "your own");
         fflush(stderr);
 }
 

@@ -89,7 +89,8 @@ void cli_print_status(FILE *f, const BusStatus *s, bool json) {
         }
         fputs("Settings in force:\n", f);
         for (size_t i = 0; i < s->n_settings; i++)
-                fprintf(f, "%24s: %s\n", s->settings[i].key, s->settings[i].value);
+                fprintf(f, "%24s:%s%s\n", s->settings[i].key, *s->settings[i].value ? " " : "",
+                        s->settings[i].value);
         fprintf(f, "\nProbe socket: %s\n", strcmp(s->probe_socket, "raw") == 0 ? "raw ICMPv6 socket (CAP_NET_RAW)"
                                           : strcmp(s->probe_socket, "ping") == 0 ? "ICMPv6 ping socket (unprivileged)"
                                                                                 : s->probe_socket);
