@@ -27,9 +27,9 @@ echo "$OUT" | sed 's/^/  /'
 mapfile -t keys < <(sed -n 's/^#\([A-Za-z]*\)=.*/\1/p' "$AARP_SOURCE_ROOT/data/resolved.conf")
 [ "${#keys[@]}" -ge 20 ] || fail "found only ${#keys[@]} keys in data/resolved.conf"
 for k in "${keys[@]}"; do
-        grep -Eq "^ +$k: " <<<"$OUT" || fail "status does not show $k"
+        grep -Eq "^ +$k:( |$)" <<<"$OUT" || fail "status does not show $k"
 done
-[ "$(grep -Ec '^ +[A-Za-z]+: ' <<<"$OUT")" -eq "${#keys[@]}" ] ||
+[ "$(grep -Ec '^ +[A-Za-z]+:( |$)' <<<"$OUT")" -eq "${#keys[@]}" ] ||
         fail "status shows another number of settings than resolved.conf has keys (${#keys[@]})"
 for kv in "AnycastTTL: 45s" "ProbeRateLimit: 77" "MemberScope: any" "AnycastPrefixes: 2001:db8:a::/64" \
         "UnicastTTL: 300s" "ProbeTimeout: 1000ms" "DNSStubListener: no" "DNSStubListenerAddress: 127.0.0.153"; do
