@@ -2,7 +2,7 @@
 /*
  * nss-aarp.c: the glibc NSS entry points of libnss_aarp.so.2 (hosts).
  *
- * Each entry point asks aarp-resolved for the name (client/bus-client.c),
+ * Each entry point asks aarp-resolved for the name (client/transport/bus-client.c),
  * packs the answer into the caller's buffer (pack.c) and maps the outcome
  * to an NSS status, errno and h_errno.  The module is a guest in every
  * process that resolves a name, so:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * bench-cache.c: the daemon's address cache (resolverd/cache.c, linked from
+ * bench-cache.c: the daemon's address cache (resolverd/anycast/cache.c, linked from
  * the daemon's static library, not a copy) filled to 1k, 10k, 100k and 1M
  * entries: lookup cost and the process's resident memory at each size.
  *

@@ -2,7 +2,7 @@
 /*
  * bench-client.c: timing client of aarp-resolved for the lab benchmarks
  * (tests/bench/bench-*.sh).  It links the one internal D-Bus client
- * (client/bus-client.c, bus-conn.c): the code the NSS module and libaarp
+ * (client/transport/bus-client.c, bus-conn.c): the code the NSS module and libaarp
  * run, so what is timed is what applications pay.  The transport is the
  * client's own choice: $AARP_RUNTIME_DIR/io.socket (peer-to-peer, no bus
  * daemon) if it exists, else the system bus - point AARP_RUNTIME_DIR at a

@@ -3,7 +3,7 @@
 #
 # tests/bench/bench-replay.sh: issue 5 target 7 (the paper's §5 question:
 # probe traffic and how long to cache).  Runs tests/bench/replay (the real
-# resolverd/cache.c under a simulated workload) sweeping AnycastTTL for
+# resolverd/anycast/cache.c under a simulated workload) sweeping AnycastTTL for
 # three rates of member change, then NoReplyTTL and UnicastTTL at the
 # default workload, and draws tests/bench/plot-replay.py's SVG.  No lab,
 # no root.  Output: stdout, plus $AARP_BENCH_RESULTS/replay-*.dat and

@@ -19,8 +19,8 @@ source "${AARP_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 COUNT=${1:-20000}
 ROUNDS=${2:-5}
 LOOP=$BENCH_BIN/udp-loop
-AARP_RUN=$LAB_BUILD_ROOT/client/aarp-run
-for bin in "$LOOP" "$AARP_RUN" "$LAB_BUILD_ROOT/client/libaarp-run.so"; do
+AARP_RUN=$LAB_BUILD_ROOT/client/shim/aarp-run
+for bin in "$LOOP" "$AARP_RUN" "$LAB_BUILD_ROOT/client/shim/libaarp-run.so"; do
         [ -x "$bin" ] || [ -f "$bin" ] || lab_die "$bin is not built"
 done
 

@@ -76,7 +76,7 @@ def main():
         svg.append(f'<text x="{x + 30}" y="{y + 4}" font-size="11">{label}</text>')
     svg.append('<text x="460" y="395" text-anchor="middle" font-size="10" fill="#555">'
                'replay: 10k destinations, Zipf(1), 10 lookups/s, 20% anycast (3 members), 5% silent, '
-               'MemberProbes=16, 1 simulated day; real resolverd/cache.c</text>')
+               'MemberProbes=16, 1 simulated day; real resolverd/anycast/cache.c</text>')
     svg.append("</svg>")
     with open(target, "w") as f:
         f.write("\n".join(svg) + "\n")

@@ -2,7 +2,7 @@
 /*
  * replay.c: the paper's open question (§5: how much probe traffic, and how
  * long to cache) answered by simulation against the real cache code
- * (resolverd/cache.c from the daemon's static library).
+ * (resolverd/anycast/cache.c from the daemon's static library).
  *
  *   replay [--destinations N] [--zipf S] [--anycast-share P] [--silent-share Q]
  *          [--members M] [--change-interval SEC] [--rate R] [--duration SEC]

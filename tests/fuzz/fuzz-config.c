@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-config.c: resolverd/config.c, the resolved.conf parser (GKeyFile
+ * fuzz-config.c: resolverd/common/config.c, the resolved.conf parser (GKeyFile
  * plus our value parsers and the line finder used in error messages).
  * The file is root's, but a crash on a bad edit would take name resolution
  * down at the next SIGHUP, and every accepted value must be in range.

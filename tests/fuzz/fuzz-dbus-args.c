@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-dbus-args.c: the D-Bus method handling of resolverd/bus.c, end to
+ * fuzz-dbus-args.c: the D-Bus method handling of resolverd/serving/bus.c, end to
  * end.  bus.c's validators are static, and what matters is the whole path
  * anyway: any local user can send any body to org.aarp.Resolve1, GDBus
  * checks its signature against the introspection data, and bus.c must

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-dns-reply.c: resolverd/dns-reply.c, what the daemon takes out of a
+ * fuzz-dns-reply.c: resolverd/names/dns-reply.c, what the daemon takes out of a
  * DNS answer: addresses, TTL and canonical name (through c-ares), and the
  * RFC 2308 negative TTL and the host names of a PTR answer (our own walks
  * over the message, compressed names included).  DNS replies come from the network; a spoofed or broken one
@@ -13,7 +13,8 @@
 #include "aarp-def.h"
 #include "dns-reply.h"
 #include "fuzz.h"
-#include "names.h"
+#include "name-address.h"
+#include "names-syntax.h"
 
 static void parse(const unsigned char *abuf, int alen, int type) {
         g_autoptr(GArray) addresses = g_array_new(FALSE, FALSE, sizeof(NameAddress));

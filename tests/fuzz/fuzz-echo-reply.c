@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-echo-reply.c: the path every received ICMPv6 packet takes before a
- * probe may accept it (resolverd/icmp6.c, resolverd/addr.c): parse, match
+ * probe may accept it (resolverd/anycast/icmp6.c, resolverd/anycast/addr.c): parse, match
  * against the probe in flight, check the source address.  Anyone on the
  * path can send these packets, so beyond memory safety the target checks
  * that nothing but an exact answer is ever accepted.

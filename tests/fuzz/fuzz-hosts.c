@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-hosts.c: resolverd/hosts.c, the hosts-file parser and lookup.  The
+ * fuzz-hosts.c: resolverd/names/hosts.c, the hosts-file parser and lookup.  The
  * daemon re-reads /etc/hosts whenever it changes; whatever is in it, the
  * parse must not fail and lookups must only return what the file said.
  * The input's own words are looked up, so that names that are present get

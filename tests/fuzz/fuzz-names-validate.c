@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-names-validate.c: resolverd/names-syntax.c.  names_validate() is
+ * fuzz-names-validate.c: resolverd/names/names-syntax.c.  names_validate() is
  * the gate every ResolveHostname name from any local user passes, and
  * the hosts and resolv.conf parsers apply it too.  Beyond memory safety:
  * what it accepts is either an IP literal or a name within the documented

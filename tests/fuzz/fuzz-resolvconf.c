@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-resolvconf.c: resolverd/resolvconf.c.  resolv.conf is rewritten by
+ * fuzz-resolvconf.c: resolverd/names/resolvconf.c.  resolv.conf is rewritten by
  * DHCP clients, VPN software and NetworkManager, i.e. from data that came
  * off the network; the parse must never fail and must respect glibc's
  * limits, which later code relies on.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-shim-cache.c: client/shim-cache.c, the state the aarp-run shim
+ * fuzz-shim-cache.c: client/shim/shim-cache.c, the state the aarp-run shim
  * keeps inside the application's process.  The input is a sequence of
  * operations with addresses, times and file descriptors from the input;
  * after each one the target checks what the header promises: an expired

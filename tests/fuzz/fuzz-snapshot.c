@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-snapshot.c: client/snapshot-reader.c, which libnss_aarp runs inside
+ * fuzz-snapshot.c: client/transport/snapshot-reader.c, which libnss_aarp runs inside
  * every process over names.snapshot, a file shared with the daemon.  A
  * corrupt or truncated file must never make it read outside the image or
  * return something malformed.  The image is an exact-size heap block (ASan

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * fuzz-stub-packet.c: the DNS stub listener's packet path: a client's
- * query (resolverd/stub-packet.c: parse, the answer we would build, the
+ * query (resolverd/serving/stub-packet.c: parse, the answer we would build, the
  * cache key) and the same bytes as an upstream reply (matched against the
  * query, TTLs read and aged, AAAA records visited, stored in and served
- * from resolverd/stub-cache.c).  Both come from outside the daemon: any
+ * from resolverd/serving/stub-cache.c).  Both come from outside the daemon: any
  * local user sends queries, and replies come from the network.
  */
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-wire.c: resolverd/wire.c's reader of the hot calls, differentially
+ * fuzz-wire.c: resolverd/serving/wire.c's reader of the hot calls, differentially
  * against GDBusMessage.  wire.c answers io.socket's ResolveAddress and
  * ResolveHostname calls
  * without GDBus, so it must never accept a message GDBus would refuse, nor

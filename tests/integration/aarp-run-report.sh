@@ -11,7 +11,7 @@
 source "$(dirname "$0")/common.sh"
 source "$(dirname "$0")/members-common.sh"
 
-AARP_RUN=$LAB_BUILD_ROOT/client/aarp-run
+AARP_RUN=$LAB_BUILD_ROOT/client/shim/aarp-run
 [ -x "$AARP_RUN" ] || lab_die "aarp-run is not built: $AARP_RUN"
 PORT=8081
 A=$LAB_ANYCAST

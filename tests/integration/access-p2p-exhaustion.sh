@@ -19,7 +19,7 @@ source "$AARP_SOURCE_ROOT/tests/lab/lab-faults.sh"
 
 NOFILE=${AARP_P2P_NOFILE:-1024}
 CONNECTIONS=${AARP_P2P_CONNECTIONS:-1100}
-AARP_RESOLVE=$LAB_BUILD_ROOT/client/aarp-resolve
+AARP_RESOLVE=$LAB_BUILD_ROOT/client/cli/aarp-resolve
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
 lab_up

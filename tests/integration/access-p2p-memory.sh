@@ -22,7 +22,7 @@ RSS_MAX_KB=${AARP_P2P_RSS_MAX_KB:-$((64 * 1024))} # raised only to measure a tre
 CONNECTIONS=${AARP_P2P_CONNECTIONS:-200} # more than one user is granted
 ROUNDS=${AARP_P2P_ROUNDS:-8}
 MIN_CALLS=${AARP_P2P_MIN_CALLS:-32768}
-AARP_RESOLVE=$LAB_BUILD_ROOT/client/aarp-resolve
+AARP_RESOLVE=$LAB_BUILD_ROOT/client/cli/aarp-resolve
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
 lab_up

@@ -4,7 +4,7 @@
 # tests/integration/client-aarp-run-signals.sh: aarp-run keeps sendto() and
 # recvfrom() async-signal-safe.  POSIX lets a signal handler call them, also
 # while the interrupted code is inside the same calls; through the shim
-# (client/shim.c) both look at the shim's state, and a lock held there by
+# (client/shim/shim.c) both look at the shim's state, and a lock held there by
 # the interrupted flow must not be waited for by the handler on the same
 # thread.  tests/lab/signal-sender.c sends to the anycast address (and reads
 # the replies) in a loop while a 100 us interval timer's SIGALRM handler does

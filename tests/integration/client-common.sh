@@ -6,10 +6,10 @@
 # to run them in the lab's client namespace with the daemon's peer socket
 # and private bus in the environment.
 
-AARP_RESOLVE=$LAB_BUILD_ROOT/client/aarp-resolve
-AARP_RUN=$LAB_BUILD_ROOT/client/aarp-run
+AARP_RESOLVE=$LAB_BUILD_ROOT/client/cli/aarp-resolve
+AARP_RUN=$LAB_BUILD_ROOT/client/shim/aarp-run
 UDP_CLIENT=$LAB_BUILD_ROOT/tests/lab/udp-client
-for bin in "$AARP_RESOLVE" "$AARP_RUN" "$LAB_BUILD_ROOT/client/libaarp-run.so" "$UDP_CLIENT"; do
+for bin in "$AARP_RESOLVE" "$AARP_RUN" "$LAB_BUILD_ROOT/client/shim/libaarp-run.so" "$UDP_CLIENT"; do
         [ -x "$bin" ] || [ -f "$bin" ] || lab_die "$bin is not built (AARP_BUILD_ROOT=$LAB_BUILD_ROOT)"
 done
 

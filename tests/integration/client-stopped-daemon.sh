@@ -4,7 +4,7 @@
 # tests/integration/client-stopped-daemon.sh: one process, several lookups,
 # a stopped daemon: the client bound (AARP_CLIENT_TIMEOUT_MSEC, 5 s) is
 # waited once, not once per lookup.  tests/lab/lookup-names.c resolves names
-# in turn through libaarp and the shared client code (client/bus-conn.c),
+# in turn through libaarp and the shared client code (client/transport/bus-conn.c),
 # going on after a failure; with the daemon SIGSTOPped the first lookup
 # waits the bound on its connection and the others must fail at once on
 # that same connection instead of opening a new one and waiting again.

@@ -26,7 +26,7 @@ echo "# bus hung"
 kill -STOP "$LAB_BUS_PID"
 for a in "$LAB_ANYCAST" "$LAB_MEMBER2_ADDR" "${LAB_BURST_ADDRS[4]}"; do
         rc=0
-        out=$(lab_client env AARP_RUNTIME_DIR="$LABDIR/run" timeout -k 1 20 "$LAB_BUILD_ROOT/client/aarp-resolve" "$a" 2>&1) || rc=$?
+        out=$(lab_client env AARP_RUNTIME_DIR="$LABDIR/run" timeout -k 1 20 "$LAB_BUILD_ROOT/client/cli/aarp-resolve" "$a" 2>&1) || rc=$?
         echo "  aarp-resolve $a: $out"
         if [ "$rc" -ne 0 ]; then
                 kill -CONT "$LAB_BUS_PID"

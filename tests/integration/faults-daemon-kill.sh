@@ -87,7 +87,7 @@ pass "under load: every client returned after the kill, no wrong answer ($load_o
 lab_wait_for "$WAIT_S" loops_answered "\$1 > 0 && \$4 != \"$U1\"" || fail "not every loop saw the daemon gone within $WAIT_S s"
 # One lookup of each kind under strace, daemon gone: no wait at all.
 faults_write_gai_once
-trace_waits "$LABDIR/trace" lab_client env AARP_RUNTIME_DIR="$LABDIR/run" -- "$LAB_BUILD_ROOT/client/aarp-resolve" "$A"
+trace_waits "$LABDIR/trace" lab_client env AARP_RUNTIME_DIR="$LABDIR/run" -- "$LAB_BUILD_ROOT/client/cli/aarp-resolve" "$A"
 [ "$TRACE_RC" -eq 3 ] && [ "$TRACE_TIMEOUTS" -eq 0 ] ||
         fail "aarp-resolve A, daemon killed: exit $TRACE_RC, $TRACE_TIMEOUTS poll() timed out ($TRACE_WAITED_MS ms): $TRACE_OUT"
 trace_waits "$LABDIR/trace" lab_nss -- "$FAULTS_PY" "$LABDIR/gai-once.py" anycast-hosts.lab

@@ -82,7 +82,7 @@ trace_checked() {
 }
 faults_write_gai_once
 trace_checked "aarp-resolve A" '.*' lab_client env AARP_RUNTIME_DIR="$LABDIR/run" -- \
-        "$LAB_BUILD_ROOT/client/aarp-resolve" "$A"
+        "$LAB_BUILD_ROOT/client/cli/aarp-resolve" "$A"
 [ "$TRACE_RC" -eq 3 ] || { kill -CONT "$LAB_DAEMON_PID"; fail "aarp-resolve A against the stopped daemon exited $TRACE_RC: $TRACE_OUT"; }
 trace_checked "getaddrinfo(nx-stop.lab)" '^EAI_AGAIN -$' lab_nss -- "$FAULTS_PY" "$LABDIR/gai-once.py" nx-stop.lab
 pass "stopped daemon: aarp-resolve (exit 3) and getaddrinfo (EAI_AGAIN) each waited one bound of $BOUND_MS ms (poll() timeouts)"

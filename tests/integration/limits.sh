@@ -27,7 +27,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/nss-lab-common.sh"
 
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-AARP_RESOLVE=$LAB_BUILD_ROOT/client/aarp-resolve
+AARP_RESOLVE=$LAB_BUILD_ROOT/client/cli/aarp-resolve
 ADDRESSES_MAX=$(awk '$2 == "AARP_ADDRESSES_MAX" { print $3 + 0 }' "$AARP_SOURCE_ROOT/include/aarp-def.h")
 NAME_MAX=$(awk '$2 == "AARP_NAME_MAX" { print $3 + 0 }' "$AARP_SOURCE_ROOT/include/aarp-def.h")
 [ "$ADDRESSES_MAX" -gt 0 ] && [ "$NAME_MAX" -gt 0 ] || lab_die "cannot read the limits from aarp-def.h"

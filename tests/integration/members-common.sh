@@ -9,7 +9,7 @@
 source "$AARP_SOURCE_ROOT/tests/lab/lab-ecmp.sh"
 
 # shellcheck disable=SC2034 # used by the members-*.sh tests
-AARP_RESOLVE=$LAB_BUILD_ROOT/client/aarp-resolve
+AARP_RESOLVE=$LAB_BUILD_ROOT/client/cli/aarp-resolve
 # shellcheck disable=SC2034
 ALL_MEMBERS="$LAB_MEMBER1_ADDR $LAB_MEMBER2_ADDR $LAB_MEMBER3_ADDR"
 # 0x200000: not known to lab_has_flag (lab.sh predates it).

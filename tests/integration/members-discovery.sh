@@ -98,7 +98,7 @@ python3 -c 'import json,sys; s=json.loads(sys.argv[1]); assert s["members_found"
 pass "statistics shows Member Probes Sent $((2 * PROBES)), Cache Refreshes and Members Found"
 
 echo "# libaarp: aarp_resolv_members@AARP_1.1, AARP_1 unchanged"
-lib=$LAB_BUILD_ROOT/client/libaarp.so.1
+lib=$LAB_BUILD_ROOT/client/libaarp/libaarp.so.1
 syms=$(nm -D --defined-only "$lib" | awk '$3 ~ /^aarp_/ { print $3 }' | sort | tr '\n' ' ')
 [ "$syms" = "aarp_resolv@@AARP_1 aarp_resolv_full@@AARP_1 aarp_resolv_members@@AARP_1.1 aarp_resolve_hostname@@AARP_1 aarp_strerror@@AARP_1 " ] ||
         fail "libaarp.so.1 exports '$syms'"
@@ -107,7 +107,7 @@ pc_dir=$LAB_BUILD_ROOT/meson-uninstalled
 cc -o "$LABDIR/members-example" "$AARP_SOURCE_ROOT/tests/integration/aarp-members-example.c" \
         $(PKG_CONFIG_PATH=$pc_dir pkg-config --cflags --libs aarp-uninstalled) ||
         fail "cannot build a program using aarp_resolv_members() against aarp-uninstalled.pc"
-out=$(in_client env LD_LIBRARY_PATH="$LAB_BUILD_ROOT/client" "$LABDIR/members-example" "$LAB_ANYCAST") ||
+out=$(in_client env LD_LIBRARY_PATH="$LAB_BUILD_ROOT/client/libaarp" "$LABDIR/members-example" "$LAB_ANYCAST") ||
         fail "aarp_resolv_members($LAB_ANYCAST) failed: $out"
 sed 's/^/  /' <<<"$out"
 got=$(head -n -1 <<<"$out" | awk '{ print $1 }' | sort | tr '\n' ' ')

@@ -102,7 +102,7 @@ lab_client "${NOBODY[@]}" /usr/bin/python3 "$LABDIR/send.py" "$LABDIR/run/io.soc
         fail "valid calls from nobody after the attack: $(cat "$LABDIR/good.out")"
 cat "$LABDIR/good.out"
 expect_resolve "$LAB_ANYCAST" "$LAB_MEMBER1_ADDR" ANYCAST
-out=$(lab_client env AARP_RUNTIME_DIR="$LABDIR/run" "${NOBODY[@]}" "$LAB_BUILD_ROOT/client/aarp-resolve" "$LAB_ANYCAST" 2>&1) ||
+out=$(lab_client env AARP_RUNTIME_DIR="$LABDIR/run" "${NOBODY[@]}" "$LAB_BUILD_ROOT/client/cli/aarp-resolve" "$LAB_ANYCAST" 2>&1) ||
         fail "nobody's aarp-resolve after the attack: $out"
 [[ $out == *"$LAB_MEMBER1_ADDR"* ]] || fail "nobody's aarp-resolve: $out"
 pass "after the attack the daemon answers root on the bus and nobody on io.socket"

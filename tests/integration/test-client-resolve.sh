@@ -116,7 +116,7 @@ pc_dir=$LAB_BUILD_ROOT/meson-uninstalled
 cc -o "$LABDIR/example" "$AARP_SOURCE_ROOT/tests/integration/aarp-resolv-example.c" \
         $(PKG_CONFIG_PATH=$pc_dir pkg-config --cflags --libs aarp-uninstalled) ||
         fail "cannot build a program against aarp-uninstalled.pc"
-expect_rc 0 in_client env LD_LIBRARY_PATH="$LAB_BUILD_ROOT/client" "$LABDIR/example" "$A"
+expect_rc 0 in_client env LD_LIBRARY_PATH="$LAB_BUILD_ROOT/client/libaarp" "$LABDIR/example" "$A"
 [ "$(head -n 1 <<<"$OUT")" = "$U" ] || fail "aarp_resolv($A) gave '$OUT', expected $U"
 pass "aarp_resolv() from a program built with pkg-config: $(tr '\n' ' ' <<<"$OUT")"
 
@@ -128,7 +128,7 @@ expect_rc 3 in_client "$AARP_RESOLVE" "$A" anycast.lab
 pass "daemon stopped: exit 3, '$ERR'"
 expect_rc 3 in_client "$AARP_RESOLVE" statistics
 [ "$ERR" = "aarp-resolve: aarp-resolved is not reachable" ] || fail "stopped daemon, statistics: '$ERR'"
-expect_rc 1 in_client env LD_LIBRARY_PATH="$LAB_BUILD_ROOT/client" "$LABDIR/example" "$A"
+expect_rc 1 in_client env LD_LIBRARY_PATH="$LAB_BUILD_ROOT/client/libaarp" "$LABDIR/example" "$A"
 [ "$ERR" = "aarp_resolv: aarp-resolved is not reachable" ] || fail "aarp_resolv with no daemon: '$ERR'"
 pass "aarp_resolv() with no daemon: '$ERR'"
 t0=$(now_ms)

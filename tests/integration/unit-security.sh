@@ -50,7 +50,7 @@ done
 echo "ok - the hardening issue 6 asks for is in effect"
 
 # Resource ceilings systemd-analyze does not rate: the memory a user can make
-# the daemon hold is bounded in resolverd/p2p.c; these are the backstops.
+# the daemon hold is bounded in resolverd/serving/p2p.c; these are the backstops.
 for want in 'MemoryMax=' 'TasksMax='; do
         value=$(sed -n "s/^$want//p" "$UNIT" | tail -n 1)
         [ -n "$value" ] && [ "$value" != infinity ] || fail "the unit sets no $want"

@@ -188,7 +188,7 @@ faults_client_loop() {
                 case $kind in
                 resolve)
                         out=$(lab_client env AARP_RUNTIME_DIR="$LABDIR/run" timeout -k 1 20 \
-                                "$LAB_BUILD_ROOT/client/aarp-resolve" "$arg" 2>&1) || rc=$?
+                                "$LAB_BUILD_ROOT/client/cli/aarp-resolve" "$arg" 2>&1) || rc=$?
                         out=$(awk 'NR == 1 { print $2 }' <<<"$out")
                         ;;
                 dbus)

@@ -3,7 +3,7 @@
  * signal-sender.c: a UDP client whose signal handler sends too.  sendto()
  * and recvfrom() are async-signal-safe (POSIX), so a program may call them
  * from a handler that interrupts the same calls in its main flow; under
- * aarp-run (client/shim.c) both go through the shim, which must then not
+ * aarp-run (client/shim/shim.c) both go through the shim, which must then not
  * deadlock on its own state.
  *
  * Usage: signal-sender ADDRESS PORT SIGNALS

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Address classification and the probe set (resolverd/addr.c). */
+/* Address classification and the probe set (resolverd/anycast/addr.c). */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 

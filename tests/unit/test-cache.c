@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The address cache: TTL expiry, CLOCK eviction, collisions and resizing,
- * negative entries (resolverd/cache.c). */
+ * negative entries (resolverd/anycast/cache.c). */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Per-user limits and failure reports (resolverd/clients.c). */
+/* Per-user limits and failure reports (resolverd/anycast/clients.c). */
 #include <criterion/criterion.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* resolved.conf parsing (resolverd/config.c). */
+/* resolved.conf parsing (resolverd/common/config.c). */
 #include <criterion/criterion.h>
 #include <string.h>
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The hosts-file parser and lookup (resolverd/hosts.c). */
+/* The hosts-file parser and lookup (resolverd/names/hosts.c). */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <string.h>

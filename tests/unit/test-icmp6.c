@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Echo Request building and Echo Reply parsing/validation (resolverd/icmp6.c). */
+/* Echo Request building and Echo Reply parsing/validation (resolverd/anycast/icmp6.c). */
 #include <criterion/criterion.h>
 #include <netinet/icmp6.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* JSON output of aarp-resolve --json (client/json-out.c): string escaping
+/* JSON output of aarp-resolve --json (client/cli/json-out.c): string escaping
  * (the output is always one valid JSON string, whatever bytes came in) and
  * the members array of an address answer. */
 #include <arpa/inet.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* io.socket's message validation (resolverd/message-check.c): every message
+/* io.socket's message validation (resolverd/serving/message-check.c): every message
  * a D-Bus library writes is accepted and read as written; each way of
  * breaking one that GDBusMessage would let through is refused. */
 #include <criterion/criterion.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The name cache: TTL = min(DNS TTL, mapping TTL), negative entries, LRU
- * bound, flush (resolverd/namecache.c), driven by a fake clock. */
+ * bound, flush (resolverd/names/namecache.c), driven by a fake clock. */
 #include <criterion/criterion.h>
 #include <string.h>
 #include <sys/socket.h>

@@ -19,7 +19,7 @@
 #include "aarp-def.h"
 #include "config.h"
 #include "errors.h"
-#include "names-private.h"
+#include "names-test.h"
 #include "names.h"
 #include "resolver.h"
 

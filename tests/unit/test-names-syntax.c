@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* names_validate(), lookup keys and IP literals (resolverd/names-syntax.c). */
+/* names_validate(), lookup keys and IP literals (resolverd/names/names-syntax.c). */
 #include <criterion/criterion.h>
 #include <string.h>
 #include <sys/socket.h>

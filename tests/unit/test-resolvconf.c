@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The resolv.conf parser (resolverd/resolvconf.c). */
+/* The resolv.conf parser (resolverd/names/resolvconf.c). */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* aarp-resolve's command line: options, verbs, argument classification and
- * the exit-code table (client/resolve-cli.c). */
+ * the exit-code table (client/cli/resolve-cli.c). */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>

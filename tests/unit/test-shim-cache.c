@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The aarp-run shim's in-process state (client/shim-cache.c): mappings live
+/* The aarp-run shim's in-process state (client/shim/shim-cache.c): mappings live
  * exactly as long as the daemon's TTL, the table stays bounded, and the
  * reverse map belongs to one socket, not to a file descriptor number. */
 #include <arpa/inet.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * names.snapshot end to end: the daemon's writer (resolverd/snapshot.c)
- * publishes, the NSS module's reader (client/snapshot-reader.c) answers;
+ * names.snapshot end to end: the daemon's writer (resolverd/names/snapshot.c)
+ * publishes, the NSS module's reader (client/transport/snapshot-reader.c) answers;
  * and no truncated or corrupted file is ever trusted or crashes the reader.
  */
 #include <arpa/inet.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The DNS stub listener's configuration keys, message checks and cache
- * (resolverd/config.c, stub-packet.c, stub-cache.c). */
+ * (resolverd/common/config.c, stub-packet.c, stub-cache.c). */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The hand-written D-Bus reader and writer of the hot call (resolverd/wire.c),
+/* The hand-written D-Bus reader and writer of the hot call (resolverd/serving/wire.c),
  * checked against GDBusMessage: what GDBus writes, wire.c must read the same;
  * what wire.c writes, GDBus must read back; anything unusual is left to GDBus. */
 #include <criterion/criterion.h>

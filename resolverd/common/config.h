@@ -11,7 +11,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
-#include "resolvconf.h"
+#include "nameserver.h"
 
 /* The stub listener's default address.  Not 127.0.0.53 or 127.0.0.54:
  * systemd-resolved listens there (its stub and its proxy stub), and both
@@ -63,7 +63,7 @@ typedef struct {
         /* The DNS stub listener (stub.h); off by default. */
         gboolean dns_stub_listener;
         struct in_addr dns_stub_listener_address; /* in 127.0.0.0/8 */
-        GArray *dns_servers;        /* of NameServer (resolvconf.h); empty: resolv.conf's */
+        GArray *dns_servers;        /* of NameServer (nameserver.h); empty: resolv.conf's */
         gboolean map_anycast_answers;
 } Config;
 

@@ -185,133 +185,6 @@ static gboolean parse_uint_int(const char *v, int *ret) {
 
 typedef gboolean (*KeyParser)(Config *c, const char *value, const char **ret_why);
 
-static gboolean parse_probe_timeout(Config *c, const char *v, const char **why) {
-        uint64_t ms;
-
-        *why = "expected a time span between 10ms and 60s, e.g. 1s or 500ms";
-        if (!config_parse_timespan(v, 60000, &ms) || ms < 10)
-                return FALSE;
-        c->probe_timeout_msec = (uint32_t) ms;
-        return TRUE;
-}
-
-static gboolean parse_probe_retries(Config *c, const char *v, const char **why) {
-        uint64_t n;
-
-        *why = "expected a number from 0 to 10";
-        if (!parse_uint(v, 0, 10, &n))
-                return FALSE;
-        c->probe_retries = (uint32_t) n;
-        return TRUE;
-}
-
-static gboolean parse_ttl(uint32_t *field, const char *v, const char **why) {
-        uint64_t ms;
-
-        *why = "expected a time span from 0 to 1d, e.g. 60s or 5min";
-        if (!config_parse_timespan(v, 86400000, &ms))
-                return FALSE;
-        *field = (uint32_t) (ms / 1000);
-        if (ms > 0 && *field == 0)
-                *field = 1; /* never round a non-zero TTL down to "disabled" */
-        return TRUE;
-}
-
-static gboolean parse_anycast_ttl(Config *c, const char *v, const char **why) {
-        return parse_ttl(&c->anycast_ttl_sec, v, why);
-}
-
-static gboolean parse_unicast_ttl(Config *c, const char *v, const char **why) {
-        return parse_ttl(&c->unicast_ttl_sec, v, why);
-}
-
-static gboolean parse_no_reply_ttl(Config *c, const char *v, const char **why) {
-        return parse_ttl(&c->no_reply_ttl_sec, v, why);
-}
-
-static gboolean parse_cache_size(Config *c, const char *v, const char **why) {
-        uint64_t n;
-
-        *why = "expected a number from 1 to 4194304";
-        if (!parse_uint(v, 1, AARP_CACHE_SIZE_MAX, &n))
-                return FALSE;
-        c->cache_size = (uint32_t) n;
-        return TRUE;
-}
-
-static gboolean parse_probes_in_flight(Config *c, const char *v, const char **why) {
-        uint64_t n;
-
-        *why = "expected a number from 1 to 65536";
-        if (!parse_uint(v, 1, AARP_PROBES_IN_FLIGHT_MAX, &n))
-                return FALSE;
-        c->probes_in_flight = (uint32_t) n;
-        return TRUE;
-}
-
-static gboolean parse_member_probes(Config *c, const char *v, const char **why) {
-        uint64_t n;
-
-        *why = "expected a number from 0 to 32";
-        if (!parse_uint(v, 0, AARP_MEMBER_PROBES_MAX, &n))
-                return FALSE;
-        c->member_probes = (uint32_t) n;
-        return TRUE;
-}
-
-static gboolean parse_probe_rate_limit(Config *c, const char *v, const char **why) {
-        uint64_t n;
-
-        *why = "expected a number of probes per second from 0 (no limit) to 1000000";
-        if (!parse_uint(v, 0, 1000000, &n))
-                return FALSE;
-        c->probe_rate_limit = (uint32_t) n;
-        return TRUE;
-}
-
-static gboolean parse_probe_rate_burst(Config *c, const char *v, const char **why) {
-        uint64_t n;
-
-        *why = "expected a number from 1 to 1000000";
-        if (!parse_uint(v, 1, 1000000, &n))
-                return FALSE;
-        c->probe_rate_burst = (uint32_t) n;
-        return TRUE;
-}
-
-static gboolean parse_requests_per_client(Config *c, const char *v, const char **why) {
-        uint64_t n;
-
-        *why = "expected a number from 0 (no limit) to 1000000";
-        if (!parse_uint(v, 0, 1000000, &n))
-                return FALSE;
-        c->requests_per_client = (uint32_t) n;
-        return TRUE;
-}
-
-static gboolean parse_bool(gboolean *field, const char *v, const char **why) {
-        *why = "expected yes or no";
-        if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
-                *field = TRUE;
-        else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
-                *field = FALSE;
-        else
-                return FALSE;
-        return TRUE;
-}
-
-static gboolean parse_publish_snapshot(Config *c, const char *v, const char **why) {
-        return parse_bool(&c->publish_snapshot, v, why);
-}
-
-static gboolean parse_dns_stub_listener(Config *c, const char *v, const char **why) {
-        return parse_bool(&c->dns_stub_listener, v, why);
-}
-
-static gboolean parse_map_anycast_answers(Config *c, const char *v, const char **why) {
-        return parse_bool(&c->map_anycast_answers, v, why);
-}
-
 /* Loopback only: the stub answers anyone who can reach it and has no
  * access control of its own. */
 static gboolean parse_dns_stub_listener_address(Config *c, const char *v, const char **why) {
@@ -417,32 +290,6 @@ static gboolean parse_log_level(Config *c, const char *v, const char **why) {
 
 typedef char *(*KeyFormatter)(const Config *c);
 
-#define FORMAT_UINT(field, suffix)                                                                  \
-        static char *format_##field(const Config *c) {                                              \
-                return g_strdup_printf("%" G_GUINT32_FORMAT suffix, c->field);                      \
-        }
-FORMAT_UINT(probe_timeout_msec, "ms")
-FORMAT_UINT(probe_retries, "")
-FORMAT_UINT(anycast_ttl_sec, "s")
-FORMAT_UINT(unicast_ttl_sec, "s")
-FORMAT_UINT(no_reply_ttl_sec, "s")
-FORMAT_UINT(cache_size, "")
-FORMAT_UINT(probes_in_flight, "")
-FORMAT_UINT(member_probes, "")
-FORMAT_UINT(probe_rate_limit, "")
-FORMAT_UINT(probe_rate_burst, "")
-FORMAT_UINT(requests_per_client, "")
-#undef FORMAT_UINT
-
-#define FORMAT_BOOL(field)                                                                          \
-        static char *format_##field(const Config *c) {                                              \
-                return g_strdup(c->field ? "yes" : "no");                                           \
-        }
-FORMAT_BOOL(publish_snapshot)
-FORMAT_BOOL(dns_stub_listener)
-FORMAT_BOOL(map_anycast_answers)
-#undef FORMAT_BOOL
-
 static char *format_probe_addresses(const Config *c) {
         return g_strdup(c->probe_addresses == PROBE_ADDRESSES_ANYCAST_ONLY ? "anycast-only" : "all");
 }
@@ -512,39 +359,120 @@ static char *format_dns(const Config *c) {
         return g_string_free(out, FALSE);
 }
 
-/* One row per key: the parser and the writer side by side, so a new key
- * cannot be readable and missing from GetStatus. */
-static const struct {
+/* How a key's value is read.  Most keys are a number, a time span or a
+ * boolean stored in one Config field; the rest have a parser of their own. */
+typedef enum {
+        KEY_NUMBER,   /* uint32_t field, min..max */
+        KEY_MSEC,     /* uint32_t field in milliseconds, a time span min..max ms */
+        KEY_TTL,      /* uint32_t field in seconds, a time span up to max ms */
+        KEY_BOOL,     /* gboolean field */
+        KEY_CUSTOM,   /* parse() */
+} KeyKind;
+
+typedef struct {
         const char *key;
+        KeyKind kind;
+        size_t offset;     /* of the field in Config, for all but KEY_CUSTOM */
+        uint64_t min, max;
+        const char *why;   /* what a valid value looks like, for the error */
         KeyParser parse;
-        KeyFormatter format;
-} keys[] = {
-        { "ProbeTimeout", parse_probe_timeout, format_probe_timeout_msec },
-        { "ProbeRetries", parse_probe_retries, format_probe_retries },
-        { "AnycastTTL", parse_anycast_ttl, format_anycast_ttl_sec },
-        { "UnicastTTL", parse_unicast_ttl, format_unicast_ttl_sec },
-        { "NoReplyTTL", parse_no_reply_ttl, format_no_reply_ttl_sec },
-        { "CacheSize", parse_cache_size, format_cache_size },
-        { "ProbesInFlight", parse_probes_in_flight, format_probes_in_flight },
-        { "MemberProbes", parse_member_probes, format_member_probes },
-        { "ProbeRateLimit", parse_probe_rate_limit, format_probe_rate_limit },
-        { "ProbeRateBurst", parse_probe_rate_burst, format_probe_rate_burst },
-        { "RequestsPerClient", parse_requests_per_client, format_requests_per_client },
-        { "PublishSnapshot", parse_publish_snapshot, format_publish_snapshot },
-        { "ProbeAddresses", parse_probe_addresses, format_probe_addresses },
-        { "AnycastPrefixes", parse_anycast_prefixes, format_anycast_prefixes },
-        { "MemberScope", parse_member_scope, format_member_scope },
-        { "ProbeSocket", parse_probe_socket, format_probe_socket },
-        { "LogLevel", parse_log_level, format_log_level },
-        { "DNSStubListener", parse_dns_stub_listener, format_dns_stub_listener },
-        { "DNSStubListenerAddress", parse_dns_stub_listener_address, format_dns_stub_listener_address },
-        { "DNS", parse_dns, format_dns },
-        { "MapAnycastAnswers", parse_map_anycast_answers, format_map_anycast_answers },
+        KeyFormatter format; /* KEY_CUSTOM: the value written back (GetStatus) */
+} KeyDef;
+
+#define NUMBER(k, field, lo, hi, text) { k, KEY_NUMBER, offsetof(Config, field), lo, hi, text, NULL, NULL }
+#define BOOL(k, field) { k, KEY_BOOL, offsetof(Config, field), 0, 1, "expected yes or no", NULL, NULL }
+#define TTL(k, field) \
+        { k, KEY_TTL, offsetof(Config, field), 0, 86400000, "expected a time span from 0 to 1d, e.g. 60s or 5min", \
+          NULL, NULL }
+#define CUSTOM(k, fn, fmt) { k, KEY_CUSTOM, 0, 0, 0, NULL, fn, fmt }
+
+static const KeyDef keys[] = {
+        { "ProbeTimeout", KEY_MSEC, offsetof(Config, probe_timeout_msec), 10, 60000,
+          "expected a time span between 10ms and 60s, e.g. 1s or 500ms", NULL, NULL },
+        NUMBER("ProbeRetries", probe_retries, 0, 10, "expected a number from 0 to 10"),
+        TTL("AnycastTTL", anycast_ttl_sec),
+        TTL("UnicastTTL", unicast_ttl_sec),
+        TTL("NoReplyTTL", no_reply_ttl_sec),
+        NUMBER("CacheSize", cache_size, 1, AARP_CACHE_SIZE_MAX, "expected a number from 1 to 4194304"),
+        NUMBER("ProbesInFlight", probes_in_flight, 1, AARP_PROBES_IN_FLIGHT_MAX, "expected a number from 1 to 65536"),
+        NUMBER("MemberProbes", member_probes, 0, AARP_MEMBER_PROBES_MAX, "expected a number from 0 to 32"),
+        NUMBER("ProbeRateLimit", probe_rate_limit, 0, 1000000,
+               "expected a number of probes per second from 0 (no limit) to 1000000"),
+        NUMBER("ProbeRateBurst", probe_rate_burst, 1, 1000000, "expected a number from 1 to 1000000"),
+        NUMBER("RequestsPerClient", requests_per_client, 0, 1000000,
+               "expected a number from 0 (no limit) to 1000000"),
+        BOOL("PublishSnapshot", publish_snapshot),
+        CUSTOM("ProbeAddresses", parse_probe_addresses, format_probe_addresses),
+        CUSTOM("AnycastPrefixes", parse_anycast_prefixes, format_anycast_prefixes),
+        CUSTOM("MemberScope", parse_member_scope, format_member_scope),
+        CUSTOM("ProbeSocket", parse_probe_socket, format_probe_socket),
+        CUSTOM("LogLevel", parse_log_level, format_log_level),
+        BOOL("DNSStubListener", dns_stub_listener),
+        CUSTOM("DNSStubListenerAddress", parse_dns_stub_listener_address, format_dns_stub_listener_address),
+        CUSTOM("DNS", parse_dns, format_dns),
+        BOOL("MapAnycastAnswers", map_anycast_answers),
 };
+
+static gboolean parse_key(Config *c, const KeyDef *k, const char *v, const char **why) {
+        void *field = (char *) c + k->offset;
+        uint64_t n;
+
+        if (k->kind == KEY_CUSTOM)
+                return k->parse(c, v, why);
+        *why = k->why;
+        switch (k->kind) {
+        case KEY_NUMBER:
+                if (!parse_uint(v, k->min, k->max, &n))
+                        return FALSE;
+                *(uint32_t *) field = (uint32_t) n;
+                return TRUE;
+        case KEY_MSEC:
+                if (!config_parse_timespan(v, k->max, &n) || n < k->min)
+                        return FALSE;
+                *(uint32_t *) field = (uint32_t) n;
+                return TRUE;
+        case KEY_TTL:
+                if (!config_parse_timespan(v, k->max, &n))
+                        return FALSE;
+                /* Never round a non-zero TTL down to "disabled". */
+                *(uint32_t *) field = n > 0 && n < 1000 ? 1 : (uint32_t) (n / 1000);
+                return TRUE;
+        case KEY_BOOL:
+                if (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0 || strcmp(v, "1") == 0)
+                        *(gboolean *) field = TRUE;
+                else if (strcmp(v, "no") == 0 || strcmp(v, "false") == 0 || strcmp(v, "0") == 0)
+                        *(gboolean *) field = FALSE;
+                else
+                        return FALSE;
+                return TRUE;
+        case KEY_CUSTOM:
+                break;
+        }
+        return FALSE;
+}
+
+/* @k's value in @c as the file would write it. */
+static char *format_key(const Config *c, const KeyDef *k) {
+        const void *field = (const char *) c + k->offset;
+
+        switch (k->kind) {
+        case KEY_NUMBER:
+                return g_strdup_printf("%" G_GUINT32_FORMAT, *(const uint32_t *) field);
+        case KEY_MSEC:
+                return g_strdup_printf("%" G_GUINT32_FORMAT "ms", *(const uint32_t *) field);
+        case KEY_TTL:
+                return g_strdup_printf("%" G_GUINT32_FORMAT "s", *(const uint32_t *) field);
+        case KEY_BOOL:
+                return g_strdup(*(const gboolean *) field ? "yes" : "no");
+        case KEY_CUSTOM:
+                break;
+        }
+        return k->format(c);
+}
 
 void config_foreach_key(const Config *c, ConfigKeyFunc func, gpointer user_data) {
         for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
-                g_autofree char *value = keys[i].format(c);
+                g_autofree char *value = format_key(c, &keys[i]);
 
                 func(keys[i].key, value, user_data);
         }
@@ -590,7 +518,7 @@ Config *config_parse(const char *data, gsize length, const char *path, GError **
                                 return NULL;
                         }
                         const char *why = NULL;
-                        if (!keys[i].parse(c, g_strstrip(value), &why)) {
+                        if (!parse_key(c, &keys[i], g_strstrip(value), &why)) {
                                 fail(error, path, text, GROUP, names[k], "invalid value '%s': %s",
                                      value, why);
                                 return NULL;

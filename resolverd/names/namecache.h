@@ -17,7 +17,7 @@
 #include <netinet/in.h>
 #include <stdint.h>
 
-#include "names.h"
+#include "name-address.h"
 
 #define NAME_CACHE_SIZE_DEFAULT  4096u
 #define NAME_CACHE_TTL_MAX_SEC   86400u /* even a week-long DNS TTL is re-checked daily */
@@ -87,7 +87,8 @@ gboolean name_cache_get(NameCache *c, const char *name, int family, int ifindex,
  * (the name as cached: names_key()), query family and ifindex, without
  * side effects, until it returns FALSE.  Everything passed is valid only
  * during the call; @func must not change the cache. */
-/* (NameCacheForeachFunc is declared in names.h.) */
+typedef gboolean (*NameCacheForeachFunc)(const char *name, int family, int ifindex, const NameCacheHit *hit,
+                                         gpointer user_data);
 void name_cache_foreach(const NameCache *c, NameCacheForeachFunc func, gpointer user_data);
 
 /* Drop every positive entry mapped from @address; returns how many. */

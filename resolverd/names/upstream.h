@@ -17,7 +17,8 @@
 #include <glib.h>
 
 #include "dns.h"
-#include "names-private.h"
+#include "namecache.h"
+#include "names-seam.h"
 #include "resolvconf.h"
 
 typedef struct Upstream Upstream;
@@ -33,7 +34,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(Upstream, upstream_free)
 
 void upstream_set_resolver(Upstream *u, AddressResolveFunc resolve, gpointer resolve_data);
 void upstream_set_clock(Upstream *u, NameCacheClock clock, gpointer clock_data);
-void upstream_set_port(Upstream *u, uint16_t port); /* test only, see names-private.h */
+void upstream_set_port(Upstream *u, uint16_t port); /* test only, see names-test.h */
 
 /* Use the nameservers and options of @rc (copied) from now on. */
 void upstream_set_config(Upstream *u, const ResolvConf *rc);

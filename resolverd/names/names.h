@@ -40,15 +40,12 @@
 #include <gio/gio.h>
 #include <stdint.h>
 
+#include "name-address.h"
+#include "namecache.h"
 #include "resolver.h"
 
 typedef struct Names Names;
 
-typedef struct {
-        int ifindex;
-        int family;          /* AF_INET or AF_INET6 */
-        uint8_t address[16]; /* 4 bytes used for AF_INET */
-} NameAddress;
 
 /* Called exactly once per names_resolve(): on success @addresses (array of
  * NameAddress, at least one), @canonical, @flags (AARP_FLAG_* output bits)
@@ -76,7 +73,7 @@ Names *names_new(Resolver *resolver, const char *hosts_path, const char *resolv_
 void names_free(Names *n);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Names, names_free)
 
-/* @name is already validated by names_validate(); @family is AF_UNSPEC,
+/* @name is already validated by names_validate() (names-syntax.h); @family is AF_UNSPEC,
  * AF_INET or AF_INET6; @flags: AARP_FLAG_NO_CACHE or 0. */
 void names_resolve(Names *n, int ifindex, const char *name, int family, uint64_t flags,
                    NamesCallback callback, gpointer user_data);
@@ -122,10 +119,6 @@ void names_invalidate_address(Names *n, const struct in6_addr *address);
 /* Introspection (GetStatus, ShowCache), no side effects: the name cache
  * as name_cache_foreach() gives it, and the nameservers of resolv.conf in
  * use (GArray of NameServer, borrowed until the file is re-read). */
-typedef struct NameCache NameCache;
-typedef struct NameCacheHit NameCacheHit;
-typedef gboolean (*NameCacheForeachFunc)(const char *name, int family, int ifindex, const NameCacheHit *hit,
-                                         gpointer user_data);
 void names_foreach_cached(Names *n, NameCacheForeachFunc func, gpointer user_data);
 const GArray *names_nameservers(Names *n);
 
@@ -137,10 +130,3 @@ typedef struct Snapshot Snapshot;
  * snapshot no longer reach the daemon to notice an edit. */
 void names_set_snapshot(Names *n, Snapshot *snapshot);
 
-/* TRUE if @name is a syntactically valid host name or an IP literal;
- * otherwise FALSE with AARP_E_INVALID_NAME set in @error.  Host names:
- * valid UTF-8, at most AARP_NAME_MAX characters plus one optional trailing
- * dot, labels of 1..AARP_LABEL_MAX bytes, made of letters, digits, '-',
- * '_' (lenient, like resolved) and non-ASCII UTF-8 (IDNA is the client's
- * job); no empty labels, spaces, control or other ASCII punctuation. */
-gboolean names_validate(const char *name, GError **error);

@@ -15,7 +15,6 @@
 #include "aarp-def.h"
 #include "dns-reply.h"
 #include "names-syntax.h"
-#include "names.h"
 
 guint dns_reply_parse_addresses(const unsigned char *abuf, int alen, int type,
                                 GArray *ret_addresses, uint32_t *ret_ttl_sec,

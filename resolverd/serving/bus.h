@@ -2,8 +2,11 @@
 /*
  * bus.h: the D-Bus face of the daemon (org.aarp.Resolve1.Manager), served
  * on the system bus and on a peer-to-peer socket in the runtime directory.
- * Glue only: argument validation, access control, marshalling.  The work is
- * done by the Resolver and Names.
+ * Argument validation, per-user limits and policy, marshalling; the work
+ * is done by the Resolver and Names.  Every argument is checked before
+ * either sees it, and bad input is answered with a named
+ * org.aarp.Resolve1.Error.*, never an assertion.  The files behind it are
+ * listed in bus-private.h.
  */
 #pragma once
 

@@ -2,14 +2,21 @@
 /*
  * names-syntax.h: what a host name may look like, and the two helpers every
  * part of name resolution shares: the lookup key of a name and the
- * recognition of IP literals.  names_validate() (declared in names.h) lives
- * in names-syntax.c too.
+ * recognition of IP literals.
  */
 #pragma once
 
 #include <glib.h>
 
-#include "names.h"
+#include "name-address.h"
+
+/* TRUE if @name is a syntactically valid host name or an IP literal;
+ * otherwise FALSE with AARP_E_INVALID_NAME set in @error.  Host names:
+ * valid UTF-8, at most AARP_NAME_MAX characters plus one optional trailing
+ * dot, labels of 1..AARP_LABEL_MAX bytes, made of letters, digits, '-',
+ * '_' (lenient, like resolved) and non-ASCII UTF-8 (IDNA is the client's
+ * job); no empty labels, spaces, control or other ASCII punctuation. */
+gboolean names_validate(const char *name, GError **error);
 
 /* The key @name is cached under: ASCII-lowercased (DNS names compare
  * case-insensitively, RFC 4343), the trailing dot kept.  "host." and "host"

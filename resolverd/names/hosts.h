@@ -17,7 +17,7 @@
 
 #include <glib.h>
 
-#include "names.h"
+#include "name-address.h"
 
 typedef struct Hosts Hosts;
 

@@ -29,7 +29,7 @@
 #include "filestamp.h"
 #include "hosts.h"
 #include "namecache.h"
-#include "names-private.h"
+#include "names-test.h"
 #include "names-syntax.h"
 #include "names.h"
 #include "snapshot.h"
@@ -998,7 +998,7 @@ void names_set_snapshot(Names *n, Snapshot *snapshot) {
                 n->poll_id = g_timeout_add_seconds(1, on_poll_files, n);
 }
 
-/* ---- test hooks (names-private.h) ---- */
+/* ---- test hooks (names-test.h) ---- */
 
 void names_set_address_resolver_for_test(Names *n, AddressResolveFunc func, gpointer data) {
         n->resolve = func;

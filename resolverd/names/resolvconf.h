@@ -17,17 +17,13 @@
 #include <glib.h>
 #include <stdint.h>
 
+#include "nameserver.h"
+
 #define RESOLV_CONF_SERVERS_MAX 3u   /* glibc MAXNS */
 #define RESOLV_CONF_SEARCH_MAX  32u
 #define RESOLV_CONF_NDOTS_MAX   15u  /* glibc RES_MAXNDOTS */
 #define RESOLV_CONF_TIMEOUT_MAX 30u  /* glibc RES_MAXRETRANS */
 #define RESOLV_CONF_ATTEMPTS_MAX 5u  /* glibc RES_MAXRETRY */
-
-typedef struct {
-        int family;          /* AF_INET or AF_INET6 */
-        uint8_t address[16];
-        int ifindex;         /* "%scope" of an IPv6 server, else 0 */
-} NameServer;
 
 typedef struct {
         GArray *servers;     /* of NameServer, 1..RESOLV_CONF_SERVERS_MAX */
