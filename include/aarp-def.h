@@ -71,7 +71,8 @@
  * 1 MiB, io.socket queues at most 1 MiB per connection); entries past it
  * are only counted. */
 #define AARP_SHOW_CACHE_BYTES_MAX         (512u * 1024u)
-/* Monitor subscriptions: per non-root user, and in all. */
+/* Monitor subscriptions: per non-root user, and in all (of which the last
+ * AARP_MONITOR_PER_USER_MAX are root's). */
 #define AARP_MONITOR_PER_USER_MAX         4u
 #define AARP_MONITOR_SUBSCRIBERS_MAX      64u
 /* Events queued per subscriber between two Resolutions signals, which go

@@ -42,10 +42,13 @@ gboolean monitor_may_see(uid_t viewer, uid_t asker) {
         return viewer == 0 || viewer == asker;
 }
 
+/* The last AARP_MONITOR_PER_USER_MAX places are root's: however many users
+ * monitor, the administrator still can. */
 gboolean monitor_may_subscribe(uid_t uid, guint of_user, guint total) {
-        if (total >= AARP_MONITOR_SUBSCRIBERS_MAX)
-                return FALSE;
-        return uid == 0 || of_user < AARP_MONITOR_PER_USER_MAX;
+        if (uid == 0)
+                return total < AARP_MONITOR_SUBSCRIBERS_MAX;
+        return of_user < AARP_MONITOR_PER_USER_MAX &&
+               total < AARP_MONITOR_SUBSCRIBERS_MAX - AARP_MONITOR_PER_USER_MAX;
 }
 
 void monitor_queue_init(MonitorQueue *q) {

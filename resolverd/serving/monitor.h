@@ -64,7 +64,9 @@ void monitor_event_finish(Monitor *m, MonitorEvent *e, guint64 flags, guint32 tt
 gboolean monitor_may_see(uid_t viewer, uid_t asker);
 
 /* TRUE if user @uid, holding @of_user subscriptions, may take one more
- * while @total are held in all. */
+ * while @total are held in all: a non-root user up to
+ * AARP_MONITOR_PER_USER_MAX, and only while more than that many places are
+ * left, which are kept for root. */
 gboolean monitor_may_subscribe(uid_t uid, guint of_user, guint total);
 
 /* A subscriber's queue: at most @max events, the rest counted in @dropped. */

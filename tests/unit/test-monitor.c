@@ -27,6 +27,11 @@ Test(monitor, subscriptions_are_bounded_per_user_and_in_all) {
         cr_assert(monitor_may_subscribe(0, AARP_MONITOR_PER_USER_MAX, AARP_MONITOR_PER_USER_MAX));
         cr_assert_not(monitor_may_subscribe(0, 0, AARP_MONITOR_SUBSCRIBERS_MAX));
         cr_assert_not(monitor_may_subscribe(1000, 0, AARP_MONITOR_SUBSCRIBERS_MAX));
+        /* the last places are kept for root */
+        guint reserved = AARP_MONITOR_SUBSCRIBERS_MAX - AARP_MONITOR_PER_USER_MAX;
+        cr_assert(monitor_may_subscribe(1000, 0, reserved - 1));
+        cr_assert_not(monitor_may_subscribe(1000, 0, reserved));
+        cr_assert(monitor_may_subscribe(0, 0, AARP_MONITOR_SUBSCRIBERS_MAX - 1));
 }
 
 static GVariant *event(guint32 uid) {
