@@ -9,7 +9,7 @@
 # broadcast: a match rule on Resolutions of uid 65534's own receives
 # nothing either).  --json gives one object per line.  SIGTERM
 # ends a monitor with exit 0; a fifth monitor of one user is refused
-# (LimitExceeded, exit 1); stopping the daemon ends the rest with exit 3
+# (LimitExceeded, exit 1); Monitor over io.socket is NotSupported; stopping the daemon ends the rest with exit 3
 # and a message.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/introspect-common.sh"
@@ -130,6 +130,12 @@ kill -TERM "$ROOT_TEXT"
 wait_exit "$ROOT_TEXT" 10
 [ "$RC" -eq 0 ] || fail "the monitor exited $RC on SIGTERM"
 pass "SIGTERM: exit 0"
+
+echo "# io.socket has no bus name to watch: Monitor is refused there"
+rc=0
+out=$(LAB_DBUS_PEER="unix:path=$LABDIR/run/io.socket" lab_call Monitor "()" 2>&1) || rc=$?
+[ "$rc" -ne 0 ] && [[ $out == *org.freedesktop.DBus.Error.NotSupported* ]] || fail "Monitor over io.socket: $out"
+pass "io.socket: $out"
 
 echo "# at most 4 monitors per user"
 extra=()
