@@ -69,7 +69,7 @@ struct aarp_host_address {
         } address; /* network byte order */
 };
 
-/* The paper's call: resolve @anycast through interface @ifindex (0: any;
+/* AARP's one call: resolve @anycast through interface @ifindex (0: any;
  * required for link-local addresses) and store the address to talk to in
  * *@ret_unicast - the nearest member's unicast address if @anycast is an
  * anycast address, else @anycast itself (also when no probe reply came:

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * shim.c: libaarp-run.so, the paper's shim between an unmodified program
+ * shim.c: libaarp-run.so, the shim between an unmodified program
  * and the socket API, loaded with LD_PRELOAD by aarp-run(1).
  *
  * glibc parses a numeric host without consulting NSS, so a program handed
@@ -25,8 +25,8 @@
  *
  * Per descriptor number we remember whether the socket may be rewritten
  * and a generation (ShimFds), so that sendto()/recvfrom() on a socket we
- * already know make no system call of their own (issue 5 target 6: at most
- * 1 us per sendto).  What makes that safe is that we also interpose every
+ * already know make no system call of their own (the budget is at most
+ * 1 us per sendto: BENCHMARKS.md, bench-shim).  What makes that safe is that we also interpose every
  * libc call by which a program closes a descriptor or makes one name
  * another file - close, close_range, closefrom, dup, dup2, dup3,
  * fcntl(F_DUPFD*), socket, socketpair, accept, accept4, and descriptors

@@ -17,7 +17,7 @@
  * entry's life.
  *
  * Every echo request is paid for from someone's probe budget (clients.h):
- * the first probe of a request by whoever charged it (bus.c, before
+ * the first probe of a request by whoever charged it (the serving layer, before
  * calling here), and what follows from a request - a refresh its cache hit
  * starts, the member discovery after a probe that found anycast - by the
  * Pending's payer, the user whose request started it.  What the payer

@@ -327,7 +327,7 @@ void names_free(Names *n) {
         n->closing = TRUE;
         if (n->poll_id)
                 g_source_remove(n->poll_id);
-        /* Clients get an answer rather than silence: bus.c can still
+        /* Clients get an answer rather than silence: the serving layer can still
          * reply to the D-Bus call while shutting down. */
         while (n->lookups.head)
                 lookup_fail(n->lookups.head->data, AARP_E_TEMPORARY_FAILURE,

@@ -2,7 +2,7 @@
 /*
  * upstream.h: the nameservers DNS queries go to, made anycast-aware.
  *
- * The paper's DNS experiment (§4.3): resolv.conf names an anycast address A
+ * Why: resolv.conf may name an anycast address A
  * served by DNS servers that reply from their unicast addresses U.  A
  * resolver that sends to A (and connect()s its UDP socket, as c-ares does)
  * never accepts a reply from U, and its TCP fallback cannot even complete

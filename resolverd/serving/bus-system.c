@@ -72,27 +72,27 @@ static void stats_skeleton_init(StatsSkeleton *self) {
 
 /* ---- system bus: the skeleton's handlers ----------------------------- */
 
-static gboolean handle_resolve_address(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
-                                       GVariant *address, guint64 flags, Bus *b) {
+/* ResolveAddress and, @all_members, ResolveAddressMembers. */
+static gboolean start_resolve_address(GDBusMethodInvocation *invocation, gint32 ifindex, GVariant *address,
+                                      guint64 flags, gboolean all_members, Bus *b) {
         Call *c = call_new_bus(b, invocation);
 
         c->ifindex = ifindex;
         call_copy_address_variant(c->address, &c->address_len, address);
         c->flags = flags;
+        c->all_members = all_members;
         call_start(c, method_resolve_address);
         return TRUE;
 }
 
+static gboolean handle_resolve_address(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
+                                       GVariant *address, guint64 flags, Bus *b) {
+        return start_resolve_address(invocation, ifindex, address, flags, FALSE, b);
+}
+
 static gboolean handle_resolve_address_members(AarpManager *m, GDBusMethodInvocation *invocation,
                                                gint32 ifindex, GVariant *address, guint64 flags, Bus *b) {
-        Call *c = call_new_bus(b, invocation);
-
-        c->ifindex = ifindex;
-        call_copy_address_variant(c->address, &c->address_len, address);
-        c->flags = flags;
-        c->all_members = TRUE;
-        call_start(c, method_resolve_address);
-        return TRUE;
+        return start_resolve_address(invocation, ifindex, address, flags, TRUE, b);
 }
 
 static gboolean handle_resolve_addresses(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,

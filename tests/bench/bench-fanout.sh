@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/bench/bench-fanout.sh: issue 5 target 4, probe fan-out.  10,000
+# tests/bench/bench-fanout.sh: probe fan-out.  10,000
 # distinct anycast addresses (2001:db8:c::1 .. ::2710, joined on member2 by
 # anycast-join, their /112 routed there) are resolved at once with NO_CACHE
 # (lab-dbus burst over the peer-to-peer socket), with tun-delay adding
@@ -25,7 +25,7 @@ PREFIX=2001:db8:c::
 JOIN=$BENCH_BIN/anycast-join
 [ -x "$JOIN" ] || lab_die "$JOIN is not built"
 
-bench_header "bench-fanout: $COUNT distinct anycast addresses probed at once (issue 5 target 4)"
+bench_header "bench-fanout: $COUNT distinct anycast addresses probed at once"
 lab_up
 lab_spawn member2 "$LABDIR/join.log" "$LABDIR/join.log" "$JOIN" "$PREFIX" 1 "$COUNT" "$LABDIR/join.ready"
 lab_wait_for 20 test -s "$LABDIR/join.ready" || lab_die "anycast-join failed: $(cat "$LABDIR/join.log")"

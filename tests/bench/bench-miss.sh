@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/bench/bench-miss.sh: issue 5 target 2, the miss path.  The first
+# tests/bench/bench-miss.sh: the miss path.  The first
 # resolution of an anycast address should cost one probe round trip plus at
 # most 0.3 ms.  Measured in the lab with no added delay and with
 # tun-delay adding DELAY_USEC each way (default 10 ms: RTT 20 ms), side by
@@ -25,7 +25,7 @@ FAR_NAME=far.lab
 FAR_ADDR=${LAB_BURST_ADDRS[0]}   # anycast, on member1, not the DNS server
 HOSTS_NAME=anyhost.lab
 
-bench_header "bench-miss: first resolution vs the probe RTT (issue 5 target 2)"
+bench_header "bench-miss: first resolution vs the probe RTT"
 lab_up
 lab_dns_up
 # far.lab on both members' DNS servers: an anycast answer other than the

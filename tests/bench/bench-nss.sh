@@ -7,7 +7,7 @@
 # file both read (/etc/netns/NS/hosts, which 'ip netns exec' mounts over
 # /etc/hosts), so "files" answers from the file and "aarp" from the daemon's
 # cache after the first lookup; then the same with 2 threads for
-# throughput (issue 5 target 1: at least that of "hosts: files").  Not part
+# throughput (the aim: at least that of "hosts: files").  Not part
 # of CI:
 #   meson test -C build --suite bench --verbose
 # or: AARP_BUILD_ROOT=build bash tests/bench/bench-nss.sh [ITERATIONS]

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/bench/bench-replay.sh: issue 5 target 7 (the paper's §5 question:
-# probe traffic and how long to cache).  Runs tests/bench/replay (the real
+# tests/bench/bench-replay.sh: how much probe traffic AARP causes and how
+# long to cache (the trade-off AnycastTTL sets).  Runs tests/bench/replay (the real
 # resolverd/anycast/cache.c under a simulated workload) sweeping AnycastTTL for
 # three rates of member change, then NoReplyTTL and UnicastTTL at the
 # default workload, and draws tests/bench/plot-replay.py's SVG.  No lab,
@@ -20,7 +20,7 @@ mkdir -p "$OUT"
 # The default workload: 10k destinations, Zipf 1, 10 lookups/s, 20 %
 # anycast with 3 members, 5 % silent, one simulated day.  Rows differ only
 # by the TTL swept (same seed, same lookup sequence).
-echo "# bench-replay: probes per lookup and stale answers per TTL (issue 5 target 7)"
+echo "# bench-replay: probes per lookup and stale answers per TTL"
 for interval in 600 3600 21600; do
         nice -n 5 "$REPLAY" --change-interval "$interval" --sweep anycast | tee "$OUT/replay-anycast-$interval.dat"
 done

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/bench/bench-shim.sh: issue 5 target 6, what aarp-run's shim adds per
+# tests/bench/bench-shim.sh: what aarp-run's shim adds per
 # sendto() with the mapping cached in the shim.  udp-loop sends datagrams to
 # member1's UDP service and waits for each answer:
 #   baseline: no shim, straight to member1's unicast address U;
@@ -24,7 +24,7 @@ for bin in "$LOOP" "$AARP_RUN" "$LAB_BUILD_ROOT/client/shim/libaarp-run.so"; do
         [ -x "$bin" ] || [ -f "$bin" ] || lab_die "$bin is not built"
 done
 
-bench_header "bench-shim: UDP request/response with and without aarp-run (issue 5 target 6)"
+bench_header "bench-shim: UDP request/response with and without aarp-run"
 lab_up
 bench_start_daemon
 

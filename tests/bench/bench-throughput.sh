@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/bench/bench-throughput.sh: issue 5 target 3, cached resolutions per
+# tests/bench/bench-throughput.sh: cached resolutions per
 # second through the daemon with 2 client threads, over the peer-to-peer
 # socket (io.socket, the fastest IPC path) and over the system bus
 # (dbus-daemon in between), 1 thread alongside for scale.  The target is
-# quoted against nss-resolve's ~14,000 lookups/s from issue 5 (measured on
+# quoted against nss-resolve's ~14,000 lookups/s (measured earlier on
 # this kind of machine; systemd-resolved is not part of the lab).
 #   AARP_BUILD_ROOT=build bash tests/bench/bench-throughput.sh [SECONDS]
 source "${AARP_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/bench/bench-lib.sh"
@@ -13,7 +13,7 @@ source "${AARP_SOURCE_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 SECONDS_PER_RUN=${1:-5}
 NSS_RESOLVE_BASELINE=14000
 
-bench_header "bench-throughput: cached ResolveAddress per second (issue 5 target 3)"
+bench_header "bench-throughput: cached ResolveAddress per second"
 lab_up
 bench_start_daemon
 bench_client resolve "$LAB_ANYCAST" 1 >/dev/null || fail "first resolution failed"
@@ -44,7 +44,7 @@ for round in 1 2; do
                                         if ($i == "lookups") n = $(i + 1)
                                         if ($i == "client_cpu_us_per_lookup") ccpu = $(i + 1)
                                 }
-                                printf "RESULT round %d %-4s threads %d connections %-10s %8.0f lookups/s  vs nss-resolve %d/s (issue 5): %.2fx  cpu us/lookup: daemon %.1f client %.1f dbus-daemon %.1f\n",
+                                printf "RESULT round %d %-4s threads %d connections %-10s %8.0f lookups/s  vs nss-resolve %d/s: %.2fx  cpu us/lookup: daemon %.1f client %.1f dbus-daemon %.1f\n",
                                         r, t, th, c, rate, base, rate / base, dt * 1e6 / hz / n, ccpu, bt * 1e6 / hz / n
                         }' <<<"$out"
                 done

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * replay.c: the paper's open question (§5: how much probe traffic, and how
- * long to cache) answered by simulation against the real cache code
+ * replay.c: how much probe traffic AARP causes and how long to cache,
+ * answered by simulation against the real cache code
  * (resolverd/anycast/cache.c from the daemon's static library).
  *
  *   replay [--destinations N] [--zipf S] [--anycast-share P] [--silent-share Q]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/bench/run-all.sh: build, then run every benchmark of issue 5 one
+# tests/bench/run-all.sh: build, then run every benchmark one
 # after the other (never two at once: the machines are small and shared)
 # and write each one's output to tests/bench/results/NAME.txt (override
 # with AARP_BENCH_RESULTS).  BENCHMARKS.md explains the figures.
@@ -28,7 +28,7 @@ if [ "${AARP_BENCH_SKIP_BUILD:-0}" != 1 ]; then
 fi
 mkdir -p "$RESULTS"
 
-# name: command.  In the order of issue 5's targets.
+# name: command.  In the order BENCHMARKS.md reports them.
 declare -A CMD=(
         [nss]="bash $SRC/tests/bench/bench-nss.sh 20000"
         [miss]="bash $SRC/tests/bench/bench-miss.sh"

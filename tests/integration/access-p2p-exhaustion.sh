@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/access-p2p-exhaustion.sh (issue 6, item 6: limits per
-# client): one unprivileged user opens as many authenticated connections
+# tests/integration/access-p2p-exhaustion.sh: one unprivileged user opens as many authenticated connections
 # to io.socket as the daemon accepts and holds them.  The daemon runs with
 # the file limit systemd gives a service that sets no LimitNOFILE= (soft
 # 1024, data/aarp-resolved.service.in), under prlimit.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/access-policy.sh (issue 6, item 6): who may do what, as
+# tests/integration/access-policy.sh: who may do what, as
 # a non-root user (nobody), on the system bus (the tree's policy,
 # data/org.aarp.Resolve1.conf, in front) and on io.socket (no policy in
 # front: the daemon checks the caller's uid itself).

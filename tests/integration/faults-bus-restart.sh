@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/faults-bus-restart.sh (issue 6, item 4): the system bus
+# tests/integration/faults-bus-restart.sh: the system bus
 # goes away under aarp-resolved (the lab's dbus-daemon killed, a new one
 # started on the same address).  The chosen behaviour (README: "1 if it
 # cannot start or loses the bus"): the daemon does not try to reconnect,

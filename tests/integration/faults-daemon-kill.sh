@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/faults-daemon-kill.sh (issue 6, item 4): aarp-resolved
+# tests/integration/faults-daemon-kill.sh: aarp-resolved
 # SIGKILLed under load.  Clients keep resolving in loops the whole time:
 #   gai1, gai2   python getaddrinfo("anycast-hosts.lab") through
 #                libnss_aarp.so.2, one process each (kept connection),

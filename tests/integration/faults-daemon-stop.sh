@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/faults-daemon-stop.sh (issue 6, item 4): aarp-resolved
+# tests/integration/faults-daemon-stop.sh: aarp-resolved
 # SIGSTOPped under load (hung: its sockets still accept, nobody answers).
 # Client loops as in faults-daemon-kill.sh, hosts line
 # "aarp [!UNAVAIL=return] files":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/faults-member-dies-nss.sh (issue 6, item 4): an
+# tests/integration/faults-member-dies-nss.sh: an
 # anycast member dies while programs look it up by name through
 # libnss_aarp.so.2 - answers the module serves from the daemon's
 # names.snapshot without asking it.  A name from DNS (svc.lab) and one from

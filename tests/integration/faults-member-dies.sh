@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/faults-member-dies.sh (issue 6, item 4): an anycast
+# tests/integration/faults-member-dies.sh: an anycast
 # member dies, and the route to a member disappears.
 #
 # "Dies" means unreachable: echo replies come from the member's kernel, so
@@ -98,7 +98,7 @@ member1_dies
 out=$(invalidate nobody "$U1") || fail "nobody's InvalidateAddress(A, member1) failed: $out"
 echo "  nobody InvalidateAddress(A, member1), member1 dead: $out"
 got=$(resolve_as_nobody)
-[ "$got" = "$U2" ] || fail "after reporting member1 as failed, nobody's next lookup of A gave $got, expected member2 $U2 (issue 6: 'the next lookup yields another member')"
+[ "$got" = "$U2" ] || fail "after reporting member1 as failed, nobody's next lookup of A gave $got, expected member2 $U2"
 pass "nobody reported dead member1: nobody's next lookup yields member2"
 lab_stop_daemon || fail "the daemon did not stop cleanly"
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/faults-nss-threads.sh (issue 6, item 4): one
+# tests/integration/faults-nss-threads.sh: one
 # multi-threaded program (python, 16 threads calling getaddrinfo() through
 # libnss_aarp.so.2 without pause: half a name the daemon publishes in
 # names.snapshot, half a new NXDOMAIN name each time, which always needs a

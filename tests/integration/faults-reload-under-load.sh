@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/faults-reload-under-load.sh (issue 6, items 4 and 5):
+# tests/integration/faults-reload-under-load.sh:
 # SIGHUP every 100 ms while 200 clients send the checked request mix of
 # load-mixed.sh (tests/lab/lab-load.c), the configuration alternating
 # between two valid ones (probe timeout and retries, CacheSize=500, a 1 s

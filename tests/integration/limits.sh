@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/limits.sh (issue 6, item 6): the daemon's limits.
+# tests/integration/limits.sh: the daemon's limits.
 #   - Name length: 253 characters (RFC 1035 presentation form, labels of
 #     at most 63) is a name, also with a trailing dot; 254 is InvalidName,
 #     on the bus and in aarp-resolve (exit 2, bad input).

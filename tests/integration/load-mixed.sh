@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/load-mixed.sh (issue 6, item 5): concurrent clients
+# tests/integration/load-mixed.sh: concurrent clients
 # with a mixed, checked request load (tests/lab/lab-load.c: addresses
 # anycast/unicast/silent/IPv4/1000 burst addresses, members, names from
 # DNS and the hosts file, NXDOMAIN, five kinds of invalid input, and

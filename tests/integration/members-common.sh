@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # tests/integration/members-common.sh: sourced by the member-discovery tests
-# (members-*.sh, issue 7) after common.sh: the ECMP lab (tests/lab/lab-ecmp.sh)
+# (members-*.sh) after common.sh: the ECMP lab (tests/lab/lab-ecmp.sh)
 # and reading ResolveAddressMembers answers.
 
 # shellcheck source=../lab/lab-ecmp.sh

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Failover by name (issue 7): every member serves HTTP on its unicast
+# Failover by name: every member serves HTTP on its unicast
 # address (python3 -m http.server, one per member, port 8081, a file naming
 # the member); svc.lab -> LAB_ANYCAST through libnss_aarp.so.2 gives all
 # members, nearest first.  With the first member's HTTP service stopped -

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# MemberProbes=0 (issue 7): discovery is off, and behind the same ECMP route
+# MemberProbes=0: discovery is off, and behind the same ECMP route
 # over three members the daemon behaves exactly as before discovery: one
 # probe per resolution, one member (the one the default path reaches) from
 # ResolveAddress, ResolveAddressMembers, ResolveHostname and getent, no

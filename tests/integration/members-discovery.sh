@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Member discovery behind ECMP (issue 7): the router splits LAB_ANYCAST over
+# Member discovery behind ECMP: the router splits LAB_ANYCAST over
 # member1, member2 and member3 by flow-label hash.  ResolveAddressMembers
 # lists each member exactly once, nearest (lowest RTT) first;
 # MemberProbesSent grows by exactly MemberProbes=; ResolveAddress still

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# An unmodified program by name behind ECMP (issue 7): `getent ahosts
+# An unmodified program by name behind ECMP: `getent ahosts
 # svc.lab` (svc.lab -> LAB_ANYCAST in the client's hosts file, "hosts:
 # aarp", libnss_aarp.so.2 from the build tree) lists member1, member2 and
 # member3, each once, and never the anycast address; ResolveHostname lists

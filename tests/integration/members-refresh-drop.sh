@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Refresh-ahead drops a member that is gone (issue 7).  AnycastTTL=4s: a
+# Refresh-ahead drops a member that is gone.  AnycastTTL=4s: a
 # lookup in the last tenth of the entry's life (0.4 s) is answered from the
 # cache at once, flagged REFRESHING (stale-while-revalidate), and starts a
 # background re-probe; the lookup after it gets the re-probed set.
@@ -91,7 +91,7 @@ await_refresh() {
 # first probe's), so that a fresh probe after a missed window still finds
 # the others.  (When the default-path member is gone and the entry expired
 # instead of being refreshed, the daemon answers NO_REPLY without
-# discovery: reported, see the issue 7 notes.)
+# discovery; a known limit.)
 resolve "$LAB_ANYCAST" 1
 default_member=$(lab_member_name "$R_UNICAST")
 [ -n "$default_member" ] || fail "the default path reaches $R_UNICAST, not a member"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/nss-lab-anycast-dns.sh: the paper's DNS experiment
-# (§4.3) end to end through libnss_aarp.so.2.  The client's only nameserver
+# tests/integration/nss-lab-anycast-dns.sh: an anycast nameserver end to
+# end through libnss_aarp.so.2.  The client's only nameserver
 # is the anycast address A, served by dnsmasq on each member bound to the
 # member's unicast address only.  With the recommended hosts: line,
 # unmodified programs (getent, curl, wget, Python, a GLib program) reach

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/privilege-caps.sh (issue 6, item 6): aarp-resolved
+# tests/integration/privilege-caps.sh: aarp-resolved
 # without root.  The daemon runs as the unprivileged system user "daemon"
 # (uid/gid 1; stands in for the packaged aarp-resolve user, which this
 # machine does not have: the restarted lab bus gets the same policy for

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
 # tests/integration/resolve-addresses.sh: ResolveAddresses, many addresses
-# in one call (issue 5 target 4), on the bus and on io.socket.
+# in one call, on the bus and on io.socket.
 #   - One call with the anycast address, a member's unicast address, a
 #     silent address and an IPv4 address: four answers in order, each what
 #     ResolveAddress gives (member1 ANYCAST, itself UNICAST, itself

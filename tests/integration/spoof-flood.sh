@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/spoof-flood.sh (issue 6, item 1): an on-path attacker
+# tests/integration/spoof-flood.sh: an on-path attacker
 # in the router's namespace floods the client with forged echo replies
 # while the daemon probes (tests/lab/forge-replies.c in flood mode, -F):
 # for every request seen, wrong nonce / identifier / sequence / code,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The paper's experiments with unmodified programs and an anycast literal:
+# Unmodified programs given an anycast literal:
 # telnet to a TCP service, FTP in passive and active mode, a UDP
 # request/response client that checks who answered - all through aarp-run
 # reach the nearest member, and all fail without it.

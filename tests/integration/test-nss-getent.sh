@@ -3,7 +3,7 @@
 #
 # tests/integration/test-nss-getent.sh: unmodified programs (getent, curl,
 # python's getaddrinfo) through nsswitch.conf with libnss_aarp.so.2, in the
-# lab, reproducing the paper's DNS experiment: the only nameserver is the
+# lab, where the only nameserver is the
 # anycast address A, and the DNS servers on the members (dnsmasq
 # --bind-interfaces on their unicast addresses) never answer at A.
 #

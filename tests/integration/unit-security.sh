@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/unit-security.sh (issue 6, item 6): the built systemd
+# tests/integration/unit-security.sh: the built systemd
 # unit (BUILD/data/aarp-resolved.service) through `systemd-analyze
 # security --offline=true` (no running systemd needed): its overall
 # exposure must stay at or below AARP_UNIT_EXPOSURE_MAX (default 2.5; 2.1
-# when recorded in docs/RELIABILITY.md), and the hardening issue 6 names
+# when recorded in docs/RELIABILITY.md), and the hardening listed there
 # must be in effect.  Also a documented script: run it by hand to see the
 # whole table (AARP_BUILD_ROOT=build bash tests/integration/unit-security.sh).
 set -euo pipefail
@@ -47,7 +47,7 @@ for want in 'NoNewPrivileges=' 'ProtectSystem=' 'PrivateTmp=' 'User=/DynamicUser
                 ;;
         esac
 done
-echo "ok - the hardening issue 6 asks for is in effect"
+echo "ok - the unit's hardening is in effect"
 
 # Resource ceilings systemd-analyze does not rate: the memory a user can make
 # the daemon hold is bounded in resolverd/serving/p2p.c; these are the backstops.

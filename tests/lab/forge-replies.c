@@ -19,7 +19,7 @@
  * which is a bogus source.  A prober that accepts any of them returns the
  * attacker's address, ::, or the target with the wrong flag.
  *
- * With -F RATE (flood mode, issue 6) it also answers each request with
+ * With -F RATE (flood mode) it also answers each request with
  * perfect copies of the reply (right identifier, sequence and nonce) from
  * sources a prober must never accept: multicast (ff02::1), loopback
  * (::1), v4-mapped (::ffff:192.0.2.66), unscoped link-local (fe80::66);

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
 #
-# tests/lab/lab-dns.sh: the paper's DNS experiment (§4.3) on top of the
+# tests/lab/lab-dns.sh: an anycast nameserver (members serving DNS from
+# their unicast addresses only) on top of the
 # anycast lab, and a way to run unmodified programs in the client namespace
 # with libnss_aarp.so.2 from the build tree.  Source it after lab.sh.
 #

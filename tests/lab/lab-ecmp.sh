@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
 #
-# tests/lab/lab-ecmp.sh: equal-cost multipath for the anycast lab (issue 7),
+# tests/lab/lab-ecmp.sh: equal-cost multipath for the anycast lab,
 # sourced after lab.sh (which it does not change).  Adds a third member and
 # splits the router's route to LAB_ANYCAST over all three:
 #

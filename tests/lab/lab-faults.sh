@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # tests/lab/lab-faults.sh: fault injection and client load on top of the
-# anycast lab (issue 6, items 4-6).  Source it after lab.sh (and after
+# anycast lab.  Source it after lab.sh (and after
 # lab-dns.sh when the NSS loop is used); it installs no traps of its own:
 # every process it starts goes into LAB_PIDS, which lab_down kills.
 #

@@ -3,7 +3,7 @@
  * lab-load.c: many concurrent clients of aarp-resolved, each a process of
  * its own with its own connection (the internal bus client, as the NSS
  * module and libaarp use it), sending a deterministic mix of requests and
- * checking every answer (issue 6, item 5).
+ * checking every answer.
  *
  * Usage: lab-load [-c CLIENTS] [-n REQUESTS] [-f FLUSH_EVERY] [-u UID]
  *                 [-U NONROOT_CLIENTS] [-x]
