@@ -532,6 +532,14 @@ gboolean resolver_invalidate_member(Resolver *r, int ifindex, const struct in6_a
         return TRUE;
 }
 
+void resolver_foreach_cached(const Resolver *r, CacheForeachFunc func, gpointer user_data) {
+        cache_foreach(r->cache, (uint64_t) g_get_monotonic_time(), func, user_data);
+}
+
+const char *resolver_probe_socket_kind(const Resolver *r) {
+        return prober_socket_kind(r->prober);
+}
+
 const CacheEntry *resolver_peek(Resolver *r, int ifindex, const struct in6_addr *address) {
         return cache_peek(r->cache, address, ifindex, 0);
 }

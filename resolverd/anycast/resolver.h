@@ -101,6 +101,13 @@ gboolean resolver_invalidate_member(Resolver *r, int ifindex, const struct in6_a
  * side effects.  Valid until the next call into the resolver. */
 const CacheEntry *resolver_peek(Resolver *r, int ifindex, const struct in6_addr *address);
 
+/* Every cached answer still fresh now, as cache_foreach() gives them (no
+ * side effects); for ShowCache. */
+void resolver_foreach_cached(const Resolver *r, CacheForeachFunc func, gpointer user_data);
+
+/* "raw" or "ping": the kind of probe socket in use. */
+const char *resolver_probe_socket_kind(const Resolver *r);
+
 /* Re-probe (@address, @ifindex) in the background now, keeping the cached
  * answer until the new one replaces it, charged to @payer (with its member
  * discovery, as for resolver_resolve_address()).  Returns FALSE without
