@@ -14,6 +14,7 @@
 #include "log.h"
 #include "names.h"
 #include "netlink.h"
+#include "nscd.h"
 #include "resolver.h"
 #include "snapshot.h"
 #include "stub.h"
@@ -29,6 +30,7 @@ struct Daemon {
         NetlinkWatch *netlink;
         Names *names;
         Snapshot *snapshot;
+        NscdFlush *nscd;
         Bus *bus;
         Stub *stub;
         guint signal_ids[3];
@@ -60,6 +62,17 @@ static void apply_snapshot_config(Daemon *d, const Config *c) {
                 names_set_snapshot(d->names, d->snapshot);
 }
 
+/* Tell nscd about dropped answers through NscdSocket= (nscd.h). */
+static void apply_nscd_config(Daemon *d, const Config *c) {
+        g_autofree char *trigger = g_build_filename(d->runtime_dir, "nscd-invalidate", NULL);
+
+        names_set_nscd(d->names, NULL);
+        g_clear_pointer(&d->nscd, nscd_flush_free);
+        if (c->nscd_socket)
+                d->nscd = nscd_flush_new(c->nscd_socket, trigger);
+        names_set_nscd(d->names, d->nscd);
+}
+
 static gboolean on_hup(gpointer user_data) {
         Daemon *d = user_data;
         g_autoptr(GError) error = NULL;
@@ -72,6 +85,7 @@ static gboolean on_hup(gpointer user_data) {
         resolver_set_config(d->resolver, c);
         bus_set_config(d->bus, c);
         apply_snapshot_config(d, c);
+        apply_nscd_config(d, c);
         if (d->stub)
                 stub_set_config(d->stub, c);
         else if (c->dns_stub_listener)
@@ -139,6 +153,7 @@ Daemon *daemon_new(const char *config_path, GLogLevelFlags forced_level, const c
                 return NULL;
         resolver_set_changed_callback(d->resolver, on_members_changed, d);
         apply_snapshot_config(d, d->config);
+        apply_nscd_config(d, d->config);
         d->bus = bus_new(d->resolver, d->names, d->config, d->runtime_dir, on_fatal, d, error);
         if (!d->bus)
                 return NULL;
@@ -174,8 +189,11 @@ void daemon_free(Daemon *d) {
                         g_source_remove(d->signal_ids[i]);
         /* Names first: it fails its lookups in flight, and their replies
          * still need the bus connections. */
-        if (d->names)
+        if (d->names) {
                 names_set_snapshot(d->names, NULL);
+                names_set_nscd(d->names, NULL);
+        }
+        g_clear_pointer(&d->nscd, nscd_flush_free);
         g_clear_pointer(&d->snapshot, snapshot_free);
         /* Before the resolver: its mappings may still be pending. */
         g_clear_pointer(&d->stub, stub_free);

@@ -53,7 +53,7 @@ export G_SLICE=always-malloc G_DEBUG=gc-friendly
 # here the same code is covered by nss-dlopen-entry-points (our own
 # instrumented program dlopen()s the module), the unit tests and the
 # fuzz-nss-pack and fuzz-shim-cache targets.
-foreign_tests='^(nss-getent-anycast-dns|nss-lab-.*|client-aarp-resolve|client-aarp-run-literals|members-(discovery|getent|curl-failover|disabled)|faults-daemon-(kill|stop|stop-bound)|faults-nss-threads|faults-member-dies-nss|aarp-run-reports-failed-member|names-trailing-dot|names-invalidate-scope|names-snapshot-private|names-partial-answer-cached)$'
+foreign_tests='^(nss-getent-anycast-dns|nss-lab-.*|client-aarp-resolve|client-aarp-run-literals|members-(discovery|getent|curl-failover|disabled)|faults-daemon-(kill|stop|stop-bound)|faults-nss-threads|faults-member-dies-nss|aarp-run-reports-failed-member|names-trailing-dot|names-invalidate-scope|names-snapshot-private|names-partial-answer-cached|nss-snapshot-syscalls)$'
 # Tests that measure the daemon's memory (RSS growth over rounds): under ASan
 # the quarantine of freed blocks and the shadow memory grow by design, so
 # the figure says nothing here; the plain suite and valgrind check memory.

@@ -31,6 +31,27 @@ if [ ${#missing[@]} -gt 0 ]; then
         apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Peers that tests and benchmarks run beside aarp, from Debian's own
+# binaries unpacked with dpkg -x and never installed: an installed nscd
+# would start answering every process on this host (and the lab's
+# namespaces, whose /etc/hosts it would hide), and systemd-resolved would
+# take over the host's resolver.  The versions are those of the installed
+# libc6 and systemd, whose private libraries they load.
+#   nscd: nss-lab-nscd, bench-peers; systemd-resolved, libnss-resolve: bench-peers.
+peers_dir=${AARP_PEERS_DIR:-/var/cache/aarp-peers}
+peer_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null; }
+for peer in nscd:libc6 systemd-resolved:systemd libnss-resolve:systemd; do
+        p=${peer%%:*} v=$(peer_version "${peer#*:}")
+        [ -n "$v" ] && [ ! -d "$peers_dir/root-$p" ] || continue
+        if [ "$(id -u)" -ne 0 ]; then
+                echo "setup: $p is not unpacked in $peers_dir; run as root" >&2
+                exit 1
+        fi
+        mkdir -p "$peers_dir/debs"
+        (cd "$peers_dir/debs" && apt-get download -q "$p=$v")
+        dpkg -x "$peers_dir/debs/${p}_${v//:/%3a}_"*.deb "$peers_dir/root-$p"
+done
+
 builddir=${AARP_BUILDDIR:-$top/build}
 if [ ! -f "$builddir/build.ninja" ]; then
         meson setup "$builddir" "$top" -Dwerror=true -Dtests=enabled

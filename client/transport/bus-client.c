@@ -18,6 +18,7 @@
 #include "bus-call.h"
 #include "bus-client.h"
 #include "bus-conn.h"
+#include "fork-gen.h"
 
 /* The kept connections, each guarded by its lock.  More than one so that
  * a few threads resolving at once each find one free (measured: with one,
@@ -55,7 +56,7 @@ static void atfork_child(void) {
 }
 
 static void atfork_register(void) {
-        (void)pthread_atfork(NULL, NULL, atfork_child);
+        (void)fork_gen_add_child_hook(atfork_child);
 }
 
 /* See bus-call.h. */

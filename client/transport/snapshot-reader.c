@@ -3,10 +3,14 @@
  * snapshot-reader.c: the reader side of names.snapshot (see
  * snapshot-reader.h, include/aarp-snapshot.h).
  *
- * Hot path: lock, check the `superseded` word and our pid, compute the
- * name's tag (SipHash), walk one bucket, unseal the one entry whose tag
- * matches, copy the answer out, unlock.  No system call unless the file was
- * replaced, or 50 ms passed since we last checked the daemon's lock.  Validation happens once per mapping (header, buckets) and per
+ * Hot path: enter a read section (brlock.h: no shared cache line written),
+ * check the `superseded` word and the fork generation (a memory load:
+ * fork-gen.h), find the name in this thread's memo of answers read from
+ * this file (snapshot-memo.h), else compute its tag (SipHash), walk one
+ * bucket, unseal the one entry whose tag matches; copy the answer out,
+ * leave.  No system call unless the file was replaced, or 50 ms passed
+ * since we last checked the daemon's lock (CLOCK_MONOTONIC is read through
+ * the vDSO).  Validation happens once per mapping (header, buckets) and per
  * visited entry (bounds, terminators), so a corrupt or truncated file can
  * never make us read outside the mapping.
  */
@@ -25,18 +29,23 @@
 
 #include "aarp-def.h"
 #include "aarp-snapshot.h"
+#include "brlock.h"
+#include "fork-gen.h"
+#include "snapshot-memo.h"
 #include "snapshot-reader.h"
 
 #define LIVENESS_CHECK_USEC 50000u
 
-/* Lookups share it (read); opening, closing and the liveness check take it
- * exclusively.  Writers first, so that the check every 50 ms is never
- * starved by threads looking up back to back. */
+/* Lookups read the state below inside a brlock read section (brlock.h:
+ * no shared cache line written), or, when that is refused, under this lock
+ * shared; opening, closing and the liveness check take this lock
+ * exclusively and then the brlock's write side.  Writers first, so that the
+ * check every 50 ms is never starved by threads looking up back to back. */
 static pthread_rwlock_t lock = PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
 static const uint8_t *map;
 static size_t map_size;
 static int map_fd = -1;
-static pid_t map_pid;
+static unsigned map_gen; /* fork generation that mapped it */
 static uint64_t next_open_usec;     /* don't retry a missing file on every lookup */
 static uint64_t next_liveness_usec; /* when to check again that the daemon is alive */
 
@@ -81,7 +90,7 @@ static const AarpSnapshotEntry *entry_at(const uint8_t *data, size_t size, uint3
  * 0, -ENOENT (expired), -EBADMSG, -ENOMEM. */
 static int answer_from(const AarpSnapshotHeader *h, const AarpSnapshotEntry *e, const char *key, int family,
                        uint64_t now, BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical,
-                       uint32_t *ret_ttl_sec) {
+                       uint32_t *ret_ttl_sec, uint64_t *ret_expiry_usec) {
         uint64_t plain[AARP_SNAPSHOT_SEALED_MAX / 8]; /* 8-byte aligned */
         const AarpSnapshotSealed *sd = (const AarpSnapshotSealed *) plain;
         const AarpSnapshotAddress *addrs = (const AarpSnapshotAddress *) (sd + 1);
@@ -125,14 +134,16 @@ static int answer_from(const AarpSnapshotHeader *h, const AarpSnapshotEntry *e, 
         }
         if (ret_ttl_sec)
                 *ret_ttl_sec = (uint32_t) ((sd->expiry_usec - now + 999999u) / 1000000u);
+        if (ret_expiry_usec)
+                *ret_expiry_usec = sd->expiry_usec;
         *ret_addresses = out;
         *ret_n = sd->n_addresses;
         return 0;
 }
 
-int snapshot_reader_lookup_in(const void *image, size_t size, const char *name, int family, uint64_t now,
-                              BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical,
-                              uint32_t *ret_ttl_sec) {
+static int lookup_in(const void *image, size_t size, const char *name, int family, uint64_t now,
+                     BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical, uint32_t *ret_ttl_sec,
+                     uint64_t *ret_expiry_usec) {
         const uint8_t *data = image;
         const AarpSnapshotHeader *h = image;
         char key[AARP_NAME_MAX + 2];
@@ -157,10 +168,39 @@ int snapshot_reader_lookup_in(const void *image, size_t size, const char *name, 
                         return -EBADMSG;
                 if (memcmp(e->tag, tag, sizeof(tag)) == 0)
                         return answer_from(h, e, key, family, now, ret_addresses, ret_n, ret_canonical,
-                                           ret_ttl_sec);
+                                           ret_ttl_sec, ret_expiry_usec);
                 offset = e->next;
         }
         return -ENOENT;
+}
+
+int snapshot_reader_lookup_in(const void *image, size_t size, const char *name, int family, uint64_t now,
+                              BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical,
+                              uint32_t *ret_ttl_sec) {
+        return lookup_in(image, size, name, family, now, ret_addresses, ret_n, ret_canonical, ret_ttl_sec, NULL);
+}
+
+/* A lookup in the trusted current mapping: this thread's memo first (no
+ * hashing), else the file, whose answer then goes into the memo. */
+static int lookup_mapped(const char *name, int family, uint64_t now, BusAddress **ret_addresses, size_t *ret_n,
+                         char **ret_canonical, uint32_t *ret_ttl_sec) {
+        const uint8_t *file_key = ((const AarpSnapshotHeader *) map)->key;
+        char *canonical = NULL;
+        uint64_t expiry = 0;
+        int r;
+
+        r = snapshot_memo_find(file_key, name, family, now, ret_addresses, ret_n, ret_canonical, ret_ttl_sec);
+        if (r != -ENOENT)
+                return r;
+        r = lookup_in(map, map_size, name, family, now, ret_addresses, ret_n, &canonical, ret_ttl_sec, &expiry);
+        if (r < 0)
+                return r;
+        snapshot_memo_store(file_key, name, family, expiry, *ret_addresses, *ret_n, canonical);
+        if (ret_canonical)
+                *ret_canonical = canonical;
+        else
+                free(canonical);
+        return 0;
 }
 
 static void unmap_locked(void) {
@@ -188,6 +228,17 @@ static bool daemon_alive_locked(uint64_t now) {
         return true;
 }
 
+/* In a fork()ed child, before anything else runs: a lock another thread
+ * of the parent held would never be released, and the descriptor is
+ * closed while it is surely still ours (the child may close or reuse
+ * numbers later).  The child maps the file again like any new process. */
+static void after_fork_child(void) {
+        lock = (pthread_rwlock_t) PTHREAD_RWLOCK_WRITER_NONRECURSIVE_INITIALIZER_NP;
+        brlock_reset_after_fork();
+        unmap_locked();
+        next_open_usec = 0;
+}
+
 /* Map the current file if it is one we may trust: a regular file owned by
  * the owner of its directory, writable by nobody else. */
 static void open_locked(uint64_t now) {
@@ -201,6 +252,9 @@ static void open_locked(uint64_t now) {
                 dir = AARP_RUNTIME_DIR_DEFAULT;
         if ((size_t) snprintf(path, sizeof(path), "%s/%s", dir, AARP_SNAPSHOT_NAME) >= sizeof(path))
                 return;
+        /* Without the hook a child would still drop the mapping (the
+         * generation differs), only later. */
+        (void) fork_gen_add_child_hook(after_fork_child);
         next_open_usec = now + 1000000u; /* at most one attempt a second if this fails */
         if (stat(dir, &dst) < 0 || (dst.st_mode & 0022))
                 return;
@@ -228,37 +282,52 @@ static void open_locked(uint64_t now) {
         map = m;
         map_size = (size_t) st.st_size;
         map_fd = fd;
-        map_pid = getpid();
+        map_gen = fork_gen_current();
         next_open_usec = 0;
         next_liveness_usec = 0;
+}
+
+/* The common case, concurrently: a trusted mapping of this process,
+ * checked alive less than 50 ms ago.  Whether it answered (*ret_r). */
+static bool lookup_fast(const char *name, int family, uint64_t now, unsigned gen, BusAddress **ret_addresses,
+                        size_t *ret_n, char **ret_canonical, uint32_t *ret_ttl_sec, int *ret_r) {
+        int r;
+
+        if (!map || map_gen != gen || now >= next_liveness_usec ||
+            __atomic_load_n(&((const AarpSnapshotHeader *) map)->superseded, __ATOMIC_ACQUIRE))
+                return false;
+        r = lookup_mapped(name, family, now, ret_addresses, ret_n, ret_canonical, ret_ttl_sec);
+        if (r == -EBADMSG)
+                return false;
+        *ret_r = r;
+        return true;
 }
 
 int snapshot_reader_lookup(const char *name, int family, BusAddress **ret_addresses, size_t *ret_n,
                            char **ret_canonical, uint32_t *ret_ttl_sec) {
         uint64_t now = now_usec();
-        pid_t pid = getpid();
-        int r = -ENOENT;
+        unsigned gen = fork_gen_current();
+        int r = -ENOENT, slot;
+        bool done;
 
-        /* The common case, concurrently: a trusted mapping of this process,
-         * checked alive less than 50 ms ago. */
-        pthread_rwlock_rdlock(&lock);
-        if (map && map_pid == pid && now < next_liveness_usec &&
-            !__atomic_load_n(&((const AarpSnapshotHeader *) map)->superseded, __ATOMIC_ACQUIRE)) {
-                r = snapshot_reader_lookup_in(map, map_size, name, family, now, ret_addresses, ret_n,
-                                              ret_canonical, ret_ttl_sec);
-                if (r != -EBADMSG) {
-                        pthread_rwlock_unlock(&lock);
-                        return r;
-                }
+        if (brlock_read_begin(&slot)) {
+                done = lookup_fast(name, family, now, gen, ret_addresses, ret_n, ret_canonical, ret_ttl_sec, &r);
+                brlock_read_end(slot);
+        } else {
+                pthread_rwlock_rdlock(&lock);
+                done = lookup_fast(name, family, now, gen, ret_addresses, ret_n, ret_canonical, ret_ttl_sec, &r);
+                pthread_rwlock_unlock(&lock);
         }
-        pthread_rwlock_unlock(&lock);
+        if (done)
+                return r;
 
         /* Anything else: one thread at a time. */
         r = -ENOENT;
         pthread_rwlock_wrlock(&lock);
+        brlock_write_begin();
         /* A forked child keeps the mapping (it stays valid), but re-checks
          * like any new process. */
-        if (map && (map_pid != pid ||
+        if (map && (map_gen != gen ||
                     __atomic_load_n(&((const AarpSnapshotHeader *) map)->superseded, __ATOMIC_ACQUIRE)))
                 unmap_locked();
         if (map && !daemon_alive_locked(now)) {
@@ -268,21 +337,23 @@ int snapshot_reader_lookup(const char *name, int family, BusAddress **ret_addres
         if (!map && now >= next_open_usec)
                 open_locked(now);
         if (map)
-                r = snapshot_reader_lookup_in(map, map_size, name, family, now, ret_addresses, ret_n,
-                                              ret_canonical, ret_ttl_sec);
+                r = lookup_mapped(name, family, now, ret_addresses, ret_n, ret_canonical, ret_ttl_sec);
         if (r == -EBADMSG) {
                 /* Never trusted again: wait for the daemon to replace it. */
                 unmap_locked();
                 next_open_usec = now + 1000000u;
                 r = -ENOENT;
         }
+        brlock_write_end();
         pthread_rwlock_unlock(&lock);
         return r;
 }
 
 void snapshot_reader_reset(void) {
         pthread_rwlock_wrlock(&lock);
+        brlock_write_begin();
         unmap_locked();
         next_open_usec = 0;
+        brlock_write_end();
         pthread_rwlock_unlock(&lock);
 }

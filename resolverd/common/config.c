@@ -40,6 +40,7 @@ Config *config_new_default(void) {
         c->log_level = G_LOG_LEVEL_INFO;
         c->dns_stub_listener_address.s_addr = htonl(AARP_DNS_STUB_ADDRESS_DEFAULT);
         c->dns_servers = g_array_new(FALSE, FALSE, sizeof(NameServer));
+        c->nscd_socket = g_strdup(AARP_NSCD_SOCKET_DEFAULT);
         return c;
 }
 
@@ -50,6 +51,7 @@ void config_free(Config *c) {
                 g_array_unref(c->anycast_prefixes);
         if (c->dns_servers)
                 g_array_unref(c->dns_servers);
+        g_free(c->nscd_socket);
         g_free(c);
 }
 
@@ -286,6 +288,20 @@ static gboolean parse_log_level(Config *c, const char *v, const char **why) {
         return log_parse_level(v, &c->log_level);
 }
 
+/* An absolute path, or "no". */
+static gboolean parse_nscd_socket(Config *c, const char *v, const char **why) {
+        *why = "expected an absolute path or no";
+        if (strcmp(v, "no") == 0) {
+                g_clear_pointer(&c->nscd_socket, g_free);
+                return TRUE;
+        }
+        if (v[0] != '/' || strlen(v) >= 108)
+                return FALSE;
+        g_free(c->nscd_socket);
+        c->nscd_socket = g_strdup(v);
+        return TRUE;
+}
+
 /* ---- the values in force, written back (GetStatus) ---- */
 
 typedef char *(*KeyFormatter)(const Config *c);
@@ -359,6 +375,10 @@ static char *format_dns(const Config *c) {
         return g_string_free(out, FALSE);
 }
 
+static char *format_nscd_socket(const Config *c) {
+        return g_strdup(c->nscd_socket ? c->nscd_socket : "no");
+}
+
 /* How a key's value is read.  Most keys are a number, a time span or a
  * boolean stored in one Config field; the rest have a parser of their own. */
 typedef enum {
@@ -411,6 +431,7 @@ static const KeyDef keys[] = {
         CUSTOM("DNSStubListenerAddress", parse_dns_stub_listener_address, format_dns_stub_listener_address),
         CUSTOM("DNS", parse_dns, format_dns),
         BOOL("MapAnycastAnswers", map_anycast_answers),
+        CUSTOM("NscdSocket", parse_nscd_socket, format_nscd_socket),
 };
 
 static gboolean parse_key(Config *c, const KeyDef *k, const char *v, const char **why) {

@@ -37,6 +37,9 @@ typedef enum {
         MEMBER_SCOPE_ANY,    /* any unicast source (link-local only for link-local) */
 } MemberScope;
 
+/* glibc's nscd and unscd listen here (nscd/nscd-client.h _PATH_NSCDSOCKET). */
+#define AARP_NSCD_SOCKET_DEFAULT "/var/run/nscd/socket"
+
 typedef struct {
         struct in6_addr prefix;
         unsigned prefixlen; /* 0..128 */
@@ -65,6 +68,7 @@ typedef struct {
         struct in_addr dns_stub_listener_address; /* in 127.0.0.0/8 */
         GArray *dns_servers;        /* of NameServer (nameserver.h); empty: resolv.conf's */
         gboolean map_anycast_answers;
+        char *nscd_socket; /* NscdSocket=: nscd's socket to invalidate hosts through; NULL: off */
 } Config;
 
 /* A Config holding the documented defaults. Free with config_free(). */

@@ -3,8 +3,9 @@
  * filestamp.h: cheap change detection for the files names.c reads
  * (/etc/hosts, /etc/resolv.conf).
  *
- * A stat() per lookup costs about a microsecond, far less than any lookup,
- * and catches every way those files get replaced: edited in place (mtime,
+ * names.c calls it at most once a second (a stat() costs about a
+ * microsecond, two of them per call were most of the daemon's system calls
+ * on a cached call), and it catches every way those files get replaced: edited in place (mtime,
  * ctime, size), replaced by rename (inode), removed or created.  It needs no
  * inotify watch, which would miss a file that appears in a directory created
  * later (NetworkManager and resolvconf both rename into place).

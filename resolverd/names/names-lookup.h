@@ -93,7 +93,10 @@ struct Names {
         GQueue lookups;    /* of NameLookup, in flight */
         gboolean closing;
         Snapshot *snapshot; /* borrowed; NULL: answers are not published */
+        NscdFlush *nscd;    /* borrowed; NULL: nscd is not told */
         guint poll_id;
+        gint64 files_checked_usec; /* when reload_files() last ran for a lookup */
+        gint64 files_check_usec;   /* how often lookups check the files */
         uint64_t files_generation; /* grows when the hosts file or resolv.conf changes */
 };
 

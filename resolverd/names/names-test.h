@@ -19,6 +19,9 @@ void names_set_address_resolver_for_test(Names *n, AddressResolveFunc func, gpoi
 void names_set_dns_port_for_test(Names *n, uint16_t port);
 /* Use @clock for the name cache and nameserver mapping expiry. */
 void names_set_clock_for_test(Names *n, NameCacheClock clock, gpointer data);
+/* Check the hosts file and resolv.conf on every lookup instead of at most
+ * once a second (tests that edit them and look up at once). */
+void names_check_files_every_lookup_for_test(Names *n);
 /* Bound one resolution by @msec instead of NAMES_TIMEOUT_MSEC. */
 void names_set_timeout_for_test(Names *n, unsigned msec);
 /* Entries in the name cache. */

@@ -34,6 +34,7 @@
 #include "names-syntax.h"
 #include "names-lookup.h"
 #include "names.h"
+#include "nscd.h"
 #include "snapshot.h"
 #include "resolvconf.h"
 #include "reverse.h"
@@ -87,7 +88,21 @@ static void reload_files(Names *n) {
         if (changed && n->snapshot)
                 snapshot_flush(n->snapshot);
         if (changed)
+                nscd_flush_hosts(n->nscd);
+        if (changed)
                 n->files_generation++;
+}
+
+/* What a lookup does: the files are checked at most once a second (the
+ * documented rule; a stat() of each is two system calls per call on the
+ * hot path otherwise).  CLOCK_MONOTONIC is read through the vDSO. */
+static void reload_files_if_due(Names *n) {
+        gint64 now = g_get_monotonic_time();
+
+        if (n->files_checked_usec != 0 && now - n->files_checked_usec < n->files_check_usec)
+                return;
+        n->files_checked_usec = now;
+        reload_files(n);
 }
 
 /* An answer found under files that have changed since (another search
@@ -195,7 +210,7 @@ void names_resolve_gated(Names *n, int ifindex, const char *name, int family, ui
                 return;
         }
 
-        reload_files(n);
+        reload_files_if_due(n);
 
         NameLookup *l = g_new0(NameLookup, 1);
         l->n = n;
@@ -316,6 +331,7 @@ Names *names_new(Resolver *resolver, const char *hosts_path, const char *resolv_
         upstream_set_config(n->upstream, n->resolv_conf);
         n->reverse = reverse_new(n->upstream);
         n->timeout_msec = NAMES_TIMEOUT_MSEC;
+        n->files_check_usec = G_USEC_PER_SEC;
         g_queue_init(&n->lookups);
         return n;
 }
@@ -354,7 +370,7 @@ void names_resolve_address(Names *n, int family, const uint8_t *address, NamesAd
                 return;
         }
         /* The hosts file first, as for names, then DNS. */
-        reload_files(n);
+        reload_files_if_due(n);
         if (hosts_lookup_address(n->hosts, family, address, names)) {
                 g_ptr_array_add(names, NULL);
                 callback((const char *const *) names->pdata, 0, 0, NULL, user_data);
@@ -368,6 +384,7 @@ void names_flush(Names *n) {
         upstream_invalidate(n->upstream);
         if (n->snapshot)
                 snapshot_flush(n->snapshot);
+        nscd_flush_hosts(n->nscd);
 }
 
 void names_invalidate_address(Names *n, const struct in6_addr *address) {
@@ -376,13 +393,19 @@ void names_invalidate_address(Names *n, const struct in6_addr *address) {
         g_debug("members of an address changed: %u cached name answers dropped", dropped);
         if (n->snapshot)
                 snapshot_invalidate_address(n->snapshot, address);
+        /* nscd may hold such an answer even when we no longer do (evicted
+         * here, still within its TTL there). */
+        nscd_flush_hosts(n->nscd);
         /* A nameserver may be that address: map the nameservers again (a
          * resolver cache hit unless it is the one that changed). */
         upstream_invalidate(n->upstream);
 }
 
 static gboolean on_poll_files(gpointer user_data) {
-        reload_files(user_data);
+        Names *n = user_data;
+
+        n->files_checked_usec = g_get_monotonic_time();
+        reload_files(n);
         return G_SOURCE_CONTINUE;
 }
 
@@ -392,6 +415,10 @@ void names_set_snapshot(Names *n, Snapshot *snapshot) {
          * would notice an edited hosts file or resolv.conf. */
         if (snapshot && !n->poll_id)
                 n->poll_id = g_timeout_add_seconds(1, on_poll_files, n);
+}
+
+void names_set_nscd(Names *n, NscdFlush *nscd) {
+        n->nscd = nscd;
 }
 
 /* ---- test hooks (names-test.h) ---- */
@@ -410,6 +437,10 @@ void names_set_clock_for_test(Names *n, NameCacheClock clock, gpointer data) {
         name_cache_free(n->cache);
         n->cache = name_cache_new(NAME_CACHE_SIZE_DEFAULT, clock, data);
         upstream_set_clock(n->upstream, clock, data);
+}
+
+void names_check_files_every_lookup_for_test(Names *n) {
+        n->files_check_usec = 0;
 }
 
 void names_set_timeout_for_test(Names *n, unsigned msec) {

@@ -130,3 +130,8 @@ typedef struct Snapshot Snapshot;
  * snapshot no longer reach the daemon to notice an edit. */
 void names_set_snapshot(Names *n, Snapshot *snapshot);
 
+typedef struct NscdFlush NscdFlush;
+
+/* Tell nscd (@nscd, borrowed; NULL: don't) whenever answers are dropped:
+ * a flush, an invalidated address, an edited hosts file or resolv.conf. */
+void names_set_nscd(Names *n, NscdFlush *nscd);

@@ -31,6 +31,7 @@ mkdir -p "$RESULTS"
 # name: command.  In the order BENCHMARKS.md reports them.
 declare -A CMD=(
         [nss]="bash $SRC/tests/bench/bench-nss.sh 20000"
+        [peers]="bash $SRC/tests/bench/bench-peers.sh 20000"
         [miss]="bash $SRC/tests/bench/bench-miss.sh"
         [throughput]="bash $SRC/tests/bench/bench-throughput.sh"
         [fanout]="bash $SRC/tests/bench/bench-fanout.sh"
@@ -40,7 +41,7 @@ declare -A CMD=(
         [stub]="bash $SRC/tests/bench/bench-stub.sh"
         [failfast]="bash $SRC/tests/bench/bench-failfast.sh"
 )
-ORDER=(nss miss throughput fanout cache shim replay stub failfast)
+ORDER=(nss peers miss throughput fanout cache shim replay stub failfast)
 failed=()
 for name in ${AARP_BENCH_ONLY:-${ORDER[@]}}; do
         [ -n "${CMD[$name]:-}" ] || { echo "run-all: unknown benchmark '$name'" >&2; exit 2; }

@@ -115,6 +115,9 @@ lab_dns_resolv() {
         [ -n "$LAB_NETNS_ETC" ] || lab_die "lab_dns_resolv before lab_dns_up"
         printf 'nameserver %s\noptions %s\n' "$1" "${2:-timeout:1 attempts:2}" \
                 >"$LAB_NETNS_ETC/resolv.conf"
+        # A running daemon checks resolv.conf at most once a second (the
+        # README's rule): after that long, its next lookup reads this one.
+        [ -z "${LAB_DAEMON_PID:-}" ] || sleep 1.1
 }
 
 # The member's dnsmasq: bound to U only.  whoami.lab tells the members apart.

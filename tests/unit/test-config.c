@@ -23,6 +23,7 @@ Test(config, empty_file_gives_documented_defaults) {
         cr_assert_eq(c->probe_addresses, PROBE_ADDRESSES_ALL);
         cr_assert_eq(c->member_scope, MEMBER_SCOPE_STRICT, "members of the target's own scope only, by default");
         cr_assert_eq(c->probe_socket, PROBE_SOCKET_AUTO);
+        cr_assert_str_eq(c->nscd_socket, "/var/run/nscd/socket");
 }
 
 Test(config, shipped_default_file_parses_to_the_defaults) {
@@ -50,7 +51,8 @@ Test(config, every_key_is_parsed) {
                                     "AnycastPrefixes=2001:db8:a::/64 fd00:1::/48\n"
                                     "MemberScope=any\n"
                                     "ProbeSocket=ping\n"
-                                    "LogLevel=debug\n",
+                                    "LogLevel=debug\n"
+                                    "NscdSocket=/run/unscd/socket\n",
                                     &e);
 
         cr_assert_not_null(c, "%s", e ? e->message : "");
@@ -67,6 +69,15 @@ Test(config, every_key_is_parsed) {
         cr_assert_eq(c->member_scope, MEMBER_SCOPE_ANY);
         cr_assert_eq(c->probe_socket, PROBE_SOCKET_PING);
         cr_assert_eq(c->log_level, G_LOG_LEVEL_DEBUG);
+        cr_assert_str_eq(c->nscd_socket, "/run/unscd/socket");
+}
+
+Test(config, nscd_socket_no_turns_nscd_invalidation_off) {
+        g_autoptr(GError) e = NULL;
+        g_autoptr(Config) c = parse("[Resolve]\nNscdSocket=no\n", &e);
+
+        cr_assert_not_null(c, "%s", e ? e->message : "");
+        cr_assert_null(c->nscd_socket);
 }
 
 Test(config, unknown_key_is_named_with_its_line) {
@@ -90,6 +101,7 @@ Test(config, bad_value_is_named_with_key_line_and_reason) {
                 { "[Resolve]\nProbeSocket=udp\n", "test.conf:2: ProbeSocket: invalid value 'udp'" },
                 { "[Resolve]\nMemberScope=loose\n", "test.conf:2: MemberScope: invalid value 'loose'" },
                 { "[Resolve]\nAnycastTTL=2d\n", "test.conf:2: AnycastTTL: invalid value '2d'" },
+                { "[Resolve]\nNscdSocket=nscd.sock\n", "test.conf:2: NscdSocket: invalid value 'nscd.sock'" },
         };
 
         for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {

@@ -213,6 +213,7 @@ static Names *new_names(void) {
         Names *n = names_new(NULL, hosts, rc, &error);
 
         cr_assert_not_null(n, "%s", error ? error->message : "");
+        names_check_files_every_lookup_for_test(n);
         names_set_address_resolver_for_test(n, fake_resolve, NULL);
         names_set_dns_port_for_test(n, port);
         names_set_clock_for_test(n, fake_clock, NULL);
@@ -634,6 +635,7 @@ Test(names_dns, real_resolver_passes_loopback_unchanged) {
         write_file("hosts", "::1 self6.test\n");
         g_autoptr(Names) n = names_new(resolver, hosts, rc, &error);
         cr_assert_not_null(n);
+        names_check_files_every_lookup_for_test(n);
         names_set_dns_port_for_test(n, port);
 
         g_autoptr(Result) r = resolve(n, "self6.test", AF_UNSPEC, 0);

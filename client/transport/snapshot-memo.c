@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * snapshot-memo.c: per-thread memo of unsealed snapshot answers (see
+ * snapshot-memo.h).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapshot-memo.h"
+
+/* A few names per thread: programs resolve one or two names again and
+ * again; a slot is about 700 bytes. */
+#define MEMO_SLOTS 4u
+#define MEMO_ADDRESSES_MAX 8u
+
+typedef struct {
+        bool used;
+        int family;
+        uint8_t file_key[AARP_SNAPSHOT_KEY_SIZE];
+        uint64_t expiry_usec;
+        size_t n;
+        BusAddress addresses[MEMO_ADDRESSES_MAX];
+        char name[AARP_NAME_MAX + 2];
+        char canonical[AARP_NAME_MAX + 2];
+} MemoSlot;
+
+typedef struct {
+        unsigned next; /* round robin */
+        MemoSlot slots[MEMO_SLOTS];
+} Memo;
+
+static __thread Memo *memo;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static pthread_key_t key;
+static bool key_ok;
+
+static void make_key(void) {
+        /* The destructor frees a thread's memo when it exits. */
+        key_ok = pthread_key_create(&key, free) == 0;
+}
+
+int snapshot_memo_find(const uint8_t file_key[AARP_SNAPSHOT_KEY_SIZE], const char *name, int family, uint64_t now,
+                       BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical, uint32_t *ret_ttl_sec) {
+        const MemoSlot *s = NULL;
+        BusAddress *out;
+
+        if (!memo)
+                return -ENOENT;
+        for (unsigned i = 0; i < MEMO_SLOTS && !s; i++) {
+                const MemoSlot *c = &memo->slots[i];
+
+                if (c->used && c->family == family && strcmp(c->name, name) == 0 &&
+                    memcmp(c->file_key, file_key, AARP_SNAPSHOT_KEY_SIZE) == 0)
+                        s = c;
+        }
+        if (!s || s->expiry_usec <= now)
+                return -ENOENT;
+        out = malloc(s->n * sizeof(*out));
+        if (!out)
+                return -ENOMEM;
+        memcpy(out, s->addresses, s->n * sizeof(*out));
+        if (ret_canonical) {
+                *ret_canonical = strdup(s->canonical);
+                if (!*ret_canonical) {
+                        free(out);
+                        return -ENOMEM;
+                }
+        }
+        if (ret_ttl_sec)
+                *ret_ttl_sec = (uint32_t) ((s->expiry_usec - now + 999999u) / 1000000u);
+        *ret_addresses = out;
+        *ret_n = s->n;
+        return 0;
+}
+
+void snapshot_memo_store(const uint8_t file_key[AARP_SNAPSHOT_KEY_SIZE], const char *name, int family,
+                         uint64_t expiry_usec, const BusAddress *addresses, size_t n, const char *canonical) {
+        MemoSlot *s;
+
+        if (n == 0 || n > MEMO_ADDRESSES_MAX || strlen(name) > AARP_NAME_MAX + 1 ||
+            strlen(canonical) > AARP_NAME_MAX + 1)
+                return;
+        if (!memo) {
+                (void) pthread_once(&key_once, make_key);
+                if (!key_ok)
+                        return;
+                memo = calloc(1, sizeof(*memo));
+                if (!memo)
+                        return;
+                if (pthread_setspecific(key, memo) != 0) {
+                        free(memo);
+                        memo = NULL;
+                        return;
+                }
+        }
+        /* The same question again (its answer had expired) takes its old
+         * slot: find() must never meet a stale twin first. */
+        s = NULL;
+        for (unsigned i = 0; i < MEMO_SLOTS && !s; i++)
+                if (memo->slots[i].used && memo->slots[i].family == family && strcmp(memo->slots[i].name, name) == 0)
+                        s = &memo->slots[i];
+        if (!s) {
+                s = &memo->slots[memo->next];
+                memo->next = (memo->next + 1) % MEMO_SLOTS;
+        }
+        s->used = true;
+        s->family = family;
+        memcpy(s->file_key, file_key, AARP_SNAPSHOT_KEY_SIZE);
+        s->expiry_usec = expiry_usec;
+        s->n = n;
+        memcpy(s->addresses, addresses, n * sizeof(*addresses));
+        strcpy(s->name, name);
+        strcpy(s->canonical, canonical);
+}
