@@ -66,6 +66,21 @@
 #define AARP_MEMBERS_MAX         16u    /* members kept per anycast address */
 #define AARP_MEMBER_PROBES_MAX   32u    /* flow-label probes per discovery */
 
+/* ---- Introspection: GetStatus, ShowCache, Monitor ---------------------- */
+/* ShowCache's reply stays below this (the client reads messages of at most
+ * 1 MiB, io.socket queues at most 1 MiB per connection); entries past it
+ * are only counted. */
+#define AARP_SHOW_CACHE_BYTES_MAX         (512u * 1024u)
+/* Monitor subscriptions: per non-root user, and in all (of which the last
+ * AARP_MONITOR_PER_USER_MAX are root's). */
+#define AARP_MONITOR_PER_USER_MAX         4u
+#define AARP_MONITOR_SUBSCRIBERS_MAX      64u
+/* Events queued per subscriber between two Resolutions signals, which go
+ * out at most every AARP_MONITOR_FLUSH_MSEC; more are dropped and counted. */
+#define AARP_MONITOR_QUEUE_MAX            256u
+#define AARP_MONITOR_FLUSH_MSEC           100u
+#define AARP_MONITOR_SIGNAL               "Resolutions"
+
 /* ---- Defaults (overridable in resolved.conf) -------------------------- */
 #define AARP_PROBE_TIMEOUT_MSEC_DEFAULT   1000u  /* per attempt */
 #define AARP_PROBE_RETRIES_DEFAULT        2u     /* attempts after the first */

@@ -165,6 +165,8 @@ Daemon *daemon_new(const char *config_path, GLogLevelFlags forced_level, const c
                 d->stub = stub_new(d->resolver, d->config, "/etc/resolv.conf", d->runtime_dir, &stub_error);
                 if (!d->stub)
                         g_warning("DNS stub listener disabled: %s", stub_error->message);
+                bus_set_stub_state(d->bus, d->stub ? INTROSPECT_STUB_LISTENING : INTROSPECT_STUB_FAILED,
+                                   &d->config->dns_stub_listener_address);
         }
         d->signal_ids[0] = g_unix_signal_add(SIGTERM, on_term, d);
         d->signal_ids[1] = g_unix_signal_add(SIGINT, on_term, d);

@@ -31,7 +31,7 @@ fi
 # listed in the script), then the daemon under valgrind memcheck.
 bash "$top/tests/sanitize.sh" unit fuzz integration || rc=1
 AARP_VALGRIND_BUILDDIR=$builddir bash "$top/tests/valgrind.sh" \
-        anycast-resolve.sh bad-arguments.sh forged-replies.sh || rc=1
+        anycast-resolves-to-nearest-member.sh bad-dbus-arguments.sh forged-replies-rejected.sh || rc=1
 # A short libFuzzer run of every fuzz target (clang build of its own); the
 # 10-minute runs are documented in tests/fuzz/README.md.
 bash "$top/tests/fuzz/run.sh" all 20 "${AARP_FUZZ_BUILDDIR:-$top/build-fuzz}" || rc=1

@@ -2,7 +2,7 @@
 # tests/valgrind.sh: integration tests with the daemon under valgrind
 # memcheck.  Zero errors and zero definite or indirect leaks, or it fails.
 #
-#   bash tests/valgrind.sh [TEST-SCRIPT...]   default: anycast-resolve.sh
+#   bash tests/valgrind.sh [TEST-SCRIPT...]   default: anycast-resolves-to-nearest-member.sh
 #                                              (tests/integration/*.sh)
 #
 # Environment: AARP_VALGRIND_BUILDDIR (default ./build-valgrind, a plain
@@ -19,7 +19,7 @@ set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 builddir=${AARP_VALGRIND_BUILDDIR:-$top/build-valgrind}
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=(anycast-resolve.sh)
+[ ${#tests[@]} -gt 0 ] || tests=(anycast-resolves-to-nearest-member.sh)
 
 command -v valgrind >/dev/null || { echo "valgrind: not installed (apt-get install valgrind)" >&2; exit 1; }
 if [ ! -f "$builddir/build.ninja" ]; then

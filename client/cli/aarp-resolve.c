@@ -13,12 +13,17 @@
 #include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "aarp-build.h"
 #include "aarp-def.h"
 #include "bus-client.h"
+#include "introspect-client.h"
+#include "introspect-format.h"
 #include "json-out.h"
 #include "resolve-cli.h"
 
@@ -27,6 +32,7 @@ static const char *program = "aarp-resolve";
 static void help(void) {
         printf("%s [OPTIONS...] ADDRESS|NAME...\n"
                "%s [OPTIONS...] {statistics|flush-caches|reset-statistics}\n"
+               "%s [OPTIONS...] {status|show-cache|monitor}\n"
                "\n"
                "Resolve IPv6 anycast addresses to their members' unicast addresses,\n"
                "nearest first (AARP), and host names through aarp-resolved.\n"
@@ -36,6 +42,9 @@ static void help(void) {
                "  statistics               Show the daemon's cache and probe counters\n"
                "  flush-caches             Drop every cached answer (root)\n"
                "  reset-statistics         Set the counters to zero (root)\n"
+               "  status                   Show the settings, probe socket, nameservers, stub\n"
+               "  show-cache               Show every cached mapping and name (root)\n"
+               "  monitor                  Show resolutions as they happen (yours; root: all)\n"
                "\n"
                "Options:\n"
                "  -h --help                Show this help\n"
@@ -48,7 +57,7 @@ static void help(void) {
                "\n"
                "Exit status: 0 success, 1 not found or failed, 2 bad usage or input,\n"
                "3 aarp-resolved unreachable.  See aarp-resolve(1).\n",
-               program, program);
+               program, program, program);
 }
 
 static void print_error(const char *what, const char *message) {
@@ -294,6 +303,83 @@ static int verb_simple(int (*call)(void)) {
         return CLI_EXIT_SUCCESS;
 }
 
+/* ---- status, show-cache, monitor ------------------------------------ */
+
+static int verb_status(const CliOptions *o) {
+        BusStatus *s = NULL;
+        int r = bus_client_get_status(&s);
+
+        if (r < 0) {
+                print_error(NULL, bus_client_strerror(r));
+                return cli_exit_code(r);
+        }
+        cli_print_status(stdout, s, o->json);
+        bus_status_free(s);
+        return CLI_EXIT_SUCCESS;
+}
+
+static int verb_show_cache(const CliOptions *o) {
+        BusCacheDump *d = NULL;
+        int r = bus_client_show_cache(&d);
+
+        if (r < 0) {
+                print_error(NULL, r == -EACCES ? "access denied: only root may see the caches"
+                                               : bus_client_strerror(r));
+                return cli_exit_code(r);
+        }
+        cli_print_cache(stdout, d, o->json);
+        bus_cache_dump_free(d);
+        return CLI_EXIT_SUCCESS;
+}
+
+static void on_monitor_subscribed(void *user_data) {
+        /* To stderr, so that stdout stays one event per line; a script
+         * waits for this line before it makes lookups. */
+        fprintf(stderr, "%s: monitoring resolutions (%s); Ctrl-C to stop\n", program,
+                getuid() == 0 ? "all users" : "your own");
+        fflush(stderr);
+}
+
+static void on_monitor_event(const BusMonitorEvent *e, void *user_data) {
+        const CliOptions *o = user_data;
+
+        cli_print_monitor_event(stdout, e, o->json);
+        fflush(stdout);
+}
+
+static void on_monitor_dropped(uint32_t n, void *user_data) {
+        const CliOptions *o = user_data;
+
+        cli_print_monitor_dropped(stdout, n, o->json);
+        fflush(stdout);
+}
+
+/* Until SIGINT or SIGTERM (exit 0), or the daemon goes away (exit 3). */
+static int verb_monitor(const CliOptions *o) {
+        sigset_t mask;
+        int fd, r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGTERM);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 || (fd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0) {
+                print_error(NULL, strerror(errno));
+                return CLI_EXIT_FAILED;
+        }
+        r = bus_monitor_run(fd, on_monitor_subscribed, on_monitor_event, on_monitor_dropped, (void *)o);
+        close(fd);
+        if (r == -ESHUTDOWN) {
+                print_error(NULL, "aarp-resolved went away: monitoring ended");
+                return CLI_EXIT_UNREACHABLE;
+        }
+        if (r < 0) {
+                print_error(NULL, r == -ENOBUFS ? "too many monitors running (see aarp-resolve(1))"
+                                                : bus_client_strerror(r));
+                return cli_exit_code(r);
+        }
+        return CLI_EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv) {
         CliOptions o;
         char err[256];
@@ -315,6 +401,12 @@ int main(int argc, char **argv) {
                 return verb_simple(bus_client_flush_caches);
         case CLI_VERB_RESET_STATISTICS:
                 return verb_simple(bus_client_reset_statistics);
+        case CLI_VERB_STATUS:
+                return verb_status(&o);
+        case CLI_VERB_SHOW_CACHE:
+                return verb_show_cache(&o);
+        case CLI_VERB_MONITOR:
+                return verb_monitor(&o);
         case CLI_VERB_QUERY:
         default:
                 return verb_query(&o);

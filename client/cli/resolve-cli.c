@@ -54,6 +54,9 @@ int cli_parse(int argc, char **argv, CliOptions *ret, char *err, size_t err_size
                 {"statistics", CLI_VERB_STATISTICS},
                 {"flush-caches", CLI_VERB_FLUSH_CACHES},
                 {"reset-statistics", CLI_VERB_RESET_STATISTICS},
+                {"status", CLI_VERB_STATUS},
+                {"show-cache", CLI_VERB_SHOW_CACHE},
+                {"monitor", CLI_VERB_MONITOR},
         };
         CliOptions o = {.verb = CLI_VERB_QUERY, .family = AF_UNSPEC};
         int c;

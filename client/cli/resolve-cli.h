@@ -33,6 +33,9 @@ typedef enum CliVerb {
         CLI_VERB_STATISTICS,
         CLI_VERB_FLUSH_CACHES,
         CLI_VERB_RESET_STATISTICS,
+        CLI_VERB_STATUS,
+        CLI_VERB_SHOW_CACHE,
+        CLI_VERB_MONITOR,
         CLI_VERB_HELP,
         CLI_VERB_VERSION,
 } CliVerb;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "aarp-def.h"
+#include "bus-call.h"
 #include "bus-client.h"
 #include "bus-conn.h"
 #include "fork-gen.h"
@@ -58,7 +59,8 @@ static void atfork_register(void) {
         (void)fork_gen_add_child_hook(atfork_child);
 }
 
-static int error_to_errno(DBusMessage *reply) {
+/* See bus-call.h. */
+int error_to_errno(DBusMessage *reply) {
         static const struct {
                 const char *name;
                 int error;
@@ -151,11 +153,8 @@ static int call(DBusMessage *m, DBusMessage **ret_reply) {
         return 0;
 }
 
-/* Every call: @method of @interface with the arguments that follow (as for
- * dbus_message_append_args(), ending with DBUS_TYPE_INVALID), sent within
- * the client bound; its reply, which must have @reply_signature, in
- * *ret_reply for the caller to unref.  A negative errno otherwise. */
-static int call_method(const char *interface, const char *method, const char *reply_signature,
+/* See bus-call.h. */
+int call_method(const char *interface, const char *method, const char *reply_signature,
                        DBusMessage **ret_reply, int first_arg_type, ...) {
         DBusMessage *m, *reply = NULL;
         va_list ap;

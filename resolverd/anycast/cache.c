@@ -289,6 +289,15 @@ const CacheEntry *cache_peek(const Cache *c, const struct in6_addr *address, int
         return s && now_usec < s->entry->expiry_usec ? s->entry : NULL;
 }
 
+void cache_foreach(const Cache *c, uint64_t now_usec, CacheForeachFunc func, gpointer user_data) {
+        for (uint32_t i = 0; i <= c->mask; i++) {
+                const Slot *s = &c->slots[i];
+
+                if (s->hash != 0 && now_usec < s->entry->expiry_usec && !func(s->entry, user_data))
+                        return;
+        }
+}
+
 void cache_remove(Cache *c, const struct in6_addr *address, int ifindex) {
         Slot *s = slot_find(c, key_hash(c, address, ifindex), address, ifindex);
 

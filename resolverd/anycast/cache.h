@@ -71,6 +71,12 @@ void cache_insert(Cache *c, const struct in6_addr *address, int ifindex, const M
  * @now_usec 0, an expired entry not yet dropped is returned too. */
 const CacheEntry *cache_peek(const Cache *c, const struct in6_addr *address, int ifindex, uint64_t now_usec);
 
+/* Call @func for every entry fresh at @now_usec, in no particular order,
+ * without side effects, until it returns FALSE.  @func must not change the
+ * cache; the entry is valid only during the call. */
+typedef gboolean (*CacheForeachFunc)(const CacheEntry *entry, gpointer user_data);
+void cache_foreach(const Cache *c, uint64_t now_usec, CacheForeachFunc func, gpointer user_data);
+
 /* Drop the entry for (@address, @ifindex), if any. */
 void cache_remove(Cache *c, const struct in6_addr *address, int ifindex);
 

@@ -17,7 +17,7 @@
  * entry's life.
  *
  * Every echo request is paid for from someone's probe budget (clients.h):
- * the first probe of a request by whoever charged it (bus.c, before
+ * the first probe of a request by whoever charged it (the serving layer, before
  * calling here), and what follows from a request - a refresh its cache hit
  * starts, the member discovery after a probe that found anycast - by the
  * Pending's payer, the user whose request started it.  What the payer
@@ -530,6 +530,14 @@ gboolean resolver_invalidate_member(Resolver *r, int ifindex, const struct in6_a
         if (r->changed)
                 r->changed(ifindex, address, r->changed_data);
         return TRUE;
+}
+
+void resolver_foreach_cached(const Resolver *r, CacheForeachFunc func, gpointer user_data) {
+        cache_foreach(r->cache, (uint64_t) g_get_monotonic_time(), func, user_data);
+}
+
+const char *resolver_probe_socket_kind(const Resolver *r) {
+        return prober_socket_kind(r->prober);
 }
 
 const CacheEntry *resolver_peek(Resolver *r, int ifindex, const struct in6_addr *address) {

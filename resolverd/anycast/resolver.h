@@ -5,7 +5,7 @@
  * The Resolver ties together classification (addr.h), the cache (cache.h)
  * and the prober (probe.h): given a candidate address it answers from the
  * cache, or decides the address is never probed, or starts (or joins) a
- * probe and answers when it ends.  bus.c and names.c are its callers.
+ * probe and answers when it ends.  the serving layer and names.c are its callers.
  */
 #pragma once
 
@@ -21,7 +21,7 @@
 
 typedef struct Resolver Resolver;
 
-/* Internal input flag (never accepted from clients: bus.c masks input flags
+/* Internal input flag (never accepted from clients: the serving layer masks input flags
  * with AARP_FLAGS_INPUT_MASK): the caller wants every member of an anycast
  * address, so the answer waits for member discovery to finish. */
 #define RESOLVER_FLAG_ALL_MEMBERS (UINT64_C(1) << 63)
@@ -60,7 +60,7 @@ void resolver_set_config(Resolver *r, const Config *config);
 
 /* Resolve the IPv6 address @address on @ifindex (0 = any; link-local
  * addresses need one).  @flags: AARP_FLAG_NO_CACHE, RESOLVER_FLAG_ALL_MEMBERS
- * or 0.  Arguments must already be valid (bus.c validates client input);
+ * or 0.  Arguments must already be valid (the serving layer validates client input);
  * v4-mapped addresses are returned unchanged with NOT_PROBED.  Concurrent
  * calls for one (address, ifindex) share a single probe.
  *
@@ -85,7 +85,7 @@ void resolver_resolve_address(Resolver *r, int ifindex, const struct in6_addr *a
 
 /* TRUE if resolver_resolve_address() with these arguments would send a
  * fresh probe now (not cached, not being probed, an address we probe).
- * No side effects; bus.c uses it to charge per-user probe budgets. */
+ * No side effects; the serving layer uses it to charge per-user probe budgets. */
 gboolean resolver_would_probe(Resolver *r, int ifindex, const struct in6_addr *address, uint64_t flags);
 
 /* A client saw @member, a member of @address, fail (e.g. a refused or timed
@@ -100,6 +100,13 @@ gboolean resolver_invalidate_member(Resolver *r, int ifindex, const struct in6_a
 /* The cached answer for (@address, @ifindex), fresh or not, or NULL; no
  * side effects.  Valid until the next call into the resolver. */
 const CacheEntry *resolver_peek(Resolver *r, int ifindex, const struct in6_addr *address);
+
+/* Every cached answer still fresh now, as cache_foreach() gives them (no
+ * side effects); for ShowCache. */
+void resolver_foreach_cached(const Resolver *r, CacheForeachFunc func, gpointer user_data);
+
+/* "raw" or "ping": the kind of probe socket in use. */
+const char *resolver_probe_socket_kind(const Resolver *r);
 
 /* Re-probe (@address, @ifindex) in the background now, keeping the cached
  * answer until the new one replaces it, charged to @payer (with its member

@@ -302,6 +302,83 @@ static gboolean parse_nscd_socket(Config *c, const char *v, const char **why) {
         return TRUE;
 }
 
+/* ---- the values in force, written back (GetStatus) ---- */
+
+typedef char *(*KeyFormatter)(const Config *c);
+
+static char *format_probe_addresses(const Config *c) {
+        return g_strdup(c->probe_addresses == PROBE_ADDRESSES_ANYCAST_ONLY ? "anycast-only" : "all");
+}
+
+static char *format_member_scope(const Config *c) {
+        return g_strdup(c->member_scope == MEMBER_SCOPE_ANY ? "any" : "strict");
+}
+
+static char *format_probe_socket(const Config *c) {
+        return g_strdup(c->probe_socket == PROBE_SOCKET_RAW    ? "raw"
+                        : c->probe_socket == PROBE_SOCKET_PING ? "ping"
+                                                               : "auto");
+}
+
+static char *format_log_level(const Config *c) {
+        switch (c->log_level) {
+        case G_LOG_LEVEL_ERROR:
+        case G_LOG_LEVEL_CRITICAL:
+                return g_strdup("err");
+        case G_LOG_LEVEL_WARNING:
+                return g_strdup("warning");
+        case G_LOG_LEVEL_MESSAGE:
+                return g_strdup("notice");
+        case G_LOG_LEVEL_DEBUG:
+                return g_strdup("debug");
+        default:
+                return g_strdup("info");
+        }
+}
+
+static char *format_anycast_prefixes(const Config *c) {
+        GString *out = g_string_new(NULL);
+        char text[INET6_ADDRSTRLEN];
+
+        for (guint i = 0; i < c->anycast_prefixes->len; i++) {
+                const Prefix *p = &g_array_index(c->anycast_prefixes, Prefix, i);
+
+                inet_ntop(AF_INET6, &p->prefix, text, sizeof text);
+                g_string_append_printf(out, "%s%s/%u", i ? " " : "", text, p->prefixlen);
+        }
+        return g_string_free(out, FALSE);
+}
+
+static char *format_dns_stub_listener_address(const Config *c) {
+        char text[INET_ADDRSTRLEN];
+
+        return g_strdup(inet_ntop(AF_INET, &c->dns_stub_listener_address, text, sizeof text));
+}
+
+/* As parse_dns() reads them: a scope by name when the interface exists. */
+static char *format_dns(const Config *c) {
+        GString *out = g_string_new(NULL);
+
+        for (guint i = 0; i < c->dns_servers->len; i++) {
+                const NameServer *s = &g_array_index(c->dns_servers, NameServer, i);
+                char text[INET6_ADDRSTRLEN], ifname[IF_NAMESIZE];
+
+                inet_ntop(s->family, s->address, text, sizeof text);
+                g_string_append_printf(out, "%s%s", i ? " " : "", text);
+                if (s->ifindex > 0) {
+                        if (if_indextoname((unsigned) s->ifindex, ifname))
+                                g_string_append_printf(out, "%%%s", ifname);
+                        else
+                                g_string_append_printf(out, "%%%d", s->ifindex);
+                }
+        }
+        return g_string_free(out, FALSE);
+}
+
+static char *format_nscd_socket(const Config *c) {
+        return g_strdup(c->nscd_socket ? c->nscd_socket : "no");
+}
+
 /* How a key's value is read.  Most keys are a number, a time span or a
  * boolean stored in one Config field; the rest have a parser of their own. */
 typedef enum {
@@ -319,17 +396,19 @@ typedef struct {
         uint64_t min, max;
         const char *why;   /* what a valid value looks like, for the error */
         KeyParser parse;
+        KeyFormatter format; /* KEY_CUSTOM: the value written back (GetStatus) */
 } KeyDef;
 
-#define NUMBER(k, field, lo, hi, text) { k, KEY_NUMBER, offsetof(Config, field), lo, hi, text, NULL }
-#define BOOL(k, field) { k, KEY_BOOL, offsetof(Config, field), 0, 1, "expected yes or no", NULL }
+#define NUMBER(k, field, lo, hi, text) { k, KEY_NUMBER, offsetof(Config, field), lo, hi, text, NULL, NULL }
+#define BOOL(k, field) { k, KEY_BOOL, offsetof(Config, field), 0, 1, "expected yes or no", NULL, NULL }
 #define TTL(k, field) \
-        { k, KEY_TTL, offsetof(Config, field), 0, 86400000, "expected a time span from 0 to 1d, e.g. 60s or 5min", NULL }
-#define CUSTOM(k, fn) { k, KEY_CUSTOM, 0, 0, 0, NULL, fn }
+        { k, KEY_TTL, offsetof(Config, field), 0, 86400000, "expected a time span from 0 to 1d, e.g. 60s or 5min", \
+          NULL, NULL }
+#define CUSTOM(k, fn, fmt) { k, KEY_CUSTOM, 0, 0, 0, NULL, fn, fmt }
 
 static const KeyDef keys[] = {
         { "ProbeTimeout", KEY_MSEC, offsetof(Config, probe_timeout_msec), 10, 60000,
-          "expected a time span between 10ms and 60s, e.g. 1s or 500ms", NULL },
+          "expected a time span between 10ms and 60s, e.g. 1s or 500ms", NULL, NULL },
         NUMBER("ProbeRetries", probe_retries, 0, 10, "expected a number from 0 to 10"),
         TTL("AnycastTTL", anycast_ttl_sec),
         TTL("UnicastTTL", unicast_ttl_sec),
@@ -343,16 +422,16 @@ static const KeyDef keys[] = {
         NUMBER("RequestsPerClient", requests_per_client, 0, 1000000,
                "expected a number from 0 (no limit) to 1000000"),
         BOOL("PublishSnapshot", publish_snapshot),
-        CUSTOM("ProbeAddresses", parse_probe_addresses),
-        CUSTOM("AnycastPrefixes", parse_anycast_prefixes),
-        CUSTOM("MemberScope", parse_member_scope),
-        CUSTOM("ProbeSocket", parse_probe_socket),
-        CUSTOM("LogLevel", parse_log_level),
+        CUSTOM("ProbeAddresses", parse_probe_addresses, format_probe_addresses),
+        CUSTOM("AnycastPrefixes", parse_anycast_prefixes, format_anycast_prefixes),
+        CUSTOM("MemberScope", parse_member_scope, format_member_scope),
+        CUSTOM("ProbeSocket", parse_probe_socket, format_probe_socket),
+        CUSTOM("LogLevel", parse_log_level, format_log_level),
         BOOL("DNSStubListener", dns_stub_listener),
-        CUSTOM("DNSStubListenerAddress", parse_dns_stub_listener_address),
-        CUSTOM("DNS", parse_dns),
+        CUSTOM("DNSStubListenerAddress", parse_dns_stub_listener_address, format_dns_stub_listener_address),
+        CUSTOM("DNS", parse_dns, format_dns),
         BOOL("MapAnycastAnswers", map_anycast_answers),
-        CUSTOM("NscdSocket", parse_nscd_socket),
+        CUSTOM("NscdSocket", parse_nscd_socket, format_nscd_socket),
 };
 
 static gboolean parse_key(Config *c, const KeyDef *k, const char *v, const char **why) {
@@ -391,6 +470,33 @@ static gboolean parse_key(Config *c, const KeyDef *k, const char *v, const char 
                 break;
         }
         return FALSE;
+}
+
+/* @k's value in @c as the file would write it. */
+static char *format_key(const Config *c, const KeyDef *k) {
+        const void *field = (const char *) c + k->offset;
+
+        switch (k->kind) {
+        case KEY_NUMBER:
+                return g_strdup_printf("%" G_GUINT32_FORMAT, *(const uint32_t *) field);
+        case KEY_MSEC:
+                return g_strdup_printf("%" G_GUINT32_FORMAT "ms", *(const uint32_t *) field);
+        case KEY_TTL:
+                return g_strdup_printf("%" G_GUINT32_FORMAT "s", *(const uint32_t *) field);
+        case KEY_BOOL:
+                return g_strdup(*(const gboolean *) field ? "yes" : "no");
+        case KEY_CUSTOM:
+                break;
+        }
+        return k->format(c);
+}
+
+void config_foreach_key(const Config *c, ConfigKeyFunc func, gpointer user_data) {
+        for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+                g_autofree char *value = format_key(c, &keys[i]);
+
+                func(keys[i].key, value, user_data);
+        }
 }
 
 Config *config_parse(const char *data, gsize length, const char *path, GError **error) {

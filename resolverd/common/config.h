@@ -84,6 +84,12 @@ Config *config_parse(const char *data, gsize length, const char *path, GError **
  * unreadable or invalid one is an error. */
 Config *config_load(const char *path, GError **error);
 
+/* Call @func with every key of [Resolve], in the order of resolved.conf(5),
+ * and its value in @c written as the file takes it (so parsing the pairs
+ * back gives the same Config).  @value is valid only during the call. */
+typedef void (*ConfigKeyFunc)(const char *key, const char *value, gpointer user_data);
+void config_foreach_key(const Config *c, ConfigKeyFunc func, gpointer user_data);
+
 /* Parse a time span ("500ms", "2s", "1min", bare seconds, fractions
  * allowed) into milliseconds.  FALSE if malformed or above @max_msec. */
 gboolean config_parse_timespan(const char *s, uint64_t max_msec, uint64_t *ret_msec);

@@ -4,6 +4,7 @@
  * name answer with an absolute expiry time (see namecache.h for the TTL
  * rules and why they take the mapping TTL into account).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "namecache.h"
@@ -183,6 +184,32 @@ gboolean name_cache_get(NameCache *c, const char *name, int family, int ifindex,
                 .ttl_sec = (uint32_t) ((e->expiry_usec - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC),
         };
         return TRUE;
+}
+
+void name_cache_foreach(const NameCache *c, NameCacheForeachFunc func, gpointer user_data) {
+        gint64 now = c->clock(c->clock_data);
+
+        for (GList *l = c->lru.tail; l; l = l->prev) {
+                const NameCacheEntry *e = l->data;
+                NameCacheHit hit;
+                int family, ifindex, used = 0;
+
+                if (now >= e->expiry_usec)
+                        continue;
+                /* The key is make_key()'s "family/ifindex/name". */
+                if (sscanf(e->key, "%d/%d/%n", &family, &ifindex, &used) != 2 || used == 0)
+                        continue;
+                hit = (NameCacheHit) {
+                        .error_code = e->error_code,
+                        .addresses = e->addresses,
+                        .canonical = e->canonical,
+                        .flags = e->flags,
+                        .sources = e->sources,
+                        .ttl_sec = (uint32_t) ((e->expiry_usec - now + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC),
+                };
+                if (!func(e->key + used, family, ifindex, &hit, user_data))
+                        return;
+        }
 }
 
 gboolean name_cache_lookup(NameCache *c, const char *name, int family, int ifindex,

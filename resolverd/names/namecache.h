@@ -71,7 +71,7 @@ gboolean name_cache_lookup(NameCache *c, const char *name, int family, int ifind
 
 /* A live entry, as name_cache_get() finds it; the pointers are borrowed,
  * valid until the next call on the cache. */
-typedef struct {
+typedef struct NameCacheHit {
         int error_code;           /* -1: positive; else the negative answer's code */
         const GArray *addresses;  /* of NameAddress; NULL for negative entries */
         const char *canonical;
@@ -82,6 +82,14 @@ typedef struct {
 
 /* name_cache_lookup() with everything the entry holds. */
 gboolean name_cache_get(NameCache *c, const char *name, int family, int ifindex, NameCacheHit *ret);
+
+/* Call @func for every live entry, most recently used first, with its key
+ * (the name as cached: names_key()), query family and ifindex, without
+ * side effects, until it returns FALSE.  Everything passed is valid only
+ * during the call; @func must not change the cache. */
+typedef gboolean (*NameCacheForeachFunc)(const char *name, int family, int ifindex, const NameCacheHit *hit,
+                                         gpointer user_data);
+void name_cache_foreach(const NameCache *c, NameCacheForeachFunc func, gpointer user_data);
 
 /* Drop every positive entry mapped from @address; returns how many. */
 guint name_cache_invalidate_address(NameCache *c, const struct in6_addr *address);

@@ -447,6 +447,14 @@ void names_set_timeout_for_test(Names *n, unsigned msec) {
         n->timeout_msec = msec;
 }
 
+void names_foreach_cached(Names *n, NameCacheForeachFunc func, gpointer user_data) {
+        name_cache_foreach(n->cache, func, user_data);
+}
+
+const GArray *names_nameservers(Names *n) {
+        return n->resolv_conf->servers;
+}
+
 guint names_cache_size_for_test(Names *n) {
         return name_cache_size(n->cache);
 }

@@ -41,6 +41,7 @@
 #include <stdint.h>
 
 #include "name-address.h"
+#include "namecache.h"
 #include "resolver.h"
 
 typedef struct Names Names;
@@ -114,6 +115,12 @@ void names_flush(Names *n);
  * address @address (one of the addresses DNS or the hosts file gave, before
  * AARP mapping): its member set changed.  Other answers stay. */
 void names_invalidate_address(Names *n, const struct in6_addr *address);
+
+/* Introspection (GetStatus, ShowCache), no side effects: the name cache
+ * as name_cache_foreach() gives it, and the nameservers of resolv.conf in
+ * use (GArray of NameServer, borrowed until the file is re-read). */
+void names_foreach_cached(Names *n, NameCacheForeachFunc func, gpointer user_data);
+const GArray *names_nameservers(Names *n);
 
 typedef struct Snapshot Snapshot;
 

@@ -147,6 +147,12 @@ void bus_peer_call(P2PPeer *peer, GDBusMessage *message, gpointer user_data) {
                 call_start(c, method_flush_caches);
         else if (g_strcmp0(member, "ResetStatistics") == 0 && strcmp(sig, "()") == 0)
                 call_start(c, method_reset_statistics);
+        else if (strcmp(member, "GetStatus") == 0 && strcmp(sig, "()") == 0)
+                call_start(c, method_get_status);
+        else if (strcmp(member, "ShowCache") == 0 && strcmp(sig, "()") == 0)
+                call_start(c, method_show_cache);
+        else if (strcmp(member, "Monitor") == 0 && strcmp(sig, "()") == 0)
+                call_start(c, method_monitor);
         else if (g_dbus_interface_info_lookup_method(aarp_manager_interface_info(), member ? member : ""))
                 call_return_new_error(c, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
                                       "wrong signature %s for %s", sig, member);

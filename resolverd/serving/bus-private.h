@@ -18,6 +18,8 @@
 #include "aarp-dbus-generated.h"
 #include "bus.h"
 #include "clients.h"
+#include "introspect.h"
+#include "monitor.h"
 #include "p2p.h"
 
 struct Bus {
@@ -36,6 +38,11 @@ struct Bus {
         BusFatalCallback fatal;
         gpointer fatal_data;
         gboolean dead; /* fatal() was called */
+        /* GetStatus, ShowCache, Monitor (methods-introspect.c) */
+        Monitor *monitor; /* NULL without the system bus */
+        char *runtime_dir;
+        IntrospectStubState stub_state;
+        struct in_addr stub_address;
 };
 
 #define SENDER_UIDS_MAX 4096u
@@ -113,6 +120,16 @@ void method_resolve_address_name(Call *c);
 void method_invalidate_address(Call *c);
 void method_flush_caches(Call *c);
 void method_reset_statistics(Call *c);
+void method_get_status(Call *c);
+void method_show_cache(Call *c);  /* root only */
+void method_monitor(Call *c);     /* system bus only */
+
+/* A Monitor event for @c's answer, or NULL when nobody may see it: what
+ * was asked is @address (16 bytes), or else the call's address or name.
+ * Add the answers with monitor_event_add_*(), then call_note_end() with
+ * the outcome (it queues the event for the subscribers). */
+MonitorEvent *call_note_begin(Call *c, const char *method, const void *address);
+void call_note_end(Call *c, MonitorEvent *e, guint64 flags, guint32 ttl_sec, guint64 rtt_usec, const GError *error);
 /* At exit: ResolveAddresses calls still being asked about fail. */
 void methods_cancel_batches(Bus *b);
 

@@ -72,27 +72,27 @@ static void stats_skeleton_init(StatsSkeleton *self) {
 
 /* ---- system bus: the skeleton's handlers ----------------------------- */
 
-static gboolean handle_resolve_address(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
-                                       GVariant *address, guint64 flags, Bus *b) {
+/* ResolveAddress and, @all_members, ResolveAddressMembers. */
+static gboolean start_resolve_address(GDBusMethodInvocation *invocation, gint32 ifindex, GVariant *address,
+                                      guint64 flags, gboolean all_members, Bus *b) {
         Call *c = call_new_bus(b, invocation);
 
         c->ifindex = ifindex;
         call_copy_address_variant(c->address, &c->address_len, address);
         c->flags = flags;
+        c->all_members = all_members;
         call_start(c, method_resolve_address);
         return TRUE;
 }
 
+static gboolean handle_resolve_address(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
+                                       GVariant *address, guint64 flags, Bus *b) {
+        return start_resolve_address(invocation, ifindex, address, flags, FALSE, b);
+}
+
 static gboolean handle_resolve_address_members(AarpManager *m, GDBusMethodInvocation *invocation,
                                                gint32 ifindex, GVariant *address, guint64 flags, Bus *b) {
-        Call *c = call_new_bus(b, invocation);
-
-        c->ifindex = ifindex;
-        call_copy_address_variant(c->address, &c->address_len, address);
-        c->flags = flags;
-        c->all_members = TRUE;
-        call_start(c, method_resolve_address);
-        return TRUE;
+        return start_resolve_address(invocation, ifindex, address, flags, TRUE, b);
 }
 
 static gboolean handle_resolve_addresses(AarpManager *m, GDBusMethodInvocation *invocation, gint32 ifindex,
@@ -160,6 +160,21 @@ static gboolean handle_flush_caches(AarpManager *m, GDBusMethodInvocation *invoc
 
 static gboolean handle_reset_statistics(AarpManager *m, GDBusMethodInvocation *invocation, Bus *b) {
         call_start(call_new_bus(b, invocation), method_reset_statistics);
+        return TRUE;
+}
+
+static gboolean handle_get_status(AarpManager *m, GDBusMethodInvocation *invocation, Bus *b) {
+        call_start(call_new_bus(b, invocation), method_get_status);
+        return TRUE;
+}
+
+static gboolean handle_show_cache(AarpManager *m, GDBusMethodInvocation *invocation, Bus *b) {
+        call_start(call_new_bus(b, invocation), method_show_cache);
+        return TRUE;
+}
+
+static gboolean handle_monitor(AarpManager *m, GDBusMethodInvocation *invocation, Bus *b) {
+        call_start(call_new_bus(b, invocation), method_monitor);
         return TRUE;
 }
 
@@ -251,6 +266,10 @@ Bus *bus_new_peer_only(Resolver *resolver, Names *names, const Config *config, c
         g_signal_connect(b->manager, "handle-invalidate-address", G_CALLBACK(handle_invalidate_address), b);
         g_signal_connect(b->manager, "handle-flush-caches", G_CALLBACK(handle_flush_caches), b);
         g_signal_connect(b->manager, "handle-reset-statistics", G_CALLBACK(handle_reset_statistics), b);
+        g_signal_connect(b->manager, "handle-get-status", G_CALLBACK(handle_get_status), b);
+        g_signal_connect(b->manager, "handle-show-cache", G_CALLBACK(handle_show_cache), b);
+        g_signal_connect(b->manager, "handle-monitor", G_CALLBACK(handle_monitor), b);
+        b->runtime_dir = g_strdup(runtime_dir);
         bus_sync_stats(b);
 
         if (g_mkdir_with_parents(runtime_dir, 0755) < 0) {
@@ -280,6 +299,7 @@ Bus *bus_new(Resolver *resolver, Names *names, const Config *config, const char 
          * serve on a dead connection (GDBus would _exit() otherwise). */
         g_dbus_connection_set_exit_on_close(b->system, FALSE);
         g_signal_connect(b->system, "closed", G_CALLBACK(on_system_closed), b);
+        b->monitor = monitor_new(b->system);
 
         if (!g_dbus_interface_skeleton_export(G_DBUS_INTERFACE_SKELETON(b->manager), b->system,
                                               AARP_OBJECT_PATH, error))
@@ -314,6 +334,8 @@ void bus_free(Bus *b) {
                                        "org.freedesktop.DBus", "ReleaseName", g_variant_new("(s)", AARP_BUS_NAME),
                                        NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL, NULL);
         g_clear_pointer(&b->server, p2p_server_free);
+        g_clear_pointer(&b->monitor, monitor_free);
+        g_free(b->runtime_dir);
         if (b->manager) {
                 /* Exported only once the system bus was reached. */
                 if (g_dbus_interface_skeleton_get_connection(G_DBUS_INTERFACE_SKELETON(b->manager)))

@@ -12,6 +12,7 @@
 
 #include <gio/gio.h>
 
+#include "introspect.h"
 #include "names.h"
 #include "resolver.h"
 
@@ -35,5 +36,8 @@ Bus *bus_new_peer_only(Resolver *resolver, Names *names, const Config *config, c
 
 /* Apply a reloaded configuration (per-user limits); @config is borrowed. */
 void bus_set_config(Bus *b, const Config *config);
+/* What GetStatus reports of the DNS stub listener (OFF until set); the
+ * address is copied. */
+void bus_set_stub_state(Bus *b, IntrospectStubState state, const struct in_addr *address);
 void bus_free(Bus *b);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Bus, bus_free)

@@ -5,6 +5,7 @@
  * rule by which every method's probes are paid for.
  */
 #include <string.h>
+#include <sys/socket.h>
 
 #include "aarp-def.h"
 #include "answer-policy.h"
@@ -28,25 +29,35 @@ static void on_address_resolved(const AddressAnswer *answer, const GError *error
         Call *c = user_data;
         const struct in6_addr *address;
         uint64_t rtt;
+        MonitorEvent *e = call_note_begin(c, "ResolveAddress", NULL);
 
         if (error) {
+                call_note_end(c, e, 0, 0, 0, error);
                 call_return_error(c, error);
                 return;
         }
         answer_policy_pick(c->bus->clients, c->uid, answer, &address, &rtt);
+        monitor_event_add_address(e, AF_INET6, address);
+        call_note_end(c, e, answer->flags, answer->ttl_sec, rtt, NULL);
         call_return_address(c, address, 16, answer->flags, answer->ttl_sec, rtt);
 }
 
 static void on_members_resolved(const AddressAnswer *answer, const GError *error, gpointer user_data) {
         Call *c = user_data;
         GVariantBuilder builder;
+        MonitorEvent *e = call_note_begin(c, "ResolveAddressMembers", NULL);
 
         if (error) {
+                call_note_end(c, e, 0, 0, 0, error);
                 call_return_error(c, error);
                 return;
         }
         const Member *kept[AARP_MEMBERS_MAX];
         unsigned n = answer_policy_members(c->bus->clients, c->uid, answer, kept);
+
+        for (unsigned i = 0; i < n; i++)
+                monitor_event_add_address(e, AF_INET6, &kept[i]->address);
+        call_note_end(c, e, answer->flags, answer->ttl_sec, n > 0 ? kept[0]->rtt_usec : 0, NULL);
 
         g_variant_builder_init(&builder, G_VARIANT_TYPE("a(ayt)"));
         for (unsigned i = 0; i < n; i++)
@@ -160,9 +171,11 @@ static void on_batch_item(const AddressAnswer *answer, const GError *error, gpoi
         BatchItem *item = user_data;
         Batch *b = item->batch;
         BatchAnswer *a = &b->answers[item->index];
+        MonitorEvent *e = call_note_begin(b->call, "ResolveAddresses", &b->addrs[item->index]);
 
         g_free(item);
         if (error) {
+                call_note_end(b->call, e, 0, 0, 0, error);
                 if (!b->error)
                         b->error = g_error_copy(error);
         } else {
@@ -173,6 +186,8 @@ static void on_batch_item(const AddressAnswer *answer, const GError *error, gpoi
                 a->len = 16;
                 a->flags = answer->flags;
                 a->ttl_sec = answer->ttl_sec;
+                monitor_event_add_address(e, AF_INET6, address);
+                call_note_end(b->call, e, a->flags, a->ttl_sec, a->rtt_usec, NULL);
         }
         batch_finish(b);
 }

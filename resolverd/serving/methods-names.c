@@ -18,8 +18,10 @@ static void on_name_resolved(GArray *addresses, const char *canonical, uint64_t 
                              const GError *error, gpointer user_data) {
         Call *c = user_data;
         GVariantBuilder builder;
+        MonitorEvent *e = call_note_begin(c, c->with_ttl ? "ResolveHostnameEx" : "ResolveHostname", NULL);
 
         if (error) {
+                call_note_end(c, e, 0, 0, 0, error);
                 call_return_error(c, error);
                 return;
         }
@@ -39,6 +41,9 @@ static void on_name_resolved(GArray *addresses, const char *canonical, uint64_t 
                                 continue;
                         kept[n++] = (WireHostAddress) { a->ifindex, a->family, a->address };
                 }
+        for (guint i = 0; i < n; i++)
+                monitor_event_add_address(e, kept[i].family, kept[i].address);
+        call_note_end(c, e, flags, ttl_sec, 0, NULL);
 
         /* A call read by wire.c is answered by wire.c (the canonical name
          * comes from DNS: only valid UTF-8 goes out that way, as GVariant
@@ -111,11 +116,16 @@ void method_resolve_hostname(Call *c) {
 static void on_address_named(const char *const *host_names, uint32_t ttl_sec, uint64_t flags, const GError *error,
                              gpointer user_data) {
         Call *c = user_data;
+        MonitorEvent *e = call_note_begin(c, "ResolveAddressName", NULL);
 
         if (error) {
+                call_note_end(c, e, 0, 0, 0, error);
                 call_return_error(c, error);
                 return;
         }
+        for (guint i = 0; host_names[i]; i++)
+                monitor_event_add_name(e, host_names[i]);
+        call_note_end(c, e, flags, ttl_sec, 0, NULL);
         /* The names from DNS are valid host names (dns-reply.c), so valid
          * UTF-8 as 's' needs; the hosts file's too (hosts.c). */
         call_return(c, g_variant_new("(^asut)", host_names, ttl_sec, flags));

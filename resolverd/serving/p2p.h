@@ -9,11 +9,11 @@
  * read, answered (from the cache: synchronously) and written in one main
  * loop iteration.  This file is transport only: SASL EXTERNAL (checked
  * against SO_PEERCRED), message framing, bounded buffers and limits.  Each
- * whole message is offered raw to the P2PFastDispatch first (bus.c takes
+ * whole message is offered raw to the P2PFastDispatch first (bus-peer.c takes
  * ResolveAddress and ResolveHostname calls there through wire.h, without
  * GDBusMessage),
  * then parsed with GDBusMessage for the P2PDispatch.  What a call means is
- * bus.c's business.
+ * the serving layer's business (bus-peer.c).
  */
 #pragma once
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * fuzz-dbus-args.c: the D-Bus method handling of resolverd/serving/bus.c, end to
- * end.  bus.c's validators are static, and what matters is the whole path
- * anyway: any local user can send any body to org.aarp.Resolve1, GDBus
- * checks its signature against the introspection data, and bus.c must
+ * fuzz-dbus-args.c: the D-Bus method handling of resolverd/serving/
+ * (call.c, methods-*.c), end to end.  What matters is the whole path: any
+ * local user can send any body to org.aarp.Resolve1, GDBus checks its
+ * signature against the introspection data, and the method bodies must
  * answer every call (never drop or assert on one) with a named error for
  * bad arguments.
  *

@@ -4,7 +4,7 @@
  * input path.
  *
  * The daemon's io.socket half (p2p.c's framing and validation, wire.c's
- * fast path, GDBusMessage and bus.c's dispatch, the resolver and name engine
+ * fast path, GDBusMessage and bus-peer.c's dispatch, the resolver and name engine
  * behind them) runs here as in aarp-resolved, without a bus daemon.  Each
  * input is a new connection: the SASL handshake as a client sends it, then
  * the input's bytes unchanged, header fields included, then end of file.  A

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * aarp-resolv-example.c: the smallest program using libaarp, compiled by
- * test-client-resolve.sh with nothing but `pkg-config --cflags --libs aarp`
+ * client-aarp-resolve.sh with nothing but `pkg-config --cflags --libs aarp`
  * (the build tree's uninstalled aarp.pc), to prove that the header, the
  * .pc file and libaarp.so.1 work for an outside program.
  *

@@ -88,7 +88,7 @@ members_cleanup() {
 }
 
 # nss CMD...: CMD in the client namespace, names through libnss_aarp.so.2
-# from the build tree (as in test-nss-getent.sh).
+# from the build tree (as in nss-getent-anycast-dns.sh).
 nss() {
         lab_client env AARP_RUNTIME_DIR="$LABDIR/run" LD_LIBRARY_PATH="$MODULE_DIR" "$@"
 }

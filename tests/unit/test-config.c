@@ -151,3 +151,63 @@ Test(config, timespans) {
         cr_assert_not(config_parse_timespan("1x", 100000, &ms));
         cr_assert_not(config_parse_timespan("1000s", 100000, &ms));
 }
+
+/* GetStatus shows config_foreach_key()'s pairs: every key, and values that
+ * parse back to the same configuration. */
+static void append_pair(const char *key, const char *value, gpointer user_data) {
+        g_string_append_printf(user_data, "%s=%s\n", key, value);
+}
+
+static char *written(const Config *c) {
+        GString *s = g_string_new("[Resolve]\n");
+
+        config_foreach_key(c, append_pair, s);
+        return g_string_free(s, FALSE);
+}
+
+Test(config, written_values_parse_back_to_the_same) {
+        const char *text = "[Resolve]\nProbeTimeout=250ms\nAnycastTTL=1min\nMemberProbes=0\n"
+                           "PublishSnapshot=no\nProbeAddresses=anycast-only\n"
+                           "AnycastPrefixes=2001:db8:a::/64 2001:db8:b::1\nMemberScope=any\nProbeSocket=ping\n"
+                           "LogLevel=debug\nDNSStubListener=yes\nDNSStubListenerAddress=127.0.0.99\n"
+                           "DNS=2001:db8::53 192.0.2.53 fe80::1%1\nMapAnycastAnswers=yes\n";
+        g_autoptr(GError) e = NULL;
+        g_autoptr(Config) c = parse(text, &e);
+
+        cr_assert_not_null(c, "%s", e ? e->message : "");
+        g_autofree char *once = written(c);
+        g_autoptr(Config) again = parse(once, &e);
+        cr_assert_not_null(again, "%s: %s", once, e ? e->message : "");
+        g_autofree char *twice = written(again);
+        cr_assert_str_eq(once, twice);
+        cr_assert(strstr(once, "\nProbeTimeout=250ms\n"));
+        cr_assert(strstr(once, "\nAnycastTTL=60s\n"));
+        cr_assert(strstr(once, "\nAnycastPrefixes=2001:db8:a::/64 2001:db8:b::1/128\n"));
+        cr_assert(strstr(once, "\nLogLevel=debug\n"));
+        cr_assert(strstr(once, "\nDNS=2001:db8::53 192.0.2.53 fe80::1%"));
+}
+
+Test(config, every_key_of_the_shipped_file_is_written) {
+        g_autofree char *path = g_build_filename(g_getenv("AARP_SOURCE_ROOT"), "data", "resolved.conf", NULL);
+        g_autofree char *data = NULL;
+        g_autoptr(Config) c = config_new_default();
+        g_autofree char *out = written(c);
+        g_auto(GStrv) lines = NULL;
+        unsigned keys = 0;
+
+        cr_assert(g_file_get_contents(path, &data, NULL, NULL));
+        lines = g_strsplit(data, "\n", -1);
+        for (unsigned i = 0; lines[i]; i++) {
+                char *eq = strchr(lines[i], '=');
+
+                if (lines[i][0] != '#' || !eq || !g_ascii_isupper(lines[i][1]))
+                        continue;
+                g_autofree char *want = g_strdup_printf("\n%.*s=", (int) (eq - lines[i] - 1), lines[i] + 1);
+                cr_assert(strstr(out, want), "%s is not written", want + 1);
+                keys++;
+        }
+        unsigned lines_out = 0;
+        for (const char *p = out; *p; p++)
+                lines_out += *p == '\n';
+        cr_assert_eq(lines_out, keys + 1, "as many keys as the file, after [Resolve]: %s", out);
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/test-nss-getent.sh: unmodified programs (getent, curl,
+# tests/integration/nss-getent-anycast-dns.sh: unmodified programs (getent, curl,
 # python's getaddrinfo) through nsswitch.conf with libnss_aarp.so.2, in the
 # lab, where the only nameserver is the
 # anycast address A, and the DNS servers on the members (dnsmasq

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# tests/integration/test-nss-dlopen.sh: the built libnss_aarp.so.2, dlopen()ed
+# tests/integration/nss-dlopen-entry-points.sh: the built libnss_aarp.so.2, dlopen()ed
 # by tests/nss/test-nss-hosts, against the real daemon in the lab: every
 # entry point and family with buffers from 0 bytes up (peer-to-peer socket
 # and system-bus fallback), threads and fork, a daemon restart under a kept
