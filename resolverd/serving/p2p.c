@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * p2p.c: peer-to-peer D-Bus transport in the main loop (see p2p.h).
+ * p2p.c: peer-to-peer D-Bus transport in the main loop (see p2p.h); the
+ * parts are listed in p2p-private.h.
  *
  * Per connection: a non-blocking socket, an input buffer that holds at most
  * one message (or the SASL lines), an output buffer, and a deadline for
@@ -28,92 +29,9 @@
 #include <unistd.h>
 
 #include "message-check.h"
-#include "p2p.h"
+#include "p2p-private.h"
 
-#define PEERS_MAX 4096u            /* all users; lowered to fit RLIMIT_NOFILE */
-#define PEERS_PER_USER_MAX 128u    /* per non-root uid: one user cannot take the socket away */
-#define ACCEPT_PAUSE_MSEC 100u     /* out of descriptors: stop accepting for a moment */
-#define AUTH_LINE_MAX 1024u
-#define AUTH_TIMEOUT_SEC 5u
-/* Queued output: past a PAUSE bound the connection is not read; past a MAX
- * bound (answers to calls read before the pause, completing later) it is
- * closed.  Per connection, per non-root uid, and all non-root uids
- * together; root's connections are bound only one by one. */
-#define PEER_OUTPUT_PAUSE (64u * 1024u)
-#define PEER_OUTPUT_MAX (1024u * 1024u)
-#define UID_OUTPUT_PAUSE (1024u * 1024u)
-#define UID_OUTPUT_MAX (4u * 1024u * 1024u)
-#define TOTAL_OUTPUT_PAUSE (8u * 1024u * 1024u)
-#define TOTAL_OUTPUT_MAX (16u * 1024u * 1024u)
-#define STALL_TIMEOUT_SEC 10u /* queued output not drained at all */
-#define IDLE_TIMEOUT_SEC 60u  /* nothing read or written, no call being answered */
-/* Calls taken from one connection per main-loop iteration: a client that
- * pipelines must not make everyone else wait behind its batch. */
-#define TURNS_PER_ITERATION 2u
-/* A connection that pipelines (calls left after its turns) or leaves answers unread
- * is served only in iterations where no one-call-at-a-time client, accept
- * or handshake is ready, one call per iteration: those wait for at most one
- * call per bulk connection. */
-#define PRIORITY_BULK (G_PRIORITY_DEFAULT + 10)
-#define TURNS_PER_ITERATION_BULK 1u
-/* The kernel's share of a connection's unread answers (the daemon's send
- * buffer, which the kernel doubles): small, so that a client that does not
- * read costs few answers before back-pressure; ours are < 1 KiB. */
-#define PEER_SNDBUF (32 * 1024)
-/* A buffer that grew past this is freed once empty: a burst must not leave
- * each connection holding its peak. */
-#define BUFFER_KEEP (16u * 1024u)
-
-typedef enum {
-        PEER_AUTH_NUL, /* waiting for the credentials byte */
-        PEER_AUTH,     /* SASL lines */
-        PEER_RUNNING,  /* D-Bus messages */
-        PEER_CLOSED,
-} PeerState;
-
-/* What one uid's connections hold. */
-typedef struct {
-        guint peers;
-        gsize queued; /* output bytes */
-} UidUse;
-
-struct P2PPeer {
-        int ref;
-        P2PServer *server; /* NULL once closed */
-        int fd;
-        uid_t uid;
-        UidUse *use; /* in server->per_uid; NULL once closed */
-        PeerState state;
-        gboolean authenticated;
-        GSource *source;
-        gpointer tag;
-        GIOCondition events; /* asked of the source */
-        guint auth_timeout;
-        GByteArray *in, *out;
-        gsize in_peak, out_peak; /* largest length since the buffer was (re)made */
-        gint64 active_usec;      /* last byte read or written */
-        gint64 out_since_usec;   /* output pending and not drained since */
-        guint32 serial;
-        guint turns; /* left in this main-loop iteration */
-        gboolean bulk; /* at PRIORITY_BULK */
-};
-
-struct P2PServer {
-        int fd;
-        guint accept_id, resume_id;
-        guint peers_max;
-        GHashTable *per_uid; /* GUINT_TO_POINTER(uid) -> UidUse (owned) */
-        gsize queued;        /* output bytes of non-root connections */
-        uint64_t accept_failures;
-        char *path;
-        char guid[33];
-        GHashTable *peers; /* P2PPeer* set, owns one reference each */
-        P2PFastDispatch fast;
-        P2PDispatch dispatch;
-        gpointer user_data;
-};
-
-static void peer_close(P2PPeer *p) {
+void p2p_peer_close(P2PPeer *p) {
         P2PServer *s = p->server;
 
         if (p->state == PEER_CLOSED)
@@ -164,7 +82,7 @@ uid_t p2p_peer_uid(const P2PPeer *p) {
         return p->uid;
 }
 
-static gint64 peer_now(const P2PPeer *p) {
+gint64 p2p_peer_now(const P2PPeer *p) {
         /* The main loop's time of this iteration: no clock read per call. */
         return p->source ? g_source_get_time(p->source) : g_get_monotonic_time();
 }
@@ -184,7 +102,7 @@ static gboolean peer_may_read(const P2PPeer *p) {
         return p->uid == 0 || (p->use->queued < UID_OUTPUT_PAUSE && s->queued < TOTAL_OUTPUT_PAUSE);
 }
 
-static void update_events(P2PPeer *p) {
+void p2p_update_events(P2PPeer *p) {
         GIOCondition events;
 
         if (!p->source)
@@ -197,172 +115,7 @@ static void update_events(P2PPeer *p) {
 }
 
 /* A buffer that held a burst is given back once empty. */
-static void trim_buffer(GByteArray **buf, gsize *peak) {
-        if ((*buf)->len == 0 && *peak > BUFFER_KEEP) {
-                g_byte_array_unref(*buf);
-                *buf = g_byte_array_new();
-                *peak = 0;
-        }
-}
 
-static void output_consumed(P2PPeer *p, gsize n) {
-        g_byte_array_remove_range(p->out, 0, (guint) n);
-        p->use->queued -= n;
-        if (p->uid != 0)
-                p->server->queued -= n;
-        p->active_usec = p->out_since_usec = peer_now(p);
-        trim_buffer(&p->out, &p->out_peak);
-}
-
-static void flush_output(P2PPeer *p) {
-        while (p->out->len > 0 && p->state != PEER_CLOSED) {
-                ssize_t n = send(p->fd, p->out->data, p->out->len, MSG_DONTWAIT | MSG_NOSIGNAL);
-
-                if (n < 0) {
-                        if (errno == EAGAIN || errno == EINTR)
-                                break;
-                        peer_close(p);
-                        return;
-                }
-                output_consumed(p, (gsize) n);
-        }
-        update_events(p);
-}
-
-static void send_raw(P2PPeer *p, const void *data, size_t len) {
-        P2PServer *s = p->server;
-        const char *over = NULL;
-
-        if (p->state == PEER_CLOSED)
-                return;
-        if (p->out->len + len > PEER_OUTPUT_MAX)
-                over = "connection";
-        else if (p->uid != 0 && p->use->queued + len > UID_OUTPUT_MAX)
-                over = "user";
-        else if (p->uid != 0 && s->queued + len > TOTAL_OUTPUT_MAX)
-                over = "all users";
-        if (over) {
-                g_message("p2p: peer uid %u does not read its replies (output bound per %s); disconnecting",
-                          (unsigned) p->uid, over);
-                peer_close(p);
-                return;
-        }
-        if (p->out->len == 0) {
-                gint64 ready;
-
-                /* The stall clock starts now; the timer may be further off
-                 * (the idle timeout). */
-                p->out_since_usec = peer_now(p);
-                ready = p->source ? g_source_get_ready_time(p->source) : -1;
-                if (p->source && (ready < 0 || ready > p->out_since_usec + STALL_TIMEOUT_SEC * G_USEC_PER_SEC))
-                        g_source_set_ready_time(p->source, p->out_since_usec + STALL_TIMEOUT_SEC * G_USEC_PER_SEC);
-        }
-        g_byte_array_append(p->out, data, (guint) len);
-        p->out_peak = MAX(p->out_peak, p->out->len);
-        p->use->queued += len;
-        if (p->uid != 0)
-                s->queued += len;
-        flush_output(p);
-}
-
-void p2p_peer_send(P2PPeer *p, GDBusMessage *message) {
-        g_autoptr(GError) error = NULL;
-        g_autofree guchar *blob = NULL;
-        gsize size = 0;
-
-        if (p->state != PEER_RUNNING)
-                return;
-        g_dbus_message_set_serial(message, ++p->serial ? p->serial : ++p->serial);
-        blob = g_dbus_message_to_blob(message, &size, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
-        if (!blob) {
-                g_warning("p2p: cannot serialize a reply: %s", error->message);
-                return;
-        }
-        send_raw(p, blob, size);
-}
-
-void p2p_peer_send_blob(P2PPeer *p, guint8 *blob, gsize len) {
-        guint32 serial;
-
-        if (p->state != PEER_RUNNING)
-                return;
-        serial = GUINT32_TO_LE(++p->serial ? p->serial : ++p->serial);
-        memcpy(blob + 8, &serial, 4); /* after endianness, type, flags, version, body length */
-        send_raw(p, blob, len);
-}
-
-static void reply_line(P2PPeer *p, const char *line) {
-        send_raw(p, line, strlen(line));
-}
-
-/* One SASL command line (without CRLF).  We offer EXTERNAL only: the kernel
- * tells us the peer's uid, and the claimed identity must match it. */
-static void handle_auth_line(P2PPeer *p, char *line) {
-        if (g_str_has_prefix(line, "AUTH EXTERNAL")) {
-                const char *hex = line + strlen("AUTH EXTERNAL");
-                g_autofree char *claimed = NULL;
-                g_autofree char *expected = g_strdup_printf("%u", (unsigned) p->uid);
-                size_t n;
-
-                while (*hex == ' ')
-                        hex++;
-                n = strlen(hex);
-                if (n == 0) {
-                        reply_line(p, "DATA\r\n");
-                        return;
-                }
-                if (n % 2 != 0 || n > 64) {
-                        reply_line(p, "REJECTED EXTERNAL\r\n");
-                        return;
-                }
-                claimed = g_malloc0(n / 2 + 1);
-                for (size_t i = 0; i < n / 2; i++) {
-                        int hi = g_ascii_xdigit_value(hex[2 * i]), lo = g_ascii_xdigit_value(hex[2 * i + 1]);
-                        if (hi < 0 || lo < 0) {
-                                reply_line(p, "REJECTED EXTERNAL\r\n");
-                                return;
-                        }
-                        claimed[i] = (char) (hi << 4 | lo);
-                }
-                if (strcmp(claimed, expected) != 0) {
-                        reply_line(p, "REJECTED EXTERNAL\r\n");
-                        return;
-                }
-                p->authenticated = TRUE;
-                g_autofree char *ok = g_strdup_printf("OK %s\r\n", p->server->guid);
-                reply_line(p, ok);
-        } else if (strcmp(line, "DATA") == 0 || g_str_has_prefix(line, "DATA ")) {
-                /* EXTERNAL without an initial response: empty DATA means
-                 * "whoever the kernel says I am". */
-                const char *hex = line + 4;
-                while (*hex == ' ')
-                        hex++;
-                if (*hex == '\0') {
-                        p->authenticated = TRUE;
-                        g_autofree char *ok = g_strdup_printf("OK %s\r\n", p->server->guid);
-                        reply_line(p, ok);
-                } else {
-                        g_autofree char *again = g_strdup_printf("AUTH EXTERNAL %s", hex);
-                        handle_auth_line(p, again);
-                }
-        } else if (strcmp(line, "NEGOTIATE_UNIX_FD") == 0) {
-                reply_line(p, "ERROR no file descriptors here\r\n"); /* we pass none */
-        } else if (strcmp(line, "BEGIN") == 0 && p->authenticated) {
-                p->state = PEER_RUNNING;
-                if (p->auth_timeout)
-                        g_source_remove(p->auth_timeout);
-                p->auth_timeout = 0;
-        } else if (g_str_has_prefix(line, "AUTH") || strcmp(line, "CANCEL") == 0 ||
-                   g_str_has_prefix(line, "ERROR")) {
-                p->authenticated = FALSE;
-                reply_line(p, "REJECTED EXTERNAL\r\n");
-        } else
-                reply_line(p, "ERROR unknown command\r\n");
-}
-
-/* Whether a whole message (or a header the framing below rejects) is
- * buffered: what takes a turn.  A partial one must not, or reading the rest
- * of it would wait for a turn that it used up itself. */
 static gboolean peer_has_call(const P2PPeer *p) {
         gssize needed;
 
@@ -385,7 +138,7 @@ static void handle_input(P2PPeer *p) {
                         if (p->in->len < 1)
                                 return;
                         if (p->in->data[0] != 0) {
-                                peer_close(p);
+                                p2p_peer_close(p);
                                 return;
                         }
                         g_byte_array_remove_range(p->in, 0, 1);
@@ -395,14 +148,14 @@ static void handle_input(P2PPeer *p) {
 
                         if (!nl) {
                                 if (p->in->len > AUTH_LINE_MAX)
-                                        peer_close(p);
+                                        p2p_peer_close(p);
                                 return;
                         }
                         guint len = (guint) (nl - p->in->data) + 1;
                         g_autofree char *line = g_strndup((const char *) p->in->data, len);
                         g_byte_array_remove_range(p->in, 0, len);
                         g_strchomp(line);
-                        handle_auth_line(p, line);
+                        p2p_handle_auth_line(p, line);
                 } else if (p->state == PEER_RUNNING) {
                         g_autoptr(GError) error = NULL;
                         gssize needed;
@@ -413,7 +166,7 @@ static void handle_input(P2PPeer *p) {
                         if (needed < 16 || (gsize) needed > P2P_MESSAGE_SIZE_MAX) {
                                 g_debug("p2p: uid %u sent %s; disconnecting", (unsigned) p->uid,
                                         needed < 16 ? "no D-Bus message header" : "a message over 64 KiB");
-                                peer_close(p);
+                                p2p_peer_close(p);
                                 return;
                         }
                         if (p->in->len < (guint) needed)
@@ -424,7 +177,7 @@ static void handle_input(P2PPeer *p) {
                         if (!message_check(p->in->data, (gsize) needed, NULL, &why)) {
                                 g_debug("p2p: uid %u sent an invalid message (%s); disconnecting", (unsigned) p->uid,
                                         why);
-                                peer_close(p);
+                                p2p_peer_close(p);
                                 return;
                         }
                         if (p->server->fast) {
@@ -446,7 +199,7 @@ static void handle_input(P2PPeer *p) {
                                 p->in->data, (gsize) needed, G_DBUS_CAPABILITY_FLAGS_NONE, &error);
                         g_byte_array_remove_range(p->in, 0, (guint) needed);
                         if (!m) {
-                                peer_close(p); /* not D-Bus: nothing sane to answer */
+                                p2p_peer_close(p); /* not D-Bus: nothing sane to answer */
                                 return;
                         }
                         if (g_dbus_message_get_message_type(m) == G_DBUS_MESSAGE_TYPE_METHOD_CALL) {
@@ -465,14 +218,14 @@ static void handle_input(P2PPeer *p) {
 
 static void on_peer_io(int fd, GIOCondition cond, P2PPeer *p) {
         if (cond & G_IO_OUT)
-                flush_output(p);
+                p2p_flush_output(p);
         /* Calls read before a pause wait in the buffer: no new input may
          * come to announce them. */
         if (p->in->len > 0 && peer_may_read(p))
                 handle_input(p);
         if (p->state != PEER_CLOSED && (cond & (G_IO_HUP | G_IO_ERR)) && !peer_may_read(p)) {
                 /* Gone while paused: nobody will read the backlog. */
-                peer_close(p);
+                p2p_peer_close(p);
                 return;
         }
         if (p->state != PEER_CLOSED && (cond & (G_IO_IN | G_IO_HUP | G_IO_ERR))) {
@@ -483,17 +236,17 @@ static void on_peer_io(int fd, GIOCondition cond, P2PPeer *p) {
                         ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 
                         if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-                                peer_close(p);
+                                p2p_peer_close(p);
                                 break;
                         }
                         if (n < 0)
                                 break;
-                        p->active_usec = peer_now(p);
+                        p->active_usec = p2p_peer_now(p);
                         g_byte_array_append(p->in, buf, (guint) n);
                         p->in_peak = MAX(p->in_peak, p->in->len);
                         handle_input(p);
                         if (p->state != PEER_CLOSED && p->in->len > P2P_MESSAGE_SIZE_MAX + AUTH_LINE_MAX) {
-                                peer_close(p);
+                                p2p_peer_close(p);
                                 break;
                         }
                         if ((size_t) n < sizeof(buf))
@@ -511,8 +264,8 @@ static void on_peer_io(int fd, GIOCondition cond, P2PPeer *p) {
                         p->bulk = bulk;
                         g_source_set_priority(p->source, bulk ? PRIORITY_BULK : G_PRIORITY_DEFAULT);
                 }
-                trim_buffer(&p->in, &p->in_peak);
-                update_events(p);
+                p2p_trim_buffer(&p->in, &p->in_peak);
+                p2p_update_events(p);
                 /* Out of turns with a call left: the socket may have
                  * nothing more to announce it, so come back next iteration. */
                 if (p->turns == 0 && peer_has_call(p) && peer_may_read(p))
@@ -530,14 +283,14 @@ static void check_timeouts(P2PPeer *p, gboolean answering) {
                 if (now >= due) {
                         g_message("p2p: peer uid %u has not read its replies for %u s; disconnecting",
                                   (unsigned) p->uid, STALL_TIMEOUT_SEC);
-                        peer_close(p);
+                        p2p_peer_close(p);
                         return;
                 }
         } else {
                 due = p->active_usec + IDLE_TIMEOUT_SEC * G_USEC_PER_SEC;
                 if (now >= due && !answering) {
                         g_debug("p2p: closing the idle connection of uid %u", (unsigned) p->uid);
-                        peer_close(p);
+                        p2p_peer_close(p);
                         return;
                 }
                 if (now >= due)
@@ -575,7 +328,7 @@ static gboolean on_auth_timeout(gpointer user_data) {
         P2PPeer *p = user_data;
 
         p->auth_timeout = 0;
-        peer_close(p);
+        p2p_peer_close(p);
         return G_SOURCE_REMOVE;
 }
 
@@ -718,15 +471,16 @@ void p2p_server_free(P2PServer *s) {
                 g_source_remove(s->resume_id);
         close(s->fd);
         (void) unlink(s->path);
-        /* peer_close() removes from the table: collect first. */
+        /* p2p_peer_close() removes from the table: collect first. */
         g_autoptr(GPtrArray) peers = g_ptr_array_new();
         g_hash_table_iter_init(&it, s->peers);
         while (g_hash_table_iter_next(&it, &key, NULL))
                 g_ptr_array_add(peers, key);
         for (guint i = 0; i < peers->len; i++)
-                peer_close(peers->pdata[i]);
+                p2p_peer_close(peers->pdata[i]);
         g_hash_table_destroy(s->peers);
         g_hash_table_destroy(s->per_uid);
         g_free(s->path);
         g_free(s);
 }
+
