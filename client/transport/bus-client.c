@@ -17,7 +17,6 @@
 #include "bus-call.h"
 #include "bus-client.h"
 #include "bus-conn.h"
-#include "fork-gen.h"
 /* ResolveHostname, or with @ret_ttl_sec ResolveHostnameEx, which adds the
  * answer's TTL. */
 static int resolve_hostname(int ifindex, const char *name, int family, uint64_t flags, BusAddress **ret_addresses,
