@@ -173,6 +173,15 @@ for round in $(seq 1 "$ROUNDS"); do
         echo "# load after round $round: $(load)"
 done
 
+# The snapshot path against the floor paired more tightly: one process,
+# rounds of 100 lookups alternating between the two modules
+# (bench-nss.c with __nss_configure_lookup(); no nscd involved here).
+if [[ " $CONFIGS " == *" floor "* && " $CONFIGS " == *" aarp-snapshot "* ]]; then
+        echo "# paired in one process: hosts: floor vs hosts: aarp (snapshot)"
+        in_config aarp-snapshot env BENCH_NSS_BASELINE=floor nice -n 5 "$LAB_BUILD_ROOT/tests/bench/bench-nss" \
+                "$NAME" "$COUNT" 2 "$THREAD_SECONDS" | sed 's/^/  /' || fail "bench-nss failed"
+fi
+
 # BENCH_PEERS_PERF="CONFIG...": where the time goes (perf, 2 threads).
 for c in ${BENCH_PEERS_PERF:-}; do
         in_config "$c" perf record -q -o "$LABDIR/perf-$c.data" "$GAI" "$NAME" 3 threads 2 >/dev/null 2>&1 ||
