@@ -43,8 +43,8 @@ static void write_file(const char *name, const char *text) {
         cr_assert_eq(g_rename(tmp, path), 0); /* new inode, like real tools */
 }
 
-static gboolean port_open(void) {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(port),
+static gboolean port_open_at(uint16_t p) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(p),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
         gboolean ok = connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0;
@@ -53,25 +53,64 @@ static gboolean port_open(void) {
         return ok;
 }
 
+/* dnsmasq with @args (NULL-terminated, without --port) on a port nobody
+ * holds, its pid in *ret_pid and the port in *ret_port.  Ports are tried
+ * in 20000..32767, below Linux's ephemeral range (outgoing sockets take
+ * those), from a point that depends on the pid (Criterion runs tests in
+ * parallel, and other test runs may share the machine); a port some other
+ * process holds makes dnsmasq exit, and the next one is tried. */
+static void spawn_dnsmasq(const char *const *args, GPid *ret_pid, uint16_t *ret_port) {
+        for (unsigned attempt = 0; attempt < 40; attempt++) {
+                uint16_t p = (uint16_t) (20000 + ((unsigned) getpid() * 37u + attempt * 997u) % 12768u);
+                g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+                g_autoptr(GError) error = NULL;
+                gboolean exited = FALSE;
+                GPid pid;
+
+                if (port_open_at(p))
+                        continue;
+                for (const char *const *a = args; *a; a++)
+                        g_ptr_array_add(argv, g_strdup(*a));
+                g_ptr_array_add(argv, g_strdup_printf("--port=%u", p));
+                g_ptr_array_add(argv, NULL);
+                cr_assert(g_spawn_async(NULL, (char **) argv->pdata, NULL,
+                                        G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+                                        NULL, NULL, &pid, &error),
+                          "dnsmasq: %s", error ? error->message : "");
+                for (int i = 0; i < 250 && !exited; i++) {
+                        if (port_open_at(p)) {
+                                *ret_pid = pid;
+                                *ret_port = p;
+                                return;
+                        }
+                        exited = waitpid(pid, NULL, WNOHANG) == pid;
+                        if (!exited)
+                                g_usleep(20000);
+                }
+                if (!exited) {
+                        kill(pid, SIGTERM);
+                        waitpid(pid, NULL, 0);
+                }
+        }
+        cr_assert_fail("dnsmasq did not start on any of 40 ports");
+}
+
 static void start_dnsmasq(void) {
         g_autoptr(GString) many = g_string_new(NULL);
-        g_autoptr(GError) error = NULL;
 
         dir = g_dir_make_tmp("test-names-XXXXXX", NULL);
         cr_assert_not_null(dir);
-        port = (uint16_t) (20000 + getpid() % 30000);
         for (int i = 1; i <= MANY; i++)
                 g_string_append_printf(many, "2001:db8:1::%x many.test\n", i);
         write_file("many.hosts", many->str);
         write_file("hosts", "192.0.2.200 fromhosts.test\n");
         write_file("resolv.conf", "nameserver ::1\nsearch test\n");
 
-        g_autofree char *port_arg = g_strdup_printf("--port=%u", port);
         g_autofree char *addn = g_strdup_printf("--addn-hosts=%s/many.hosts", dir);
         const char *argv[] = {
                 "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
                 "--no-hosts", "--user=root", "--pid-file=", "--bind-interfaces",
-                "--listen-address=127.0.0.1", "--listen-address=::1", port_arg, addn,
+                "--listen-address=127.0.0.1", "--listen-address=::1", addn,
                 "--local=/test/", "--local-ttl=60",
                 "--host-record=dual.test,192.0.2.1,2001:db8::1",
                 "--host-record=dual.test,192.0.2.2,2001:db8::2",
@@ -83,14 +122,7 @@ static void start_dnsmasq(void) {
                 "--cname=alias.test,dual.test",
                 NULL,
         };
-        cr_assert(g_spawn_async(NULL, (char **) argv, NULL,
-                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD |
-                                        G_SPAWN_STDOUT_TO_DEV_NULL,
-                                NULL, NULL, &dnsmasq_pid, &error),
-                  "dnsmasq: %s", error ? error->message : "");
-        for (int i = 0; i < 100 && !port_open(); i++)
-                g_usleep(20000);
-        cr_assert(port_open(), "dnsmasq did not start");
+        spawn_dnsmasq(argv, &dnsmasq_pid, &port);
 }
 
 static void stop_dnsmasq(void) {
@@ -444,16 +476,6 @@ Test(names_dns, search_list_change_flushes_relative_names) {
 
 /* ---- a server that answers one query type and refuses the other ---- */
 
-static gboolean port_open_at(uint16_t p) {
-        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(p),
-                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        gboolean ok = connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0;
-
-        close(fd);
-        return ok;
-}
-
 /* How many queries for @name the server logged (dnsmasq --log-queries). */
 static guint logged_queries(const char *log, const char *name) {
         g_autofree char *text = NULL;
@@ -483,25 +505,17 @@ static void sync_log(Names *n, const char *log, const char *marker) {
  * partial and split setups do the same.  The AAAA answer must still be
  * cached: otherwise every lookup of the name goes to DNS. */
 Test(names_dns, a_refused_type_does_not_make_the_answered_type_uncacheable) {
-        uint16_t port2 = (uint16_t) (port + 1);
-        g_autofree char *port_arg = g_strdup_printf("--port=%u", port2);
         g_autofree char *log = g_build_filename(dir, "refusing.log", NULL);
         g_autofree char *log_arg = g_strdup_printf("--log-facility=%s", log);
-        g_autoptr(GError) error = NULL;
+        uint16_t port2;
         GPid pid;
         const char *argv[] = {
                 "dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv", "--no-hosts",
-                "--user=root", "--pid-file=", "--bind-interfaces", "--listen-address=127.0.0.1", port_arg,
+                "--user=root", "--pid-file=", "--bind-interfaces", "--listen-address=127.0.0.1",
                 "--local-ttl=60", "--host-record=v6only.test,2001:db8::6", "--log-queries", log_arg, NULL,
         };
 
-        cr_assert(g_spawn_async(NULL, (char **) argv, NULL,
-                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
-                                NULL, &pid, &error),
-                  "dnsmasq: %s", error ? error->message : "");
-        for (int i = 0; i < 250 && !port_open_at(port2); i++)
-                g_usleep(20000);
-        cr_assert(port_open_at(port2), "the refusing dnsmasq did not start");
+        spawn_dnsmasq(argv, &pid, &port2);
         write_file("resolv.conf", "nameserver 127.0.0.1\n");
 
         g_autoptr(Names) n = new_names();
