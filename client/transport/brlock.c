@@ -15,7 +15,9 @@ static struct {
 } readers[BRLOCK_SLOTS];
 static unsigned writer;
 static unsigned next_slot;
-static __thread int my_slot = -1; /* -1: none yet; -2: none left */
+/* -1: none yet; -2: none left.  Initial-exec, as snapshot-memo.c's memo
+ * (see there why). */
+static __thread int my_slot __attribute__((tls_model("initial-exec"))) = -1;
 
 bool brlock_read_begin(int *ret_slot) {
         int slot = my_slot;
