@@ -9,8 +9,21 @@
 # "apt-get install" line, and checks what a user would: the service enabled and running
 # with CAP_NET_RAW only, names reaching member1 through getent, curl, GIO,
 # aarp-resolve and busctl (as root and as nobody), D-Bus activation after a
-# stop, the service back after a reboot, and "apt purge" giving back
-# nsswitch.conf byte for byte and removing every installed file.
+# stop, the service back after a reboot, nscd kept in step by the path unit
+# (below), and "apt purge" giving back nsswitch.conf byte for byte and
+# removing every installed file.
+#
+# nscd: the packaged daemon runs as aarp-resolve and cannot invalidate
+# nscd's hosts cache itself, so aarp-resolved-nscd.path does it as root.
+# nscd is in the image but disabled, and runs only for that check (after
+# the reboot, stopped before the purge): it would otherwise answer the
+# other checks' lookups from its cache.  With nscd started, getent as
+# nobody answers member1; a route move to member2 makes the helper service
+# run (its start time changes, nscd -i hosts exits 0) and getent through
+# nscd answer member2 within a bounded poll; with the path unit stopped, a
+# move back leaves nscd's answer stale while aarp-resolve already says
+# member1 (so nscd is what answers, and only the path unit keeps it in
+# step); and a burst of 8 FlushCaches does not stop the path unit.
 #
 # The root file system (mmdebstrap, from Debian's archive; the one step
 # that needs the network) is cached in $AARP_SYSTEM_CACHE (default
@@ -37,7 +50,9 @@ SYS_MIRROR=${AARP_SYSTEM_MIRROR:-http://deb.debian.org/debian}
 SYS_SUITE=bookworm
 # The booted system: systemd and the bus, the tools the checks use, and the
 # packages' run-time dependencies (the container has no archive to ask).
-SYS_PACKAGES=systemd,systemd-sysv,dbus,iproute2,curl,procps,libcap2-bin,libc-ares2,libglib2.0-0,libdbus-1-3,python3-gi,gir1.2-glib-2.0
+# nscd is there for its own check and disabled in the image (see
+# sys_rootfs): started for that check alone, it caches nothing the others see.
+SYS_PACKAGES=systemd,systemd-sysv,dbus,iproute2,curl,procps,libcap2-bin,libc-ares2,libglib2.0-0,libdbus-1-3,python3-gi,gir1.2-glib-2.0,nscd
 SYS_MACHINE=aarp-systest-$$
 SYS_WORK=
 SYS_ROOT=
@@ -75,7 +90,8 @@ sys_exit() {
                 sys_log "nspawn log:"; tail -n 40 "$SYS_WORK/nspawn.log" >&2 2>/dev/null
                 if [ -n "$SYS_LEADER" ] && kill -0 "$SYS_LEADER" 2>/dev/null; then
                         sys_log "journal of aarp-resolved and dbus:"
-                        c journalctl -b --no-pager -n 60 -u aarp-resolved -u dbus >&2 2>/dev/null
+                        c journalctl -b --no-pager -n 60 -u aarp-resolved -u dbus -u nscd \
+                                -u aarp-resolved-nscd.path -u aarp-resolved-nscd.service >&2 2>/dev/null
                 fi
         fi
         sys_down
@@ -113,6 +129,7 @@ sys_rootfs() {
         mmdebstrap --variant=minbase --include="$SYS_PACKAGES" \
                 --customize-hook='rm -f "$1/etc/apt/sources.list"' \
                 --customize-hook='echo aarp-systest >"$1/etc/hostname"' \
+                --customize-hook='chroot "$1" systemctl disable --quiet nscd.service' \
                 "$SYS_SUITE" "$SYS_LOWER.tmp" "$SYS_MIRROR" >"$SYS_CACHE/mmdebstrap.log" 2>&1 ||
                 lab_die "mmdebstrap failed: $(tail -n 20 "$SYS_CACHE/mmdebstrap.log")"
         touch "$SYS_LOWER.tmp/.aarp-complete"
@@ -264,6 +281,104 @@ print(data.split(b"\r\n\r\n", 1)[1].decode().strip())' 2>&1) || fail "$label: GI
         pass "$label: busctl ResolveAddress $LAB_ANYCAST: $out"
 }
 
+# ---- nscd in front of the module ----------------------------------------------
+U2=$LAB_MEMBER2_ADDR
+NSCD_HELPER=aarp-resolved-nscd.service
+
+# What a program gets (getaddrinfo as nobody: through nscd while it runs),
+# and what the daemon answers itself (aarp-resolve asks it over its socket).
+via_nscd() { u getent ahosts svc.lab | awk 'NR == 1 { print $1 }' || true; }
+daemon_says() { u aarp-resolve svc.lab | awk 'NR == 1 { print $2 }' || true; }
+nscd_gives() { [ "$(via_nscd)" = "$1" ]; }
+daemon_gives() { [ "$(daemon_says)" = "$1" ]; }
+helper_started() { c systemctl show -p ExecMainStartTimestampMonotonic --value "$NSCD_HELPER"; }
+helper_started_since() { [ "$(helper_started)" != "$1" ]; }
+# expect_helper_ran SINCE WHY: the helper started after SINCE (its previous
+# start) and `nscd -i hosts` exited 0 (the unit ignores its failure).
+expect_helper_ran() {
+        local now status
+        now=$(helper_started)
+        [ "$now" != "$1" ] || fail "$2: $NSCD_HELPER did not run: $(c systemctl status --no-pager aarp-resolved-nscd.path "$NSCD_HELPER" 2>&1 | tail -n 20)"
+        status=$(c systemctl show -p ExecMainStatus --value "$NSCD_HELPER")
+        [ "$status" = 0 ] || fail "$2: nscd -i hosts in $NSCD_HELPER exited $status"
+}
+
+# The packaged daemon runs as aarp-resolve, and nscd takes INVALIDATE from
+# root only: the daemon rewrites /run/aarp-resolved/nscd-invalidate and
+# aarp-resolved-nscd.path runs `nscd -i hosts` as root.  Runs after the
+# reboot (the path unit came up with the enabled service at boot) and
+# stops nscd again, so the purge check below sees the system as before.
+# nscd's entry for svc.lab lasts the TTL the module gave (at most
+# AnycastTTL=, 60 s, fresh after the FlushCaches below), much longer than
+# this section, so a stale answer stays stale here unless nscd is told.
+expect_nscd_invalidated() {
+        local t i got start=$SECONDS
+
+        c systemctl is-active --quiet aarp-resolved-nscd.path ||
+                fail "aarp-resolved-nscd.path is not active after boot: $(c systemctl status --no-pager aarp-resolved-nscd.path 2>&1 | tail -n 10)"
+        c systemctl start nscd.service || fail "systemctl start nscd: $(c journalctl -b --no-pager -u nscd | tail -n 10)"
+        c test -S /run/nscd/socket || fail "nscd is active but /run/nscd/socket is missing"
+        pass "nscd started; aarp-resolved-nscd.path active since boot"
+
+        # FlushCaches (root): the helper runs; and every TTL starts afresh.
+        t=$(helper_started)
+        c busctl call org.aarp.Resolve1 /org/aarp/Resolve1 org.aarp.Resolve1.Manager FlushCaches ||
+                fail "busctl call ... FlushCaches failed"
+        lab_wait_for 10 helper_started_since "$t" || true
+        expect_helper_ran "$t" "FlushCaches"
+        pass "busctl call ... FlushCaches: $NSCD_HELPER ran nscd -i hosts (exit 0)"
+
+        got=$(via_nscd)
+        [ "$got" = "$U1" ] || fail "with nscd: getent ahosts svc.lab gave '$got', expected member1 $U1"
+        pass "with nscd: getent ahosts svc.lab -> $got"
+
+        # The move the daemon sees on netlink: nscd must follow.
+        t=$(helper_started)
+        lab_client_uplink 2
+        lab_wait_for 10 nscd_gives "$U2" ||
+                fail "route moved to member2: getent ahosts svc.lab through nscd still gives '$(via_nscd)' (the daemon: '$(daemon_says)')"
+        expect_helper_ran "$t" "route move"
+        pass "route moved to member2: $NSCD_HELPER ran, getent through nscd -> $U2"
+
+        # Without the path unit nscd keeps the old answer: it is nscd that
+        # answers, and only the path unit tells it.
+        c systemctl stop aarp-resolved-nscd.path
+        t=$(helper_started)
+        lab_client_uplink 1
+        lab_wait_for 10 daemon_gives "$U1" ||
+                fail "route moved back to member1: aarp-resolve svc.lab still gives '$(daemon_says)'"
+        got=$(via_nscd)
+        [ "$got" = "$U2" ] ||
+                fail "path unit stopped, route back to member1: getent through nscd gave '$got', expected nscd's stale $U2 (is nscd answering at all?)"
+        [ "$(helper_started)" = "$t" ] || fail "$NSCD_HELPER ran with its path unit stopped"
+        pass "path unit stopped, route back to member1: the daemon says $U1, nscd still $got"
+
+        # A burst of drops (a flapping route does the same): the daemon
+        # spaces its rewrites 100 ms apart, each starts the helper, and the
+        # path unit must survive it and still work after.
+        c systemctl start aarp-resolved-nscd.path
+        for i in 1 2 3 4 5 6 7 8; do
+                c busctl call org.aarp.Resolve1 /org/aarp/Resolve1 org.aarp.Resolve1.Manager FlushCaches ||
+                        fail "busctl call ... FlushCaches failed"
+                sleep 0.3 # pacing the burst, not waiting for a result
+        done
+        lab_wait_for 10 nscd_gives "$U1" ||
+                fail "path unit started, 8 x FlushCaches: getent through nscd still gives '$(via_nscd)'"
+        c systemctl is-active --quiet aarp-resolved-nscd.path ||
+                fail "aarp-resolved-nscd.path stopped after a burst of 8 drops: $(c systemctl show -p Result aarp-resolved-nscd.path)"
+        t=$(helper_started)
+        lab_client_uplink 2
+        lab_wait_for 10 nscd_gives "$U2" ||
+                fail "after the burst, route moved to member2: getent through nscd still gives '$(via_nscd)'"
+        expect_helper_ran "$t" "route move after the burst"
+        pass "8 x FlushCaches in 3 s: nscd -> $U1, the path unit still active; a route move after it: nscd -> $U2"
+
+        lab_client_uplink 1
+        c systemctl stop nscd.service
+        c systemctl is-active --quiet nscd.service && fail "nscd still active after systemctl stop"
+        pass "nscd stopped again (the nscd checks took $((SECONDS - start)) s)"
+}
+
 # ---- the run ------------------------------------------------------------------
 lab_up
 lab_dns_up
@@ -280,6 +395,10 @@ cp "$SYS_ROOT/etc/nsswitch.conf" "$SYS_WORK/nsswitch.before"
 
 sys_boot
 pass "Debian 12 booted with systemd as PID 1 in the lab's client namespace (leader $SYS_LEADER)"
+# Installed but disabled: the checks before expect_nscd_invalidated see no nscd.
+c systemctl is-active --quiet nscd.service && fail "nscd runs at boot: its answers would mask the other checks"
+c test -e /run/nscd/socket && fail "/run/nscd/socket exists although nscd is not running"
+pass "nscd installed, not running"
 
 # Without aarp the name does not resolve: the nameserver is anycast.
 c getent ahosts svc.lab >/dev/null && fail "svc.lab resolves before aarp is installed: the lab proves nothing"
@@ -320,6 +439,7 @@ sys_reboot
 pass "rebooted (nspawn exit 133, booted again)"
 expect_service_running
 expect_names u
+expect_nscd_invalidated
 
 # Purge: nsswitch.conf back byte for byte, every installed file gone.
 c apt-get purge -y -q aarp-resolved libnss-aarp aarp-utils >>"$SYS_WORK/apt.log" 2>&1 ||
@@ -335,6 +455,7 @@ for d in /etc/aarp /usr/lib/libnss-aarp /var/lib/libnss-aarp /usr/share/doc/aarp
 done
 [ -z "$left" ] || fail "left after purge: $left"
 c systemctl is-active --quiet aarp-resolved.service && fail "aarp-resolved still running after purge"
+c systemctl is-active --quiet aarp-resolved-nscd.path && fail "aarp-resolved-nscd.path still active after purge"
 pass "apt-get purge: no installed file, conffile or unit link left; the service is gone"
 sys_poweroff
 pass "container powered off"
