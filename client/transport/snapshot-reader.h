@@ -17,9 +17,9 @@
 #include "aarp-def.h"
 #include "bus-client.h"
 
-/* An answer, in memory the caller provides: a hit allocates nothing (a
- * heap copy per lookup, copied again into glibc's buffer, was most of what
- * a memoised hit cost beside the floor any NSS module pays). */
+/* An answer, in memory the caller provides, so that a hit allocates
+ * nothing (the NSS module packs it into glibc's buffer from its stack;
+ * heap copies cost four allocator calls per lookup). */
 typedef struct SnapshotAnswer {
         size_t n;                               /* 1 .. AARP_ADDRESSES_MAX */
         uint32_t ttl_sec;                       /* seconds left, rounded up */
