@@ -119,27 +119,59 @@ static enum nss_status leave(int r, int saved_errno, int *errnop, int *h_errnop)
         return status;
 }
 
+/* A forward answer, from wherever it came. */
+typedef struct {
+        const BusAddress *addresses;
+        size_t n;
+        const char *canonical; /* "" if none */
+        uint32_t ttl_sec;
+        SnapshotAnswer snapshot;   /* a snapshot hit, in place: no allocation */
+        BusAddress *bus_addresses; /* the daemon's answer, malloc()ed */
+        char *bus_canonical;
+} Answer;
+
+/* Not "= { 0 }": that would clear the whole SnapshotAnswer (1.8 KiB) on
+ * every lookup, where a hit fills in only its answer. */
+static void answer_init(Answer *a) {
+        a->bus_addresses = NULL;
+        a->bus_canonical = NULL;
+}
+
+static void answer_done(Answer *a) {
+        free(a->bus_addresses);
+        free(a->bus_canonical);
+}
+
 /* The answer for @name: from the daemon's published snapshot when it holds
  * a live one (no round trip), else from the daemon over D-Bus. */
-static int lookup_hostname(const char *name, int family, BusAddress **ret_addresses, size_t *ret_n,
-                           char **ret_canonical, uint32_t *ret_ttl_sec) {
-        int r = snapshot_reader_lookup(name, family, ret_addresses, ret_n, ret_canonical, ret_ttl_sec);
+static int lookup_hostname(const char *name, int family, Answer *a) {
+        int r = snapshot_reader_lookup(name, family, &a->snapshot);
 
+        if (r == 0) {
+                a->addresses = a->snapshot.addresses;
+                a->n = a->snapshot.n;
+                a->canonical = a->snapshot.canonical;
+                a->ttl_sec = a->snapshot.ttl_sec;
+                return 0;
+        }
         if (r != -ENOENT)
                 return r;
-        return bus_client_resolve_hostname_ttl(0, name, family, 0, ret_addresses, ret_n, ret_canonical, NULL,
-                                               ret_ttl_sec);
+        r = bus_client_resolve_hostname_ttl(0, name, family, 0, &a->bus_addresses, &a->n, &a->bus_canonical, NULL,
+                                            &a->ttl_sec);
+        if (r < 0)
+                return r;
+        a->addresses = a->bus_addresses;
+        a->canonical = a->bus_canonical;
+        return 0;
 }
 
 enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat, char *buffer,
                                            size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp) {
         int saved_errno = errno, r;
-        BusAddress *addresses = NULL;
-        char *canonical = NULL;
+        Answer a;
         struct gaih_addrtuple *first = NULL;
-        size_t n = 0;
-        uint32_t ttl = 0;
 
+        answer_init(&a);
         if (bypassed()) {
                 r = -ECONNREFUSED;
                 goto out;
@@ -148,10 +180,10 @@ enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtup
                 r = -EINVAL;
                 goto out;
         }
-        r = lookup_hostname(name, AF_UNSPEC, &addresses, &n, &canonical, &ttl);
+        r = lookup_hostname(name, AF_UNSPEC, &a);
         if (r < 0)
                 goto out;
-        r = pack_addrtuples(*canonical ? canonical : name, addresses, n, AF_UNSPEC, buffer, buflen, &first,
+        r = pack_addrtuples(*a.canonical ? a.canonical : name, a.addresses, a.n, AF_UNSPEC, buffer, buflen, &first,
                             NULL);
         if (r < 0)
                 goto out;
@@ -162,11 +194,10 @@ enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtup
         else
                 *pat = first;
         if (ttlp)
-                *ttlp = (int32_t) ttl;
+                *ttlp = (int32_t) a.ttl_sec;
 
 out:
-        free(addresses);
-        free(canonical);
+        answer_done(&a);
         return leave(r, saved_errno, errnop, h_errnop);
 }
 
@@ -174,11 +205,10 @@ enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct host
                                            size_t buflen, int *errnop, int *h_errnop, int32_t *ttlp,
                                            char **canonp) {
         int saved_errno = errno, r;
-        BusAddress *addresses = NULL;
-        char *canonical = NULL, *h_name = NULL;
-        size_t n = 0;
-        uint32_t ttl = 0;
+        Answer a;
+        char *h_name = NULL;
 
+        answer_init(&a);
         if (bypassed()) {
                 r = -ECONNREFUSED;
                 goto out;
@@ -195,21 +225,20 @@ enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct host
                 r = -EAFNOSUPPORT;
                 goto out;
         }
-        r = lookup_hostname(name, af, &addresses, &n, &canonical, &ttl);
+        r = lookup_hostname(name, af, &a);
         if (r < 0)
                 goto out;
-        r = pack_hostent(*canonical ? canonical : name, addresses, n, af, buffer, buflen, host, &h_name,
+        r = pack_hostent(*a.canonical ? a.canonical : name, a.addresses, a.n, af, buffer, buflen, host, &h_name,
                          NULL);
         if (r < 0)
                 goto out;
         if (ttlp)
-                *ttlp = (int32_t) ttl;
+                *ttlp = (int32_t) a.ttl_sec;
         if (canonp)
                 *canonp = h_name;
 
 out:
-        free(addresses);
-        free(canonical);
+        answer_done(&a);
         return leave(r, saved_errno, errnop, h_errnop);
 }
 

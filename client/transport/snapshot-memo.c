@@ -24,6 +24,7 @@ typedef struct {
         size_t n;
         BusAddress addresses[MEMO_ADDRESSES_MAX];
         char name[AARP_NAME_MAX + 2];
+        size_t canonical_len;
         char canonical[AARP_NAME_MAX + 2];
 } MemoSlot;
 
@@ -49,9 +50,8 @@ static void make_key(void) {
 }
 
 int snapshot_memo_find(const uint8_t file_key[AARP_SNAPSHOT_KEY_SIZE], const char *name, int family, uint64_t now,
-                       BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical, uint32_t *ret_ttl_sec) {
+                       SnapshotAnswer *ret) {
         const MemoSlot *s = NULL;
-        BusAddress *out;
 
         if (!memo)
                 return -ENOENT;
@@ -64,30 +64,20 @@ int snapshot_memo_find(const uint8_t file_key[AARP_SNAPSHOT_KEY_SIZE], const cha
         }
         if (!s || s->expiry_usec <= now)
                 return -ENOENT;
-        out = malloc(s->n * sizeof(*out));
-        if (!out)
-                return -ENOMEM;
-        memcpy(out, s->addresses, s->n * sizeof(*out));
-        if (ret_canonical) {
-                *ret_canonical = strdup(s->canonical);
-                if (!*ret_canonical) {
-                        free(out);
-                        return -ENOMEM;
-                }
-        }
-        if (ret_ttl_sec)
-                *ret_ttl_sec = (uint32_t) ((s->expiry_usec - now + 999999u) / 1000000u);
-        *ret_addresses = out;
-        *ret_n = s->n;
+        memcpy(ret->addresses, s->addresses, s->n * sizeof(s->addresses[0]));
+        ret->n = s->n;
+        memcpy(ret->canonical, s->canonical, s->canonical_len + 1);
+        ret->ttl_sec = (uint32_t) ((s->expiry_usec - now + 999999u) / 1000000u);
         return 0;
 }
 
 void snapshot_memo_store(const uint8_t file_key[AARP_SNAPSHOT_KEY_SIZE], const char *name, int family,
-                         uint64_t expiry_usec, const BusAddress *addresses, size_t n, const char *canonical) {
+                         uint64_t expiry_usec, const SnapshotAnswer *answer) {
+        size_t canonical_len = strlen(answer->canonical);
         MemoSlot *s;
 
-        if (n == 0 || n > MEMO_ADDRESSES_MAX || strlen(name) > AARP_NAME_MAX + 1 ||
-            strlen(canonical) > AARP_NAME_MAX + 1)
+        if (answer->n == 0 || answer->n > MEMO_ADDRESSES_MAX || strlen(name) > AARP_NAME_MAX + 1 ||
+            canonical_len > AARP_NAME_MAX + 1)
                 return;
         if (!memo) {
                 (void) pthread_once(&key_once, make_key);
@@ -116,8 +106,9 @@ void snapshot_memo_store(const uint8_t file_key[AARP_SNAPSHOT_KEY_SIZE], const c
         s->family = family;
         memcpy(s->file_key, file_key, AARP_SNAPSHOT_KEY_SIZE);
         s->expiry_usec = expiry_usec;
-        s->n = n;
-        memcpy(s->addresses, addresses, n * sizeof(*addresses));
+        s->n = answer->n;
+        memcpy(s->addresses, answer->addresses, answer->n * sizeof(answer->addresses[0]));
         strcpy(s->name, name);
-        strcpy(s->canonical, canonical);
+        memcpy(s->canonical, answer->canonical, canonical_len + 1);
+        s->canonical_len = canonical_len;
 }

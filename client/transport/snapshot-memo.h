@@ -19,16 +19,15 @@
 #include <stdint.h>
 
 #include "aarp-snapshot.h"
-#include "bus-client.h"
+#include "snapshot-reader.h"
 
 /* The memoised answer to (@name as given, @family) from the file whose key
  * is @file_key, if it is not expired at @now (CLOCK_MONOTONIC usec): 0 and
- * malloc()ed copies as snapshot_reader_lookup() gives them (ret_canonical
- * and ret_ttl_sec may be NULL); -ENOENT; -ENOMEM. */
+ * *ret filled as snapshot_reader_lookup() fills it; else -ENOENT. */
 int snapshot_memo_find(const uint8_t file_key[AARP_SNAPSHOT_KEY_SIZE], const char *name, int family, uint64_t now,
-                       BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical, uint32_t *ret_ttl_sec);
+                       SnapshotAnswer *ret);
 
-/* Remember an answer just read from the file of @file_key, valid until
+/* Remember @answer, just read from the file of @file_key and valid until
  * @expiry_usec.  Answers too large for a slot are not memoised. */
 void snapshot_memo_store(const uint8_t file_key[AARP_SNAPSHOT_KEY_SIZE], const char *name, int family,
-                         uint64_t expiry_usec, const BusAddress *addresses, size_t n, const char *canonical);
+                         uint64_t expiry_usec, const SnapshotAnswer *answer);

@@ -7,10 +7,10 @@
  * check the `superseded` word and the fork generation (a memory load:
  * fork-gen.h), find the name in this thread's memo of answers read from
  * this file (snapshot-memo.h), else compute its tag (SipHash), walk one
- * bucket, unseal the one entry whose tag matches; copy the answer out,
- * leave.  No system call unless the file was replaced, or 50 ms passed
- * since we last checked the daemon's lock (CLOCK_MONOTONIC is read through
- * the vDSO).  Validation happens once per mapping (header, buckets) and per
+ * bucket, unseal the one entry whose tag matches; copy the answer into
+ * the caller's SnapshotAnswer, leave.  No allocation, and no system call
+ * unless the file was replaced, or 50 ms passed since we last checked the
+ * daemon's lock (CLOCK_MONOTONIC is read through the vDSO).  Validation happens once per mapping (header, buckets) and per
  * visited entry (bounds, terminators), so a corrupt or truncated file can
  * never make us read outside the mapping.
  */
@@ -87,16 +87,14 @@ static const AarpSnapshotEntry *entry_at(const uint8_t *data, size_t size, uint3
 
 /* Unseal @e (found by its tag) for (@key, @family) and copy the answer
  * out.  The sealed part is checked after unsealing like everything else:
- * 0, -ENOENT (expired), -EBADMSG, -ENOMEM. */
+ * 0, -ENOENT (expired), -EBADMSG. */
 static int answer_from(const AarpSnapshotHeader *h, const AarpSnapshotEntry *e, const char *key, int family,
-                       uint64_t now, BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical,
-                       uint32_t *ret_ttl_sec, uint64_t *ret_expiry_usec) {
+                       uint64_t now, SnapshotAnswer *ret, uint64_t *ret_expiry_usec) {
         uint64_t plain[AARP_SNAPSHOT_SEALED_MAX / 8]; /* 8-byte aligned */
         const AarpSnapshotSealed *sd = (const AarpSnapshotSealed *) plain;
         const AarpSnapshotAddress *addrs = (const AarpSnapshotAddress *) (sd + 1);
         const char *canonical;
         uint8_t seal_key[16];
-        BusAddress *out;
         size_t need;
 
         memcpy(plain, e + 1, e->sealed_len);
@@ -117,33 +115,21 @@ static int answer_from(const AarpSnapshotHeader *h, const AarpSnapshotEntry *e, 
         if (sd->expiry_usec <= now || sd->expiry_usec - now > AARP_SNAPSHOT_TTL_MAX_USEC)
                 return -ENOENT; /* expired, or a clock we do not share */
 
-        out = calloc(sd->n_addresses, sizeof(*out));
-        if (!out)
-                return -ENOMEM;
         for (unsigned i = 0; i < sd->n_addresses; i++) {
-                out[i].ifindex = addrs[i].ifindex;
-                out[i].family = addrs[i].family;
-                memcpy(out[i].address, addrs[i].address, 16);
+                ret->addresses[i].ifindex = addrs[i].ifindex;
+                ret->addresses[i].family = addrs[i].family;
+                memcpy(ret->addresses[i].address, addrs[i].address, 16);
         }
-        if (ret_canonical) {
-                *ret_canonical = strdup(canonical);
-                if (!*ret_canonical) {
-                        free(out);
-                        return -ENOMEM;
-                }
-        }
-        if (ret_ttl_sec)
-                *ret_ttl_sec = (uint32_t) ((sd->expiry_usec - now + 999999u) / 1000000u);
+        ret->n = sd->n_addresses;
+        memcpy(ret->canonical, canonical, (size_t) sd->canonical_len + 1);
+        ret->ttl_sec = (uint32_t) ((sd->expiry_usec - now + 999999u) / 1000000u);
         if (ret_expiry_usec)
                 *ret_expiry_usec = sd->expiry_usec;
-        *ret_addresses = out;
-        *ret_n = sd->n_addresses;
         return 0;
 }
 
 static int lookup_in(const void *image, size_t size, const char *name, int family, uint64_t now,
-                     BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical, uint32_t *ret_ttl_sec,
-                     uint64_t *ret_expiry_usec) {
+                     SnapshotAnswer *ret, uint64_t *ret_expiry_usec) {
         const uint8_t *data = image;
         const AarpSnapshotHeader *h = image;
         char key[AARP_NAME_MAX + 2];
@@ -167,39 +153,30 @@ static int lookup_in(const void *image, size_t size, const char *name, int famil
                 if (!e || steps > h->n_entries)
                         return -EBADMSG;
                 if (memcmp(e->tag, tag, sizeof(tag)) == 0)
-                        return answer_from(h, e, key, family, now, ret_addresses, ret_n, ret_canonical,
-                                           ret_ttl_sec, ret_expiry_usec);
+                        return answer_from(h, e, key, family, now, ret, ret_expiry_usec);
                 offset = e->next;
         }
         return -ENOENT;
 }
 
 int snapshot_reader_lookup_in(const void *image, size_t size, const char *name, int family, uint64_t now,
-                              BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical,
-                              uint32_t *ret_ttl_sec) {
-        return lookup_in(image, size, name, family, now, ret_addresses, ret_n, ret_canonical, ret_ttl_sec, NULL);
+                              SnapshotAnswer *ret) {
+        return lookup_in(image, size, name, family, now, ret, NULL);
 }
 
 /* A lookup in the trusted current mapping: this thread's memo first (no
  * hashing), else the file, whose answer then goes into the memo. */
-static int lookup_mapped(const char *name, int family, uint64_t now, BusAddress **ret_addresses, size_t *ret_n,
-                         char **ret_canonical, uint32_t *ret_ttl_sec) {
+static int lookup_mapped(const char *name, int family, uint64_t now, SnapshotAnswer *ret) {
         const uint8_t *file_key = ((const AarpSnapshotHeader *) map)->key;
-        char *canonical = NULL;
         uint64_t expiry = 0;
         int r;
 
-        r = snapshot_memo_find(file_key, name, family, now, ret_addresses, ret_n, ret_canonical, ret_ttl_sec);
-        if (r != -ENOENT)
-                return r;
-        r = lookup_in(map, map_size, name, family, now, ret_addresses, ret_n, &canonical, ret_ttl_sec, &expiry);
+        if (snapshot_memo_find(file_key, name, family, now, ret) == 0)
+                return 0;
+        r = lookup_in(map, map_size, name, family, now, ret, &expiry);
         if (r < 0)
                 return r;
-        snapshot_memo_store(file_key, name, family, expiry, *ret_addresses, *ret_n, canonical);
-        if (ret_canonical)
-                *ret_canonical = canonical;
-        else
-                free(canonical);
+        snapshot_memo_store(file_key, name, family, expiry, ret);
         return 0;
 }
 
@@ -289,33 +266,32 @@ static void open_locked(uint64_t now) {
 
 /* The common case, concurrently: a trusted mapping of this process,
  * checked alive less than 50 ms ago.  Whether it answered (*ret_r). */
-static bool lookup_fast(const char *name, int family, uint64_t now, unsigned gen, BusAddress **ret_addresses,
-                        size_t *ret_n, char **ret_canonical, uint32_t *ret_ttl_sec, int *ret_r) {
+static bool lookup_fast(const char *name, int family, uint64_t now, unsigned gen, SnapshotAnswer *ret,
+                        int *ret_r) {
         int r;
 
         if (!map || map_gen != gen || now >= next_liveness_usec ||
             __atomic_load_n(&((const AarpSnapshotHeader *) map)->superseded, __ATOMIC_ACQUIRE))
                 return false;
-        r = lookup_mapped(name, family, now, ret_addresses, ret_n, ret_canonical, ret_ttl_sec);
+        r = lookup_mapped(name, family, now, ret);
         if (r == -EBADMSG)
                 return false;
         *ret_r = r;
         return true;
 }
 
-int snapshot_reader_lookup(const char *name, int family, BusAddress **ret_addresses, size_t *ret_n,
-                           char **ret_canonical, uint32_t *ret_ttl_sec) {
+int snapshot_reader_lookup(const char *name, int family, SnapshotAnswer *ret) {
         uint64_t now = now_usec();
         unsigned gen = fork_gen_current();
         int r = -ENOENT, slot;
         bool done;
 
         if (brlock_read_begin(&slot)) {
-                done = lookup_fast(name, family, now, gen, ret_addresses, ret_n, ret_canonical, ret_ttl_sec, &r);
+                done = lookup_fast(name, family, now, gen, ret, &r);
                 brlock_read_end(slot);
         } else {
                 pthread_rwlock_rdlock(&lock);
-                done = lookup_fast(name, family, now, gen, ret_addresses, ret_n, ret_canonical, ret_ttl_sec, &r);
+                done = lookup_fast(name, family, now, gen, ret, &r);
                 pthread_rwlock_unlock(&lock);
         }
         if (done)
@@ -337,7 +313,7 @@ int snapshot_reader_lookup(const char *name, int family, BusAddress **ret_addres
         if (!map && now >= next_open_usec)
                 open_locked(now);
         if (map)
-                r = lookup_mapped(name, family, now, ret_addresses, ret_n, ret_canonical, ret_ttl_sec);
+                r = lookup_mapped(name, family, now, ret);
         if (r == -EBADMSG) {
                 /* Never trusted again: wait for the daemon to replace it. */
                 unmap_locked();

@@ -14,16 +14,23 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aarp-def.h"
 #include "bus-client.h"
 
+/* An answer, in memory the caller provides, so that a hit allocates
+ * nothing (the NSS module packs it into glibc's buffer from its stack;
+ * heap copies cost four allocator calls per lookup). */
+typedef struct SnapshotAnswer {
+        size_t n;                               /* 1 .. AARP_ADDRESSES_MAX */
+        uint32_t ttl_sec;                       /* seconds left, rounded up */
+        BusAddress addresses[AARP_ADDRESSES_MAX];
+        char canonical[AARP_NAME_MAX + 2];      /* may be "" */
+} SnapshotAnswer;
+
 /* Look @name (as given to getaddrinfo) up for @family (AF_UNSPEC, AF_INET,
- * AF_INET6).  On a hit returns 0 with a malloc()ed copy of the addresses
- * (*ret_addresses, *ret_n >= 1), the canonical name (*ret_canonical,
- * malloc()ed) and the seconds left (*ret_ttl_sec); any ret_ pointer but
- * ret_addresses/ret_n may be NULL.  -ENOENT on a miss or when no usable
- * snapshot exists; -ENOMEM.  errno is clobbered. */
-int snapshot_reader_lookup(const char *name, int family, BusAddress **ret_addresses, size_t *ret_n,
-                           char **ret_canonical, uint32_t *ret_ttl_sec);
+ * AF_INET6).  On a hit returns 0 and fills *ret.  -ENOENT on a miss or when
+ * no usable snapshot exists.  errno is clobbered. */
+int snapshot_reader_lookup(const char *name, int family, SnapshotAnswer *ret);
 
 /* Validate a snapshot image of @size bytes at @data (as mapped) and, if
  * @name is not NULL, look it up like snapshot_reader_lookup() at time
@@ -31,8 +38,7 @@ int snapshot_reader_lookup(const char *name, int family, BusAddress **ret_addres
  * is not a valid snapshot.  The pure core of the reader, exposed for the
  * unit tests and the fuzzer. */
 int snapshot_reader_lookup_in(const void *data, size_t size, const char *name, int family, uint64_t now_usec,
-                              BusAddress **ret_addresses, size_t *ret_n, char **ret_canonical,
-                              uint32_t *ret_ttl_sec);
+                              SnapshotAnswer *ret);
 
 /* Drop the mapping (tests). */
 void snapshot_reader_reset(void);

@@ -188,7 +188,9 @@ int main(int argc, char **argv) {
         /* $BENCH_NSS_ONLY=files|aarp: throughput through that line only
          * (e.g. under strace -c or perf, one service at a time). */
         const char *only = getenv("BENCH_NSS_ONLY");
-        for (int round = 1; round <= 3 && threads > 0; round++)
+        /* $BENCH_NSS_ROUNDS: throughput rounds (default 3). */
+        int rounds = getenv("BENCH_NSS_ROUNDS") ? atoi(getenv("BENCH_NSS_ROUNDS")) : 3;
+        for (int round = 1; round <= rounds && threads > 0; round++)
                 for (int s = 0; s < 2; s++) {
                         double rate;
 

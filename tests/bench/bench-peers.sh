@@ -175,11 +175,23 @@ done
 
 # The snapshot path against the floor paired more tightly: one process,
 # rounds of 100 lookups alternating between the two modules
-# (bench-nss.c with __nss_configure_lookup(); no nscd involved here).
+# (bench-nss.c with __nss_configure_lookup(); no nscd involved here), then
+# PAIRED_ROUNDS rounds of 2 threads for 1 s each, alternating.  The same
+# with aarp on both lines is the control: what two identical lines differ
+# by on this machine at this moment.  Then nss-direct: each module's own
+# ns per call and its 2-thread scaling, without glibc around it.
+PAIRED_ROUNDS=${BENCH_PEERS_PAIRED_ROUNDS:-9}
 if [[ " $CONFIGS " == *" floor "* && " $CONFIGS " == *" aarp-snapshot "* ]]; then
-        echo "# paired in one process: hosts: floor vs hosts: aarp (snapshot)"
-        in_config aarp-snapshot env BENCH_NSS_BASELINE=floor nice -n 5 "$LAB_BUILD_ROOT/tests/bench/bench-nss" \
-                "$NAME" "$COUNT" 2 "$THREAD_SECONDS" | sed 's/^/  /' || fail "bench-nss failed"
+        for baseline in floor aarp; do
+                echo "# paired in one process: hosts: $baseline vs hosts: aarp (snapshot)"
+                in_config aarp-snapshot env BENCH_NSS_BASELINE=$baseline BENCH_NSS_ROUNDS="$PAIRED_ROUNDS" \
+                        nice -n 5 "$LAB_BUILD_ROOT/tests/bench/bench-nss" "$NAME" "$COUNT" 2 1 |
+                        sed -e 's/^/  /' -e "s/^  RESULT throughput /RESULT paired-$baseline /" ||
+                        fail "bench-nss failed"
+        done
+        echo "# the modules called directly (nss-direct), alternating"
+        in_config aarp-snapshot nice -n 5 "$LAB_BUILD_ROOT/tests/bench/nss-direct" "$NAME" 1 5 ||
+                fail "nss-direct failed"
 fi
 
 # BENCH_PEERS_PERF="CONFIG...": where the time goes (perf, 2 threads).

@@ -36,21 +36,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 now = ((const AarpSnapshotHeader *) image)->created_usec + 1;
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
                 for (size_t f = 0; f < sizeof(families) / sizeof(families[0]); f++) {
-                        BusAddress *out = NULL;
-                        size_t n = 0;
-                        char *canonical = NULL;
-                        uint32_t ttl = 0;
-                        int r = snapshot_reader_lookup_in(image, size, names[i], families[f], now, &out, &n,
-                                                          &canonical, &ttl);
+                        SnapshotAnswer ans;
+                        int r = snapshot_reader_lookup_in(image, size, names[i], families[f], now, &ans);
 
-                        FUZZ_CHECK(r == 0 || r == -ENOENT || r == -EBADMSG || r == -ENOMEM);
+                        FUZZ_CHECK(r == 0 || r == -ENOENT || r == -EBADMSG);
                         if (r == 0) {
-                                FUZZ_CHECK(n >= 1 && n <= AARP_ADDRESSES_MAX);
-                                FUZZ_CHECK(canonical && strlen(canonical) <= AARP_NAME_MAX + 1);
-                                for (size_t k = 0; k < n; k++)
-                                        FUZZ_CHECK(out[k].family == AF_INET || out[k].family == AF_INET6);
-                                free(out);
-                                free(canonical);
+                                FUZZ_CHECK(ans.n >= 1 && ans.n <= AARP_ADDRESSES_MAX);
+                                FUZZ_CHECK(strlen(ans.canonical) <= AARP_NAME_MAX + 1);
+                                for (size_t k = 0; k < ans.n; k++)
+                                        FUZZ_CHECK(ans.addresses[k].family == AF_INET ||
+                                                   ans.addresses[k].family == AF_INET6);
                         }
                 }
         free(image);

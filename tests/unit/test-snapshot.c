@@ -70,10 +70,7 @@ Test(snapshot, published_answer_is_found_by_the_reader, .init = setup, .fini = t
         g_autoptr(GError) e = NULL;
         g_autoptr(Snapshot) s = snapshot_new(dir, &e);
         g_autoptr(GArray) a = addresses("2001:db8:11::2", "192.0.2.10");
-        BusAddress *out = NULL;
-        size_t n = 0;
-        char *canonical = NULL;
-        uint32_t ttl = 0;
+        SnapshotAnswer ans;
         struct in6_addr want;
 
         cr_assert_not_null(s, "%s", e ? e->message : "");
@@ -81,39 +78,35 @@ Test(snapshot, published_answer_is_found_by_the_reader, .init = setup, .fini = t
         snapshot_sync(s);
 
         /* An absolute name: the relative one is another question. */
-        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, &canonical, &ttl), -ENOENT);
-        cr_assert_eq(snapshot_reader_lookup("svc.LAB.", AF_UNSPEC, &out, &n, &canonical, &ttl), 0);
-        cr_assert_eq(n, 2);
+        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &ans), -ENOENT);
+        cr_assert_eq(snapshot_reader_lookup("svc.LAB.", AF_UNSPEC, &ans), 0);
+        cr_assert_eq(ans.n, 2);
         inet_pton(AF_INET6, "2001:db8:11::2", &want);
-        cr_assert_eq(out[0].family, AF_INET6);
-        cr_assert_arr_eq(out[0].address, &want, 16);
-        cr_assert_eq(out[1].family, AF_INET);
-        cr_assert_str_eq(canonical, "svc.lab");
-        cr_assert(ttl > 0 && ttl <= 60);
-        free(out);
-        free(canonical);
+        cr_assert_eq(ans.addresses[0].family, AF_INET6);
+        cr_assert_arr_eq(ans.addresses[0].address, &want, 16);
+        cr_assert_eq(ans.addresses[1].family, AF_INET);
+        cr_assert_str_eq(ans.canonical, "svc.lab");
+        cr_assert(ans.ttl_sec > 0 && ans.ttl_sec <= 60);
 
         /* The family is part of the key. */
-        cr_assert_eq(snapshot_reader_lookup("svc.lab.", AF_INET6, &out, &n, NULL, NULL), -ENOENT);
-        cr_assert_eq(snapshot_reader_lookup("other.lab", AF_UNSPEC, &out, &n, NULL, NULL), -ENOENT);
+        cr_assert_eq(snapshot_reader_lookup("svc.lab.", AF_INET6, &ans), -ENOENT);
+        cr_assert_eq(snapshot_reader_lookup("other.lab", AF_UNSPEC, &ans), -ENOENT);
 }
 
 Test(snapshot, flush_is_seen_by_a_reader_that_mapped_the_old_file, .init = setup, .fini = teardown) {
         g_autoptr(Snapshot) s = snapshot_new(dir, NULL);
         g_autoptr(GArray) a = addresses("2001:db8:11::2", NULL);
-        BusAddress *out = NULL;
-        size_t n = 0;
+        SnapshotAnswer ans;
 
         snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", NULL, 60);
         snapshot_sync(s);
-        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), 0);
-        free(out);
+        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &ans), 0);
         snapshot_flush(s);
         /* No new file yet: the old one is superseded, so no answer. */
-        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), -ENOENT);
+        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &ans), -ENOENT);
         snapshot_sync(s);
         snapshot_reader_reset();
-        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), -ENOENT);
+        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &ans), -ENOENT);
 }
 
 Test(snapshot, invalidating_an_address_drops_only_the_answers_mapped_from_it, .init = setup, .fini = teardown) {
@@ -122,44 +115,38 @@ Test(snapshot, invalidating_an_address_drops_only_the_answers_mapped_from_it, .i
         g_autoptr(GArray) v4 = addresses(NULL, "192.0.2.10");
         g_autoptr(GArray) from_anycast = g_array_new(FALSE, TRUE, sizeof(struct in6_addr));
         struct in6_addr anycast;
-        BusAddress *out = NULL;
-        size_t n = 0;
+        SnapshotAnswer ans;
 
         inet_pton(AF_INET6, "2001:db8:a::1", &anycast);
         g_array_append_val(from_anycast, anycast);
         snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", from_anycast, 60);
         snapshot_put(s, "v4only.lab", AF_UNSPEC, v4, "v4only.lab", NULL, 60);
         snapshot_sync(s);
-        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), 0);
-        free(out);
+        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &ans), 0);
 
         snapshot_invalidate_address(s, &anycast);
         /* At once: no reader serves the dropped answer. */
-        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), -ENOENT);
+        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &ans), -ENOENT);
         snapshot_sync(s);
         snapshot_reader_reset(); /* skip the reader's wait before reopening */
-        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), -ENOENT);
-        cr_assert_eq(snapshot_reader_lookup("v4only.lab", AF_UNSPEC, &out, &n, NULL, NULL), 0,
+        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &ans), -ENOENT);
+        cr_assert_eq(snapshot_reader_lookup("v4only.lab", AF_UNSPEC, &ans), 0,
                      "an answer not built from the address was dropped");
-        free(out);
 }
 
 Test(snapshot, expired_answer_is_a_miss, .init = setup, .fini = teardown) {
         g_autoptr(Snapshot) s = snapshot_new(dir, NULL);
         g_autoptr(GArray) a = addresses("2001:db8:11::2", NULL);
         g_autoptr(GByteArray) img = NULL;
-        BusAddress *out = NULL;
-        size_t n = 0;
+        SnapshotAnswer ans;
 
         snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", NULL, 2);
         snapshot_sync(s);
         img = read_file();
         cr_assert_eq(snapshot_reader_lookup_in(img->data, img->len, "svc.lab", AF_UNSPEC,
-                                               (uint64_t) g_get_monotonic_time(), &out, &n, NULL, NULL), 0);
-        free(out);
+                                               (uint64_t) g_get_monotonic_time(), &ans), 0);
         cr_assert_eq(snapshot_reader_lookup_in(img->data, img->len, "svc.lab", AF_UNSPEC,
-                                               (uint64_t) g_get_monotonic_time() + 3 * G_USEC_PER_SEC, &out, &n,
-                                               NULL, NULL),
+                                               (uint64_t) g_get_monotonic_time() + 3 * G_USEC_PER_SEC, &ans),
                      -ENOENT);
 }
 
@@ -170,29 +157,65 @@ Test(snapshot, a_memoised_answer_follows_the_new_file_and_expires, .init = setup
         g_autoptr(GArray) a = addresses("2001:db8:11::2", NULL);
         g_autoptr(GArray) b = addresses("2001:db8:12::2", NULL);
         struct in6_addr want;
-        BusAddress *out = NULL;
-        size_t n = 0;
-        uint32_t ttl = 0;
+        SnapshotAnswer ans;
 
         snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", NULL, 60);
         snapshot_sync(s);
         for (int i = 0; i < 3; i++) {
-                cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), 0);
-                free(out);
+                cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &ans), 0);
         }
         snapshot_put(s, "svc.lab", AF_UNSPEC, b, "svc.lab", NULL, 1);
         snapshot_sync(s);
         snapshot_reader_reset(); /* skip the reader's wait before reopening */
         for (int i = 0; i < 3; i++) {
-                cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, &ttl), 0);
+                cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &ans), 0);
                 inet_pton(AF_INET6, "2001:db8:12::2", &want);
-                cr_assert_arr_eq(out[0].address, &want, 16, "the old file's answer was served");
-                cr_assert(ttl >= 1 && ttl <= 1);
-                free(out);
+                cr_assert_arr_eq(ans.addresses[0].address, &want, 16, "the old file's answer was served");
+                cr_assert_eq(ans.ttl_sec, 1);
         }
         g_usleep(1100 * 1000);
-        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), -ENOENT,
+        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &ans), -ENOENT,
                      "an expired answer was served");
+}
+
+/* A hit fills the caller's SnapshotAnswer, from the file or from the memo:
+ * both must give the whole answer, also one too large for a memo slot. */
+Test(snapshot, answers_from_the_file_and_from_the_memo_are_the_same, .init = setup, .fini = teardown) {
+        g_autoptr(Snapshot) s = snapshot_new(dir, NULL);
+        g_autoptr(GArray) small = addresses("2001:db8:11::2", "192.0.2.10");
+        g_autoptr(GArray) big = g_array_new(FALSE, TRUE, sizeof(NameAddress));
+        SnapshotAnswer first, again;
+
+        for (unsigned i = 0; i < AARP_ADDRESSES_MAX; i++) {
+                NameAddress na = { .family = AF_INET6 };
+                g_autofree char *text = g_strdup_printf("2001:db8:b::%x", i + 1);
+
+                inet_pton(AF_INET6, text, na.address);
+                g_array_append_val(big, na);
+        }
+        snapshot_put(s, "small.lab", AF_UNSPEC, small, "canonical-small.lab", NULL, 60);
+        snapshot_put(s, "big.lab", AF_UNSPEC, big, "canonical-big.lab", NULL, 60);
+        snapshot_sync(s);
+        snapshot_reader_reset();
+        for (unsigned k = 0; k < 2; k++) {
+                const char *name = k ? "big.lab" : "small.lab";
+                size_t want_n = k ? AARP_ADDRESSES_MAX : 2;
+
+                memset(&first, 0xa5, sizeof(first));
+                memset(&again, 0x5a, sizeof(again));
+                cr_assert_eq(snapshot_reader_lookup(name, AF_UNSPEC, &first), 0);
+                cr_assert_eq(snapshot_reader_lookup(name, AF_UNSPEC, &again), 0);
+                cr_assert_eq(first.n, want_n);
+                cr_assert_eq(again.n, want_n);
+                cr_assert_str_eq(again.canonical, first.canonical);
+                cr_assert_str_eq(first.canonical, k ? "canonical-big.lab" : "canonical-small.lab");
+                cr_assert_eq(again.ttl_sec, first.ttl_sec);
+                cr_assert(first.ttl_sec > 0 && first.ttl_sec <= 60);
+                cr_assert_arr_eq(again.addresses, first.addresses, want_n * sizeof(BusAddress),
+                                 "%s: the second answer differs from the first", name);
+                cr_assert_arr_eq(first.addresses[want_n - 1].address,
+                                 g_array_index(k ? big : small, NameAddress, want_n - 1).address, 16);
+        }
 }
 
 /* Readers run without a shared lock (brlock.c) while the file is replaced
@@ -210,18 +233,16 @@ static void *race_reader(void *arg) {
         inet_pton(AF_INET6, "2001:db8:11::2", &a);
         inet_pton(AF_INET6, "2001:db8:12::2", &b);
         while (!g_atomic_int_get(&r->stop)) {
-                BusAddress *out = NULL;
-                size_t n = 0;
-                char *canonical = NULL;
+                SnapshotAnswer ans;
 
-                if (snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, &canonical, NULL) == 0) {
-                        if (n != 1 || (memcmp(out[0].address, &a, 16) != 0 && memcmp(out[0].address, &b, 16) != 0) ||
-                            strcmp(canonical, "svc.lab") != 0)
+                if (snapshot_reader_lookup("svc.lab", AF_UNSPEC, &ans) == 0) {
+                        if (ans.n != 1 ||
+                            (memcmp(ans.addresses[0].address, &a, 16) != 0 &&
+                             memcmp(ans.addresses[0].address, &b, 16) != 0) ||
+                            strcmp(ans.canonical, "svc.lab") != 0)
                                 g_atomic_int_inc((gint *) &r->bad);
                         g_atomic_int_inc((gint *) &r->hits);
                 }
-                free(out);
-                free(canonical);
         }
         return NULL;
 }
@@ -269,29 +290,24 @@ Test(snapshot, every_truncation_and_byte_flip_is_rejected_or_harmless, .init = s
         for (size_t len = 0; len < img->len; len++) {
                 /* A copy of exactly len bytes: ASan sees any read past it. */
                 guint8 *copy = g_memdup2(img->data, MAX(len, 1));
-                BusAddress *out = NULL;
-                size_t n = 0;
-                int r = snapshot_reader_lookup_in(copy, len, "host7.lab", AF_UNSPEC, now, &out, &n, NULL, NULL);
+                SnapshotAnswer ans;
+                int r = snapshot_reader_lookup_in(copy, len, "host7.lab", AF_UNSPEC, now, &ans);
                 cr_assert_eq(r, -EBADMSG, "truncated to %zu bytes: %d", len, r);
                 g_free(copy);
         }
         for (size_t pos = 0; pos < img->len; pos++)
                 for (unsigned bit = 0; bit < 8; bit += 3) {
                         guint8 *copy = g_memdup2(img->data, img->len);
-                        BusAddress *out = NULL;
-                        size_t n = 0;
-                        char *canonical = NULL;
+                        SnapshotAnswer ans;
 
                         copy[pos] ^= (guint8) (1u << bit);
                         for (int i = 0; i < 20; i += 7) {
                                 g_autofree char *name = g_strdup_printf("host%d.lab", i);
-                                int r = snapshot_reader_lookup_in(copy, img->len, name, AF_UNSPEC, now, &out, &n,
-                                                                  &canonical, NULL);
+                                int r = snapshot_reader_lookup_in(copy, img->len, name, AF_UNSPEC, now, &ans);
                                 cr_assert(r == 0 || r == -ENOENT || r == -EBADMSG);
                                 if (r == 0) {
-                                        cr_assert(n >= 1 && n <= AARP_ADDRESSES_MAX);
-                                        free(out);
-                                        free(canonical);
+                                        cr_assert(ans.n >= 1 && ans.n <= AARP_ADDRESSES_MAX);
+                                        cr_assert(strlen(ans.canonical) <= AARP_NAME_MAX + 1);
                                 }
                         }
                         g_free(copy);
@@ -302,13 +318,12 @@ Test(snapshot, file_writable_by_others_is_not_trusted, .init = setup, .fini = te
         g_autoptr(Snapshot) s = snapshot_new(dir, NULL);
         g_autoptr(GArray) a = addresses("2001:db8:11::2", NULL);
         g_autofree char *path = g_build_filename(dir, AARP_SNAPSHOT_NAME, NULL);
-        BusAddress *out = NULL;
-        size_t n = 0;
+        SnapshotAnswer ans;
 
         snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", NULL, 60);
         snapshot_sync(s);
         cr_assert_eq(chmod(path, 0666), 0);
-        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), -ENOENT);
+        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &ans), -ENOENT);
 }
 
 /* ---- the daemon's lock cannot be taken from it ---- */
@@ -346,8 +361,7 @@ Test(snapshot, a_leftover_temporary_file_locked_by_a_user_does_not_steal_the_loc
         g_autoptr(GArray) a = addresses("2001:db8:11::2", NULL);
         g_autofree char *path = g_build_filename(dir, AARP_SNAPSHOT_NAME, NULL);
         g_autofree char *tmp = g_strconcat(path, ".new", NULL);
-        BusAddress *out = NULL;
-        size_t n = 0;
+        SnapshotAnswer ans;
         int attacker;
 
         /* names.snapshot.new left behind (a crash mid-write), readable,
@@ -360,9 +374,8 @@ Test(snapshot, a_leftover_temporary_file_locked_by_a_user_does_not_steal_the_loc
         snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", NULL, 60);
         snapshot_sync(s);
         cr_assert(write_locked(path), "the published file is not write-locked: readers think the daemon dead");
-        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &out, &n, NULL, NULL), 0,
+        cr_assert_eq(snapshot_reader_lookup("svc.lab", AF_UNSPEC, &ans), 0,
                      "a reader did not trust the daemon's file");
-        free(out);
         close(attacker);
 }
 
@@ -465,9 +478,7 @@ Test(snapshot, the_file_shows_no_name_canonical_name_or_address_in_clear, .init 
         g_autoptr(GArray) a = addresses("2001:db8:5ec::1", "198.51.100.77");
         g_autoptr(GByteArray) img = NULL;
         uint8_t a6[16], a4[4];
-        BusAddress *out = NULL;
-        size_t n = 0;
-        char *canonical = NULL;
+        SnapshotAnswer ans;
 
         snapshot_put(s, "Payroll.Example.", AF_UNSPEC, a, "hr-backend.example", NULL, 60);
         snapshot_sync(s);
@@ -480,14 +491,12 @@ Test(snapshot, the_file_shows_no_name_canonical_name_or_address_in_clear, .init 
         cr_assert_not(contains(img, a4, 4), "the IPv4 address is in the file in clear");
 
         /* Whoever asks for the name gets the answer, as before. */
-        cr_assert_eq(snapshot_reader_lookup("payroll.example.", AF_UNSPEC, &out, &n, &canonical, NULL), 0);
-        cr_assert_eq(n, 2);
-        cr_assert_arr_eq(out[0].address, a6, 16);
-        cr_assert_str_eq(canonical, "hr-backend.example");
-        free(out);
-        free(canonical);
-        cr_assert_eq(snapshot_reader_lookup("payroll.example", AF_UNSPEC, &out, &n, NULL, NULL), -ENOENT);
-        cr_assert_eq(snapshot_reader_lookup("payroll.example.", AF_INET, &out, &n, NULL, NULL), -ENOENT);
+        cr_assert_eq(snapshot_reader_lookup("payroll.example.", AF_UNSPEC, &ans), 0);
+        cr_assert_eq(ans.n, 2);
+        cr_assert_arr_eq(ans.addresses[0].address, a6, 16);
+        cr_assert_str_eq(ans.canonical, "hr-backend.example");
+        cr_assert_eq(snapshot_reader_lookup("payroll.example", AF_UNSPEC, &ans), -ENOENT);
+        cr_assert_eq(snapshot_reader_lookup("payroll.example.", AF_INET, &ans), -ENOENT);
 }
 
 Test(snapshot, every_file_has_a_key_of_its_own, .init = setup, .fini = teardown) {
@@ -513,14 +522,13 @@ Test(snapshot, a_file_of_another_version_is_not_read, .init = setup, .fini = tea
         g_autoptr(Snapshot) s = snapshot_new(dir, NULL);
         g_autoptr(GArray) a = addresses("2001:db8:11::2", NULL);
         g_autoptr(GByteArray) img = NULL;
-        BusAddress *out = NULL;
-        size_t n = 0;
+        SnapshotAnswer ans;
 
         snapshot_put(s, "svc.lab", AF_UNSPEC, a, "svc.lab", NULL, 60);
         snapshot_sync(s);
         img = read_file();
         ((AarpSnapshotHeader *) img->data)->version = 1; /* what a reader of the old format expects */
         cr_assert_eq(snapshot_reader_lookup_in(img->data, img->len, "svc.lab", AF_UNSPEC,
-                                               (uint64_t) g_get_monotonic_time(), &out, &n, NULL, NULL),
+                                               (uint64_t) g_get_monotonic_time(), &ans),
                      -EBADMSG);
 }
