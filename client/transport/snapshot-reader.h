@@ -22,7 +22,7 @@
  * heap copies cost four allocator calls per lookup). */
 typedef struct SnapshotAnswer {
         size_t n;                               /* 1 .. AARP_ADDRESSES_MAX */
-        uint32_t ttl_sec;                       /* seconds left, rounded up */
+        uint32_t ttl_sec;                       /* whole seconds left (rounded down) */
         BusAddress addresses[AARP_ADDRESSES_MAX];
         char canonical[AARP_NAME_MAX + 2];      /* may be "" */
 } SnapshotAnswer;
