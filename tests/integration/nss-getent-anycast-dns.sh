@@ -117,6 +117,10 @@ lab_flush
 
 echo "# nameserver silent: TRYAGAIN"
 printf 'nameserver %s\noptions timeout:1 attempts:1\n' "$LAB_SILENT" >"$NETNS_ETC/resolv.conf"
+# The daemon checks resolv.conf at most once a second (the README's rule):
+# after that long its next lookup reads this one, before it may still ask
+# the old nameserver (which says NXDOMAIN: EAI_NONAME).
+sleep 1.1
 # The daemon's answer (a temporary failure), not the module giving up:
 # under strace no poll() of the lookup expired (the daemon answered before
 # the 5000 ms client bound).  Syscall evidence, not a wall clock around a
