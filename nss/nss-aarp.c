@@ -123,7 +123,7 @@ static enum nss_status leave(int r, int saved_errno, int *errnop, int *h_errnop)
 typedef struct {
         const BusAddress *addresses;
         size_t n;
-        const char *canonical; /* "" if none */
+        const char *canonical; /* the name asked, if the daemon gave none */
         uint32_t ttl_sec;
         SnapshotAnswer snapshot;   /* a snapshot hit, in place: no allocation */
         BusAddress *bus_addresses; /* the daemon's answer, malloc()ed */
@@ -152,16 +152,18 @@ static int lookup_hostname(const char *name, int family, Answer *a) {
                 a->n = a->snapshot.n;
                 a->canonical = a->snapshot.canonical;
                 a->ttl_sec = a->snapshot.ttl_sec;
-                return 0;
+        } else {
+                if (r != -ENOENT)
+                        return r;
+                r = bus_client_resolve_hostname_ttl(0, name, family, 0, &a->bus_addresses, &a->n,
+                                                    &a->bus_canonical, NULL, &a->ttl_sec);
+                if (r < 0)
+                        return r;
+                a->addresses = a->bus_addresses;
+                a->canonical = a->bus_canonical;
         }
-        if (r != -ENOENT)
-                return r;
-        r = bus_client_resolve_hostname_ttl(0, name, family, 0, &a->bus_addresses, &a->n, &a->bus_canonical, NULL,
-                                            &a->ttl_sec);
-        if (r < 0)
-                return r;
-        a->addresses = a->bus_addresses;
-        a->canonical = a->bus_canonical;
+        if (!*a->canonical)
+                a->canonical = name;
         return 0;
 }
 
@@ -183,8 +185,7 @@ enum nss_status _nss_aarp_gethostbyname4_r(const char *name, struct gaih_addrtup
         r = lookup_hostname(name, AF_UNSPEC, &a);
         if (r < 0)
                 goto out;
-        r = pack_addrtuples(*a.canonical ? a.canonical : name, a.addresses, a.n, AF_UNSPEC, buffer, buflen, &first,
-                            NULL);
+        r = pack_addrtuples(a.canonical, a.addresses, a.n, AF_UNSPEC, buffer, buflen, &first, NULL);
         if (r < 0)
                 goto out;
 
@@ -228,8 +229,7 @@ enum nss_status _nss_aarp_gethostbyname3_r(const char *name, int af, struct host
         r = lookup_hostname(name, af, &a);
         if (r < 0)
                 goto out;
-        r = pack_hostent(*a.canonical ? a.canonical : name, a.addresses, a.n, af, buffer, buflen, host, &h_name,
-                         NULL);
+        r = pack_hostent(a.canonical, a.addresses, a.n, af, buffer, buflen, host, &h_name, NULL);
         if (r < 0)
                 goto out;
         if (ttlp)

@@ -67,8 +67,7 @@ int snapshot_memo_find(const uint8_t file_key[AARP_SNAPSHOT_KEY_SIZE], const cha
         memcpy(ret->addresses, s->addresses, s->n * sizeof(s->addresses[0]));
         ret->n = s->n;
         memcpy(ret->canonical, s->canonical, s->canonical_len + 1);
-        /* Rounded down, as snapshot-reader.c's answer_from(). */
-        ret->ttl_sec = (uint32_t) ((s->expiry_usec - now) / 1000000u);
+        ret->ttl_sec = snapshot_ttl_left(s->expiry_usec, now);
         return 0;
 }
 

@@ -133,10 +133,7 @@ static int answer_from(const AarpSnapshotHeader *h, const AarpSnapshotEntry *e, 
         }
         ret->n = sd->n_addresses;
         memcpy(ret->canonical, canonical, (size_t) sd->canonical_len + 1);
-        /* Whole seconds left, rounded down: with our clock up to a tick
-         * behind (now_usec()), rounding up would promise nscd a second the
-         * daemon never gave; rounding down, at most the tick. */
-        ret->ttl_sec = (uint32_t) ((sd->expiry_usec - now) / 1000000u);
+        ret->ttl_sec = snapshot_ttl_left(sd->expiry_usec, now);
         if (ret_expiry_usec)
                 *ret_expiry_usec = sd->expiry_usec;
         return 0;

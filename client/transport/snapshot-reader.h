@@ -27,6 +27,14 @@ typedef struct SnapshotAnswer {
         char canonical[AARP_NAME_MAX + 2];      /* may be "" */
 } SnapshotAnswer;
 
+/* The whole seconds an answer expiring at @expiry_usec has left at
+ * @now_usec, rounded down: the reader's clock may lag the daemon's by a
+ * tick (snapshot-reader.c's now_usec()), and rounding up would then
+ * promise nscd a second the daemon never gave. */
+static inline uint32_t snapshot_ttl_left(uint64_t expiry_usec, uint64_t now_usec) {
+        return (uint32_t) ((expiry_usec - now_usec) / 1000000u);
+}
+
 /* Look @name (as given to getaddrinfo) up for @family (AF_UNSPEC, AF_INET,
  * AF_INET6).  On a hit returns 0 and fills *ret.  -ENOENT on a miss or when
  * no usable snapshot exists.  errno is clobbered. */
